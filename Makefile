@@ -1,0 +1,88 @@
+# nixbox: build, install and test.
+# `make` builds build/nixbox (with the init-shim embedded), build/nixbox-netsetup
+# and the unit tests; `make check` installs the Debian packages the tests need,
+# builds and runs every test; `make install` honours PREFIX and DESTDIR.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+CC      ?= cc
+PKGS    := libcap libseccomp libmnl inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -Wshadow -Wformat=2 -Wno-format-truncation -Wmissing-prototypes -Wstrict-prototypes \
+           -fno-strict-aliasing -D_GNU_SOURCE -Iruntime -Inetsetup $(PKG_CFLAGS)
+# SANITIZE=1 builds everything (but the static init-shim) with ASan+UBSan.
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := build/san
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+CFLAGS  += -DNIXBOX_VERSION=\"$(VERSION)\"
+
+RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+NETSETUP_SRC := $(filter-out netsetup/nixbox-netsetup.c,$(wildcard netsetup/*.c))
+NETSETUP_OBJ := $(NETSETUP_SRC:%.c=$(BUILD)/%.o)
+SHIM_SRC     := $(wildcard init-shim/*.c)
+UNIT_SRC     := $(wildcard tests/unit/test-*.c)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
+
+all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The init-shim is a static binary embedded into nixbox (runtime/embedded-shim.S)
+# so that the rootfs never needs to contain it and the container cannot replace it.
+$(BUILD)/init-shim: $(SHIM_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -static -o $@ $(SHIM_SRC)
+
+$(BUILD)/embedded-shim.o: runtime/embedded-shim.S $(BUILD)/init-shim
+	$(CC) -c -DSHIM_PATH=\"$(BUILD)/init-shim\" -o $@ runtime/embedded-shim.S
+
+$(BUILD)/libnixbox.a: $(RUNTIME_OBJ) $(NETSETUP_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/nixbox: $(BUILD)/runtime/main.o $(BUILD)/embedded-shim.o $(BUILD)/libnixbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/nixbox-netsetup: $(BUILD)/netsetup/nixbox-netsetup.o $(BUILD)/libnixbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/embedded-shim.o $(BUILD)/libnixbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Installs the Debian packages that building and testing need (idempotent).
+deps:
+	tests/install-deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	tests/run.sh
+
+bench: all
+	bench/run.sh
+
+install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
+	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(PREFIX)/bin/nixbox
+	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(PREFIX)/bin/nixbox-netsetup
+	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixbox.1
+	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.nspawn.5
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check bench install clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,114 @@
+/* nixbox-init: the small static PID 1 that nixbox runs when it runs a
+ * command instead of booting an init. It starts COMMAND as PID 2, reaps
+ * every zombie in the container, forwards SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to it, and exits with its status
+ * (a death by signal N as 128+N, like a shell).
+ *
+ * nixbox runs it from a sealed memfd, so the container can neither see it
+ * in its tree nor overwrite it through /proc/1/exe.
+ *
+ * Usage (by nixbox only): nixbox-init [--sync-fd N] -- COMMAND [ARGS...]
+ * When the exec of COMMAND fails, the child reports it on the sync fd
+ * (struct sync_msg) so that nixbox prints it with its context. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../runtime/sync-protocol.h"
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static void report_exec_failure(int sync_fd, const char *cmd, int errnum) {
+        struct sync_msg m = { .type = SYNC_EXEC_FAILED };
+
+        if (sync_fd < 0) {
+                fprintf(stderr, "nixbox-init: execute %s: %s\n", cmd, strerror(errnum));
+                return;
+        }
+        m.err.errnum = errnum;
+        m.err.exit_code = errnum == ENOENT ? 127 : 126;
+        snprintf(m.err.msg, sizeof(m.err.msg), "execute %s", cmd);
+        (void) !send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+int main(int argc, char **argv) {
+        int sync_fd = -1, i = 1, status = 0;
+        sigset_t set, old;
+        pid_t child;
+
+        if (i + 1 < argc && strcmp(argv[i], "--sync-fd") == 0) {
+                sync_fd = atoi(argv[i + 1]);
+                i += 2;
+        }
+        if (i < argc && strcmp(argv[i], "--") == 0)
+                i++;
+        if (i >= argc) {
+                fprintf(stderr, "nixbox-init: no command given\n");
+                return 125;
+        }
+
+        /* Take every signal we care about synchronously. As PID 1 of its
+         * namespace, anything without a handler would be ignored anyway. */
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
+                sigaddset(&set, forwarded[k]);
+        sigprocmask(SIG_BLOCK, &set, &old);
+
+        child = fork();
+        if (child < 0) {
+                perror("nixbox-init: fork");
+                return 125;
+        }
+        if (child == 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                /* Give the command the terminal, if stdin is the session's. */
+                if (isatty(STDIN_FILENO) && setpgid(0, 0) == 0) {
+                        signal(SIGTTOU, SIG_IGN);
+                        (void) tcsetpgrp(STDIN_FILENO, getpid());
+                        signal(SIGTTOU, SIG_DFL);
+                }
+                if (sync_fd >= 0)
+                        fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+                execvp(argv[i], argv + i);
+                report_exec_failure(sync_fd, argv[i], errno);
+                _exit(errno == ENOENT ? 127 : 126);
+        }
+        if (sync_fd >= 0)
+                close(sync_fd);
+
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(&set, &si);
+
+                if (sig < 0)
+                        continue;
+                if (sig != SIGCHLD) {
+                        kill(child, sig);
+                        continue;
+                }
+                for (;;) {
+                        int st;
+                        pid_t p = waitpid(-1, &st, WNOHANG);
+                        if (p <= 0)
+                                break;
+                        if (p == child) {
+                                status = st;
+                                goto done;
+                        }
+                }
+        }
+done:
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 125;
+}

@@ -1,0 +1,317 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "log.h"
+#include "options.h"
+#include "state.h"
+
+static int write_str(const char *path, const char *s) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = write(fd, s, strlen(s));
+        n = n < 0 ? -errno : 0;
+        close(fd);
+        return (int) n;
+}
+
+static ssize_t read_str(const char *path, char *buf, size_t size) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                n = -errno;
+        else
+                buf[n] = 0;
+        close(fd);
+        return n;
+}
+
+int cg_find_mount(char *out, size_t size) {
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(line, sizeof(line), f)) {
+                /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+                char root[1024], mnt[1024];
+                const char *sep = strstr(line, " - ");
+
+                if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+                        continue;
+                if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2)
+                        continue;
+                if (!streq(root, "/"))
+                        continue;       /* a bind of a sub-tree: not usable as a root */
+                snprintf(out, size, "%s", mnt);
+                r = 0;
+                break;
+        }
+        fclose(f);
+        return r;
+}
+
+static void kill_cgroup_procs(const char *dir) {
+        char path[1024], buf[8192];
+
+        /* cgroup.kill (5.14+) kills the whole subtree atomically. */
+        snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+        if (write_str(path, "1") == 0)
+                return;
+        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+        if (read_str(path, buf, sizeof(buf)) > 0)
+                for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+                        kill((pid_t) atoi(p), SIGKILL);
+}
+
+static bool cgroup_populated(const char *dir) {
+        char path[1024], buf[256];
+
+        snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+        if (read_str(path, buf, sizeof(buf)) < 0)
+                return false;
+        return strstr(buf, "populated 1") != NULL;
+}
+
+static int remove_tree_rec(const char *path) {
+        DIR *d = opendir(path);
+        struct dirent *de;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                char sub[1024];
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                remove_tree_rec(sub);
+        }
+        closedir(d);
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+int cg_remove_tree(const char *path) {
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+        if (access(path, F_OK) < 0)
+                return 0;
+        if (cgroup_populated(path)) {
+                kill_cgroup_procs(path);
+                /* Killed processes leave the cgroup asynchronously. */
+                for (int i = 0; i < 1000 && cgroup_populated(path); i++) {
+                        if (i % 50 == 49)
+                                kill_cgroup_procs(path);
+                        nanosleep(&ts, NULL);
+                }
+        }
+        return remove_tree_rec(path);
+}
+
+void cg_sweep_stale(const char *mount) {
+        char base[512];
+        DIR *d;
+        struct dirent *de;
+
+        snprintf(base, sizeof(base), "%s/nixbox", mount);
+        d = opendir(base);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[1024];
+                int lock;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                /* A running nixbox holds its machine lock for its whole life. */
+                lock = state_try_lock_machine(de->d_name);
+                if (lock < 0)
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+                log_debug("removing stale cgroup %s", path);
+                cg_remove_tree(path);
+                state_unlock_machine(de->d_name, lock);
+        }
+        closedir(d);
+}
+
+/* Enables in dir/cgroup.subtree_control every controller listed in
+ * dir/cgroup.controllers (those the parent hands down). */
+static void enable_controllers(const char *dir) {
+        char path[1024], buf[512], req[600] = "";
+
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+        if (read_str(path, buf, sizeof(buf)) <= 0)
+                return;
+        for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
+                strcat(req, "+");
+                strcat(req, p);
+                strcat(req, " ");
+        }
+        if (!*req)
+                return;
+        snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+        if (write_str(path, req) < 0)
+                log_debug("enable controllers \"%s\" in %s: %s", req, dir, strerror(errno));
+}
+
+static int own_cgroup(char *out, size_t size) {
+        char buf[4096];
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgets(buf, sizeof(buf), f))
+                if (startswith(buf, "0::")) {
+                        buf[strcspn(buf, "\n")] = 0;
+                        snprintf(out, size, "%s", buf + 3);
+                        r = 0;
+                }
+        fclose(f);
+        return r;
+}
+
+int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err) {
+        static const char *const delegated[] = {
+                "", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads",
+                "/memory.oom.group", "/memory.reclaim",
+        };
+        char path[1024], self[512];
+        int r;
+
+        r = own_cgroup(self, sizeof(self));
+        if (r < 0)
+                return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
+        snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(self, "/") ? "" : self);
+
+        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->mount, machine);
+        cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
+        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        /* Another nixbox that just stopped may remove nixbox/ between our
+         * two mkdirs; then simply try again. */
+        for (int tries = 0;; tries++) {
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return nb_error_set(err, errno, "create cgroup %s", path);
+                enable_controllers(path);
+                if (mkdir(cg->dir, 0755) == 0)
+                        break;
+                if (errno != ENOENT || tries >= 10)
+                        return nb_error_set(err, errno, "create cgroup %s", cg->dir);
+        }
+        cg->created = true;
+        enable_controllers(cg->dir);
+
+        snprintf(path, sizeof(path), "%s/supervisor", cg->dir);
+        if (mkdir(path, 0755) < 0)
+                return nb_error_set(err, errno, "create cgroup %s", path);
+        snprintf(path, sizeof(path), "%s/payload", cg->dir);
+        if (mkdir(path, 0755) < 0)
+                return nb_error_set(err, errno, "create cgroup %s", path);
+
+        /* Delegate payload/ to the container's root, as systemd's Delegate=yes does. */
+        for (size_t i = 0; i < ELEMENTSOF(delegated); i++) {
+                snprintf(path, sizeof(path), "%s/payload%s", cg->dir, delegated[i]);
+                if (chown(path, uid, gid) < 0 && (i == 0 || errno != ENOENT))
+                        return nb_error_set(err, errno, "delegate cgroup file %s", path);
+        }
+
+        snprintf(path, sizeof(path), "%s/supervisor/cgroup.procs", cg->dir);
+        r = write_str(path, "0");
+        if (r < 0)
+                return nb_error_set(err, -r, "move nixbox into cgroup %s", path);
+        return 0;
+}
+
+void cg_payload_procs(const struct cgroup *cg, char *out, size_t size) {
+        snprintf(out, size, "%s/payload/cgroup.procs", cg->dir);
+}
+
+static int write_limit(const struct cgroup *cg, const char *controller, const char *file, const char *value,
+                       struct nb_error *err) {
+        char path[1024], avail[512];
+        int r;
+
+        snprintf(path, sizeof(path), "%s/payload/cgroup.controllers", cg->dir);
+        if (read_str(path, avail, sizeof(avail)) < 0 || !strstr(avail, controller)) {
+                log_warn("cgroup controller '%s' is not available on this host: %s=%s not applied", controller, file, value);
+                return 0;
+        }
+        snprintf(path, sizeof(path), "%s/payload/%s", cg->dir, file);
+        r = write_str(path, value);
+        if (r < 0)
+                return nb_error_set(err, -r, "write %s to %s", value, path);
+        return 0;
+}
+
+int cg_apply_resources(struct cgroup *cg, const struct resources *res, struct nb_error *err) {
+        char v[64];
+        int r = 0;
+
+#define U64_OR_MAX(x) ((x) == UINT64_MAX ? snprintf(v, sizeof(v), "max") : snprintf(v, sizeof(v), "%llu", (unsigned long long) (x)))
+        if (res->memory_max_set) {
+                U64_OR_MAX(res->memory_max);
+                if ((r = write_limit(cg, "memory", "memory.max", v, err)) < 0)
+                        return r;
+        }
+        if (res->memory_high_set) {
+                U64_OR_MAX(res->memory_high);
+                if ((r = write_limit(cg, "memory", "memory.high", v, err)) < 0)
+                        return r;
+        }
+        if (res->tasks_max_set) {
+                U64_OR_MAX(res->tasks_max);
+                if ((r = write_limit(cg, "pids", "pids.max", v, err)) < 0)
+                        return r;
+        }
+        if (res->cpu_quota_set) {
+                if (res->cpu_quota_usec == UINT64_MAX)
+                        snprintf(v, sizeof(v), "max 100000");
+                else
+                        snprintf(v, sizeof(v), "%llu 100000", (unsigned long long) res->cpu_quota_usec);
+                if ((r = write_limit(cg, "cpu", "cpu.max", v, err)) < 0)
+                        return r;
+        }
+        if (res->cpu_weight_set) {
+                snprintf(v, sizeof(v), "%llu", (unsigned long long) res->cpu_weight);
+                if ((r = write_limit(cg, "cpu", "cpu.weight", v, err)) < 0)
+                        return r;
+        }
+        if (res->io_weight_set) {
+                snprintf(v, sizeof(v), "default %llu", (unsigned long long) res->io_weight);
+                if ((r = write_limit(cg, "io", "io.weight", v, err)) < 0)
+                        return r;
+        }
+#undef U64_OR_MAX
+        return 0;
+}
+
+void cg_destroy(struct cgroup *cg) {
+        char path[1024];
+
+        if (!cg->created)
+                return;
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cg->original);
+        if (write_str(path, "0") < 0)
+                log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));
+        if (cg_remove_tree(cg->dir) < 0)
+                log_warn("remove cgroup %s: %s", cg->dir, strerror(errno));
+        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        rmdir(path);   /* only succeeds when no other container runs */
+        cg->created = false;
+}

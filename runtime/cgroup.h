@@ -1,0 +1,43 @@
+/* cgroup v2: the container's subtree nixbox/NAME/ with payload/ (the
+ * container, delegated to its root user) and supervisor/ (nixbox itself),
+ * under the cgroup2 mount found in /proc/self/mountinfo. Never touches a
+ * cgroup v1 hierarchy. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct nb_error;
+struct resources;
+
+struct cgroup {
+        char mount[256];       /* where cgroup2 is mounted on the host */
+        char dir[512];         /* MOUNT/nixbox/NAME */
+        char original[512];    /* nixbox's own cgroup before the move */
+        bool created;
+};
+
+/* Finds the cgroup2 mount point; -ENOENT when there is none. */
+int cg_find_mount(char *out, size_t size);
+
+/* Removes subtrees of containers whose nixbox is gone (their machine lock
+ * is free), killing what is left in them. Cheap when there are none. */
+void cg_sweep_stale(const char *mount);
+
+/* Creates MOUNT/nixbox/NAME/{supervisor,payload}, enables the available
+ * controllers, delegates payload/ to uid:gid and moves the caller into
+ * supervisor/. */
+int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err);
+
+/* Applies [Resources] limits to payload/; a missing controller is a warning. */
+int cg_apply_resources(struct cgroup *cg, const struct resources *res, struct nb_error *err);
+
+/* Path of payload/cgroup.procs, for the child to join. */
+void cg_payload_procs(const struct cgroup *cg, char *out, size_t size);
+
+/* Kills what is left, moves the caller back and removes the subtree. */
+void cg_destroy(struct cgroup *cg);
+
+/* Removes a cgroup directory and every directory below it (depth first),
+ * killing processes left in it first. */
+int cg_remove_tree(const char *path);

@@ -1,0 +1,48 @@
+/* One container run: what the parent, the outer child and the inner child
+ * (the container's PID 1) share. See docs/architecture.md for the order. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "sync-protocol.h"
+#include "userns.h"
+
+struct options;
+
+struct container {
+        struct options *o;
+        char root[PATH_MAX];          /* absolute host path of the root directory */
+        struct uid_range uids;
+        uid_t root_uid;               /* host uid of the container's root (shift, or 0) */
+        int machine_lock;
+        bool use_cgroup;
+        struct cgroup cg;
+        int shim_fd;                  /* sealed memfd holding the init-shim */
+        int sync_parent;              /* parent's end of the sync socket */
+        int sync_child;               /* children's end */
+        pid_t outer_pid;
+        pid_t init_pid;               /* the container's PID 1, in the host's pid namespace */
+        char uuid[37];                /* container_uuid, 8-4-4-4-12 form */
+        bool idmapped;                /* the root got an idmapped mount */
+};
+
+int sync_send(int fd, int type, int value, const struct nb_error *err);
+int sync_recv(int fd, struct sync_msg *m);
+
+/* Child side: report err to the parent and _exit(). */
+_noreturn_ void child_fail(int sync_fd, const struct nb_error *err);
+
+/* The whole run: set up, start, supervise, clean up. Returns nixbox's exit code. */
+int container_run(struct options *o);
+
+/* Steps of the outer and inner child (mounts.c). */
+int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
+int mounts_inner(struct container *c, struct nb_error *err);
+int mounts_pivot(struct container *c, struct nb_error *err);
+
+/* Embedded init-shim (shim.c). */
+int shim_memfd(struct nb_error *err);

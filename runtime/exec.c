@@ -1,0 +1,280 @@
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+
+#include "capabilities.h"
+#include "container.h"
+#include "exec-env.h"
+#include "log.h"
+#include "options.h"
+#include "path-in-root.h"
+#include "seccomp-policy.h"
+#include "trace.h"
+
+struct env {
+        char *v[256];
+        size_t n;
+};
+
+static void env_set(struct env *e, const char *name, const char *value) {
+        size_t l = strlen(name);
+
+        if (!value)
+                return;
+        for (size_t i = 0; i < e->n; i++)
+                if (strncmp(e->v[i], name, l) == 0 && e->v[i][l] == '=') {
+                        if (asprintf(&e->v[i], "%s=%s", name, value) < 0)
+                                e->v[i] = NULL;
+                        return;
+                }
+        if (e->n + 1 < ELEMENTSOF(e->v) && asprintf(&e->v[e->n], "%s=%s", name, value) >= 0)
+                e->n++;
+}
+
+static void env_put(struct env *e, const char *assignment) {
+        char name[256];
+        const char *eq = strchr(assignment, '=');
+
+        if (!eq || (size_t) (eq - assignment) >= sizeof(name))
+                return;
+        memcpy(name, assignment, (size_t) (eq - assignment));
+        name[eq - assignment] = 0;
+        env_set(e, name, eq + 1);
+}
+
+/* container_host_{id,version_id,build_id,variant_id} from the host's
+ * os-release, which the outer child copied to /run/host/os-release. */
+static void env_host_os_release(struct env *e) {
+        static const char *const keys[] = { "ID", "VERSION_ID", "BUILD_ID", "VARIANT_ID" };
+        char line[512];
+        FILE *f = fopen("/run/host/os-release", "re");
+
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = 0;
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        size_t l = strlen(keys[i]);
+                        char name[64], *v;
+
+                        if (strncmp(line, keys[i], l) != 0 || line[l] != '=')
+                                continue;
+                        v = line + l + 1;
+                        if (*v == '"' || *v == '\'') {
+                                size_t vl = strlen(v);
+                                if (vl >= 2 && v[vl - 1] == *v)
+                                        v[vl - 1] = 0;
+                                v++;
+                        }
+                        snprintf(name, sizeof(name), "container_host_%s", keys[i]);
+                        for (char *p = name; *p; p++)
+                                *p = (char) (*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+                        env_set(e, name, v);
+                }
+        }
+        fclose(f);
+}
+
+struct user_info {
+        uid_t uid;
+        gid_t gid;
+        char home[256];
+        char shell[256];
+        gid_t groups[64];
+        int n_groups;
+};
+
+/* Looks the user up in the container's own /etc/passwd and /etc/group
+ * (after pivot_root). Parsing by hand keeps the container's NSS modules
+ * out of this process. */
+static int lookup_user(const char *user, struct user_info *u, struct nb_error *err) {
+        char line[1024];
+        bool found = false;
+        FILE *f = fopen("/etc/passwd", "re");
+        char *end;
+        unsigned long numeric = strtoul(user, &end, 10);
+        bool is_numeric = *user && !*end;
+
+        if (!f)
+                return nb_error_set(err, errno, "open /etc/passwd to look up user %s", user);
+        while (fgets(line, sizeof(line), f)) {
+                char *fields[7] = {0}, *p = line;
+                int n = 0;
+
+                line[strcspn(line, "\n")] = 0;
+                while (n < 7 && (fields[n++] = strsep(&p, ":")))
+                        ;
+                if (!fields[0] || !fields[3] || !fields[6])
+                        continue;
+                if (is_numeric ? strtoul(fields[2], NULL, 10) != numeric : !streq(fields[0], user))
+                        continue;
+                u->uid = (uid_t) strtoul(fields[2], NULL, 10);
+                u->gid = (gid_t) strtoul(fields[3], NULL, 10);
+                snprintf(u->home, sizeof(u->home), "%s", fields[5]);
+                snprintf(u->shell, sizeof(u->shell), "%s", fields[6]);
+                user = fields[0][0] ? strdupa(fields[0]) : user;
+                found = true;
+                break;
+        }
+        fclose(f);
+        if (!found) {
+                if (!is_numeric)
+                        return nb_error_set(err, ESRCH, "look up user %s in the container's /etc/passwd", user);
+                u->uid = u->gid = (uid_t) numeric;
+                snprintf(u->home, sizeof(u->home), "/");
+        }
+
+        u->n_groups = 0;
+        f = fopen("/etc/group", "re");
+        if (f) {
+                while (fgets(line, sizeof(line), f) && u->n_groups < (int) ELEMENTSOF(u->groups)) {
+                        char *fields[4] = {0}, *p = line;
+                        int n = 0;
+
+                        line[strcspn(line, "\n")] = 0;
+                        while (n < 4 && (fields[n++] = strsep(&p, ":")))
+                                ;
+                        if (!fields[3])
+                                continue;
+                        for (char *m = strtok(fields[3], ","); m; m = strtok(NULL, ","))
+                                if (streq(m, user)) {
+                                        u->groups[u->n_groups++] = (gid_t) strtoul(fields[2], NULL, 10);
+                                        break;
+                                }
+                }
+                fclose(f);
+        }
+        return 0;
+}
+
+static const char *const init_candidates[] = {
+        "/sbin/init",
+        "/nix/var/nix/profiles/system/init",
+        "/usr/lib/systemd/systemd",
+        "/lib/systemd/systemd",
+};
+
+int exec_payload(struct container *c, struct nb_error *err) {
+        struct options *o = c->o;
+        struct env env = {0};
+        struct user_info user = { .uid = 0, .gid = 0, .home = "/root" };
+        uint64_t bounding;
+        sigset_t empty;
+        int r;
+
+        if (o->user && !streq(o->user, "root") && !streq(o->user, "0")) {
+                r = lookup_user(o->user, &user, err);
+                if (r < 0)
+                        return r;
+        }
+
+        env_set(&env, "PATH", DEFAULT_PATH);
+        env_set(&env, "container", "nixbox");
+        env_set(&env, "container_uuid", c->uuid);
+        env_set(&env, "HOME", user.home);
+        if (user.uid == 0) {
+                env_set(&env, "USER", "root");
+                env_set(&env, "LOGNAME", "root");
+        } else if (o->user) {
+                env_set(&env, "USER", o->user);
+                env_set(&env, "LOGNAME", o->user);
+        }
+        env_set(&env, "TERM", getenv("TERM") ? getenv("TERM") : "vt220");
+        env_host_os_release(&env);
+        for (size_t i = 0; i < o->n_setenv; i++)
+                env_put(&env, o->setenv[i]);
+        env.v[env.n] = NULL;
+
+        const char *dir = o->working_dir ? o->working_dir : (user.uid == 0 || o->boot ? "/" : user.home);
+        if (chdir(dir) < 0) {
+                if (o->working_dir)
+                        return nb_error_set(err, errno, "change directory to %s", dir);
+                (void) !chdir("/");
+        }
+
+        /* A session of its own: the payload can never reach the caller's
+         * terminal (no TIOCSTI, no job control signals into our session). */
+        if (setsid() < 0)
+                return nb_error_set(err, errno, "create a new session");
+
+        bounding = caps_default_bounding(o->private_network, c->uids.enabled && c->uids.shift != 0);
+        bounding = (bounding | o->caps_add) & ~o->caps_drop;
+        r = caps_apply(bounding, o->no_new_privileges, err);
+        if (r < 0)
+                return r;
+        r = seccomp_install(bounding, o->syscall_filter, o->n_syscall_filter, err);
+        if (r < 0)
+                return r;
+        trace_step("inner: capabilities, seccomp");
+
+        if (user.uid != 0 || user.gid != 0) {
+                if (setgroups((size_t) user.n_groups, user.groups) < 0 ||
+                    setresgid(user.gid, user.gid, user.gid) < 0 ||
+                    setresuid(user.uid, user.uid, user.uid) < 0)
+                        return nb_error_set(err, errno, "change to user %s (uid %u, gid %u)", o->user, user.uid, user.gid);
+        }
+
+        /* Nothing but stdio (and the shim's sync fd) crosses the exec. */
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return nb_error_set(err, errno, "mark descriptors close-on-exec");
+        sigemptyset(&empty);
+        for (int s = 1; s < _NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP)
+                        signal(s, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &empty, NULL);
+        trace_step("inner: exec");
+
+        if (o->boot) {
+                const char *const *list = init_candidates;
+                size_t n = ELEMENTSOF(init_candidates);
+                const char *one[1];
+                int last = ENOENT;
+
+                if (o->init_path) {
+                        one[0] = o->init_path;
+                        list = one;
+                        n = 1;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        char *argv[o->argc + 2];
+                        argv[0] = (char *) list[i];
+                        for (size_t k = 0; k < o->argc; k++)
+                                argv[k + 1] = o->argv[k];
+                        argv[o->argc + 1] = NULL;
+                        execve(list[i], argv, env.v);
+                        if (errno != ENOENT)
+                                last = errno;
+                        if (errno != ENOENT && o->init_path)
+                                break;
+                }
+                err->exit_code = last == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+                return nb_error_set(err, last, "execute init (%s)", o->init_path ? o->init_path :
+                                    "tried /sbin/init, /nix/var/nix/profiles/system/init, /usr/lib/systemd/systemd, /lib/systemd/systemd");
+        }
+
+        if (o->as_pid1) {
+                execvpe(o->argv[0], o->argv, env.v);
+                err->exit_code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+                return nb_error_set(err, errno, "execute %s", o->argv[0]);
+        }
+
+        /* Under the init-shim: it gets the sync fd to report a failed exec. */
+        char fdnum[16];
+        char *argv[o->argc + 5];
+        snprintf(fdnum, sizeof(fdnum), "%d", c->sync_child);
+        argv[0] = (char *) "nixbox-init";
+        argv[1] = (char *) "--sync-fd";
+        argv[2] = fdnum;
+        argv[3] = (char *) "--";
+        for (size_t k = 0; k < o->argc; k++)
+                argv[k + 4] = o->argv[k];
+        argv[o->argc + 4] = NULL;
+        if (fcntl(c->sync_child, F_SETFD, 0) < 0)
+                return nb_error_set(err, errno, "pass the sync socket to the init-shim");
+        syscall(SYS_execveat, c->shim_fd, "", argv, env.v, AT_EMPTY_PATH);
+        err->exit_code = EXIT_NIXBOX_ERROR;
+        return nb_error_set(err, errno, "execute the init-shim");
+}

@@ -1,0 +1,23 @@
+/* Thin wrappers around mount(2) and the new mount API that take their
+ * target as an fd resolved inside the container's root, so that no path
+ * component can be swapped for a symlink between check and mount. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct nb_error;
+
+/* mount(2) onto the object an O_PATH fd refers to (via /proc/self/fd). */
+int mount_on_fd(const char *source, int target_fd, const char *fstype, unsigned long flags, const char *data);
+
+/* Clones the tree at source (recursively unless !recursive) and attaches it
+ * on target_fd; read-only and/or idmapped (userns_fd >= 0) before attaching. */
+int bind_on_fd(int source_dirfd, const char *source, int target_fd, bool recursive, bool read_only, int userns_fd);
+
+/* Sets (or clears) MOUNT_ATTR_RDONLY etc. on the mount at fd. */
+int mount_setattr_fd(int fd, bool recursive, unsigned long long set, unsigned long long clr);
+
+/* Clones the mount tree at `path`, idmaps its top mount with userns_fd and
+ * optionally makes it read-only, and attaches the result on top of `path`. */
+int remount_idmapped(const char *path, int userns_fd, bool read_only);

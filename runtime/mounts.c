@@ -1,0 +1,493 @@
+/* The container's file systems, in the order they are set up:
+ *
+ * outer child (host user namespace, private mount namespace):
+ *   all mounts become slaves of the host's; API mount points checked in the
+ *   image; the root bound onto itself; tmpfs /dev with fresh device nodes,
+ *   /dev/shm, /run with /run/host, /tmp; custom mounts; then the root's top
+ *   mount is idmapped (or the tree shifted by chown) and made read-only if asked.
+ * inner child (container's user namespace, its own mount namespace):
+ *   /proc with read-only /proc/sys and masked entries, read-only /sys,
+ *   cgroup2 at /sys/fs/cgroup, devpts, mqueue; then pivot_root.
+ *
+ * API file systems are mounted by the inner child because proc, sysfs,
+ * devpts, mqueue and cgroup2 must belong to the container's namespaces;
+ * /dev is mounted by the outer child because device nodes can be created
+ * and opened only on a tmpfs of the host's user namespace. */
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "container.h"
+#include "log.h"
+#include "mount-util.h"
+#include "options.h"
+#include "path-in-root.h"
+
+#define MNT_API (MS_NOSUID | MS_NOEXEC | MS_NODEV)
+
+static const char *const api_dirs[] = { "dev", "proc", "sys", "run", "tmp" };
+
+/* The API mount points must be real directories of the image: a symlink
+ * there (say /dev -> /host/dev) is refused rather than followed. */
+static int check_api_dirs(struct container *c, int raw_fd, uid_t owner, struct nb_error *err) {
+        for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+                struct stat st;
+
+                if (fstatat(raw_fd, api_dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        if (!S_ISDIR(st.st_mode))
+                                return nb_error_set(err, ENOTDIR, "check mount point /%s (in %s): not a directory%s",
+                                                    api_dirs[i], c->o->root,
+                                                    S_ISLNK(st.st_mode) ? " but a symlink; refusing" : "");
+                        continue;
+                }
+                if (errno != ENOENT)
+                        return nb_error_set(err, errno, "stat /%s (in %s)", api_dirs[i], c->o->root);
+                if (mkdirat(raw_fd, api_dirs[i], 0755) < 0 && errno != EEXIST)
+                        return nb_error_set(err, errno, "create mount point /%s (in %s)", api_dirs[i], c->o->root);
+                if (fchownat(raw_fd, api_dirs[i], owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
+                        return nb_error_set(err, errno, "change owner of /%s (in %s)", api_dirs[i], c->o->root);
+        }
+        return 0;
+}
+
+static int mount_tmpfs_at(struct container *c, int root_fd, const char *path, unsigned long flags,
+                          const char *opts, struct nb_error *err) {
+        _cleanup_close_ int fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        char data[512];
+        int r;
+
+        if (fd < 0)
+                return nb_error_set(err, -fd, "open mount point %s (in %s)", path, c->o->root);
+        if (c->uids.enabled)
+                snprintf(data, sizeof(data), "%s%suid=%u,gid=%u", opts, *opts ? "," : "", c->root_uid, c->root_uid);
+        else
+                snprintf(data, sizeof(data), "%s", opts);
+        r = mount_on_fd("tmpfs", fd, "tmpfs", flags, data);
+        if (r < 0)
+                return nb_error_set(err, -r, "mount tmpfs on %s (in %s)", path, c->o->root);
+        return 0;
+}
+
+static int dir_fd_of(int root_fd, const char *path) {
+        _cleanup_close_ int p = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        char buf[32];
+        int fd;
+
+        if (p < 0)
+                return p;
+        fd = open(fd_path(p, buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+static const struct {
+        const char *name;
+        unsigned major, minor;
+} dev_nodes[] = {
+        { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+        { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+        { "net/tun", 10, 200 },
+};
+
+static const struct {
+        const char *name, *target;
+} dev_links[] = {
+        { "ptmx", "pts/ptmx" },
+        { "fd", "/proc/self/fd" },
+        { "stdin", "/proc/self/fd/0" },
+        { "stdout", "/proc/self/fd/1" },
+        { "stderr", "/proc/self/fd/2" },
+};
+
+/* A private tmpfs /dev with fresh device nodes: never the image's own. */
+static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
+        _cleanup_close_ int dev = -1;
+        uid_t u = c->root_uid;
+        int r;
+
+        r = mount_tmpfs_at(c, root_fd, "/dev", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k", err);
+        if (r < 0)
+                return r;
+        dev = dir_fd_of(root_fd, "/dev");
+        if (dev < 0)
+                return nb_error_set(err, -dev, "open /dev (in %s)", c->o->root);
+
+        static const char *const dirs[] = { "pts", "shm", "mqueue", "net" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(dev, dirs[i], 0755) < 0 || fchownat(dev, dirs[i], u, u, AT_SYMLINK_NOFOLLOW) < 0)
+                        return nb_error_set(err, errno, "create /dev/%s (in %s)", dirs[i], c->o->root);
+
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+                dev_t d = makedev(dev_nodes[i].major, dev_nodes[i].minor);
+                char host[64];
+                struct stat st;
+
+                /* Only nodes the host has: /dev/net/tun is optional. */
+                snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i].name);
+                if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != d)
+                        continue;
+                if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666, d) < 0)
+                        return nb_error_set(err, errno, "create device node /dev/%s (in %s)", dev_nodes[i].name, c->o->root);
+                if (fchownat(dev, dev_nodes[i].name, u, u, 0) < 0 || fchmodat(dev, dev_nodes[i].name, 0666, 0) < 0)
+                        return nb_error_set(err, errno, "set owner and mode of /dev/%s (in %s)", dev_nodes[i].name, c->o->root);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+                if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0 ||
+                    fchownat(dev, dev_links[i].name, u, u, AT_SYMLINK_NOFOLLOW) < 0)
+                        return nb_error_set(err, errno, "create symlink /dev/%s (in %s)", dev_links[i].name, c->o->root);
+
+        return mount_tmpfs_at(c, root_fd, "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
+}
+
+/* /run (tmpfs) with /run/host: what the Container Interface asks for. */
+static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
+        _cleanup_close_ int host = -1;
+        uid_t u = c->root_uid;
+        char buf[4096];
+        int r, fd;
+
+        r = mount_tmpfs_at(c, root_fd, "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755,size=20%,nr_inodes=800k", err);
+        if (r < 0)
+                return r;
+        host = root_mkdir_p(root_fd, "/run/host", 0755, u, u);
+        if (host < 0)
+                return nb_error_set(err, -host, "create /run/host (in %s)", c->o->root);
+        r = root_write_file(root_fd, "/run/host/container-manager", "nixbox\n", 0444, u, u);
+        if (r < 0)
+                return nb_error_set(err, -r, "write /run/host/container-manager (in %s)", c->o->root);
+        snprintf(buf, sizeof(buf), "%s\n", c->uuid);
+        r = root_write_file(root_fd, "/run/host/container-uuid", buf, 0444, u, u);
+        if (r < 0)
+                return nb_error_set(err, -r, "write /run/host/container-uuid (in %s)", c->o->root);
+
+        /* The host's os-release, as nspawn provides it (not fatal if absent). */
+        fd = open("/etc/os-release", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                fd = open("/usr/lib/os-release", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                buf[n > 0 ? n : 0] = 0;
+                r = root_write_file(root_fd, "/run/host/os-release", buf, 0444, u, u);
+                if (r < 0)
+                        return nb_error_set(err, -r, "write /run/host/os-release (in %s)", c->o->root);
+        }
+
+        /* Inaccessible nodes for masking: owned by the host's root, which is
+         * unmapped in a user namespace, so even the container's root cannot
+         * read through them. */
+        _cleanup_close_ int inacc = root_mkdir_p(root_fd, "/run/host/inaccessible", 0755, u, u);
+        if (inacc < 0)
+                return nb_error_set(err, -inacc, "create /run/host/inaccessible (in %s)", c->o->root);
+        r = root_write_file(root_fd, "/run/host/inaccessible/reg", "", 0000, 0, 0);
+        if (r < 0)
+                return nb_error_set(err, -r, "create /run/host/inaccessible/reg (in %s)", c->o->root);
+        _cleanup_close_ int dir = root_mkdir_p(root_fd, "/run/host/inaccessible/dir", 0000, 0, 0);
+        if (dir < 0)
+                return nb_error_set(err, -dir, "create /run/host/inaccessible/dir (in %s)", c->o->root);
+        return 0;
+}
+
+static int setup_custom_mounts(struct container *c, int root_fd, struct nb_error *err) {
+        for (size_t i = 0; i < c->o->n_mounts; i++) {
+                const struct custom_mount *m = &c->o->mounts[i];
+                _cleanup_close_ int target = -1;
+                struct stat st;
+                int r;
+
+                switch (m->type) {
+                case MOUNT_BIND:
+                case MOUNT_BIND_RO:
+                        if (stat(m->source, &st) < 0)
+                                return nb_error_set(err, errno, "bind %s on %s: source", m->source, m->dest);
+                        target = root_mount_point(root_fd, m->dest, S_ISDIR(st.st_mode), c->root_uid, c->root_uid);
+                        if (target < 0)
+                                return nb_error_set(err, -target, "bind %s on %s (in %s): mount point", m->source, m->dest, c->o->root);
+                        r = bind_on_fd(AT_FDCWD, m->source, target, m->recursive, m->type == MOUNT_BIND_RO, -1);
+                        if (r < 0)
+                                return nb_error_set(err, -r, "bind %s on %s (in %s)", m->source, m->dest, c->o->root);
+                        break;
+                case MOUNT_TMPFS: {
+                        target = root_mount_point(root_fd, m->dest, true, c->root_uid, c->root_uid);
+                        if (target < 0)
+                                return nb_error_set(err, -target, "mount tmpfs on %s (in %s): mount point", m->dest, c->o->root);
+                        char data[512];
+                        snprintf(data, sizeof(data), "%s", m->options && *m->options ? m->options : "mode=0755");
+                        if (c->uids.enabled && !strstr(data, "uid="))
+                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",uid=%u", c->root_uid);
+                        if (c->uids.enabled && !strstr(data, "gid="))
+                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",gid=%u", c->root_uid);
+                        r = mount_on_fd("tmpfs", target, "tmpfs", MS_NODEV | MS_STRICTATIME, data);
+                        if (r < 0)
+                                return nb_error_set(err, -r, "mount tmpfs on %s (in %s) with options \"%s\"", m->dest, c->o->root, data);
+                        break;
+                }
+                case MOUNT_INACCESSIBLE: {
+                        target = root_open(root_fd, m->dest, O_PATH, 0);
+                        if (target < 0)
+                                return nb_error_set(err, -target, "make %s inaccessible (in %s)", m->dest, c->o->root);
+                        if (fstat(target, &st) < 0)
+                                return nb_error_set(err, errno, "stat %s (in %s)", m->dest, c->o->root);
+                        const char *node = S_ISDIR(st.st_mode) ? "/run/host/inaccessible/dir" : "/run/host/inaccessible/reg";
+                        _cleanup_close_ int src = root_open(root_fd, node, O_PATH, 0);
+                        if (src < 0)
+                                return nb_error_set(err, -src, "open %s (in %s)", node, c->o->root);
+                        r = bind_on_fd(src, "", target, false, true, -1);
+                        if (r < 0)
+                                return nb_error_set(err, -r, "make %s inaccessible (in %s)", m->dest, c->o->root);
+                        break;
+                }
+                case MOUNT_OVERLAY:
+                case MOUNT_OVERLAY_RO:
+                        return nb_error_set(err, EOPNOTSUPP, "overlay mount on %s: not supported yet", m->dest);
+                }
+        }
+        return 0;
+}
+
+int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
+        struct options *o = c->o;
+        _cleanup_close_ int raw_fd = -1, root_fd = -1, host = -1;
+        bool chown_tree = false;
+        uid_t disk_owner = 0;
+        struct stat st;
+        int r;
+
+        /* Nothing mounted from here on may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return nb_error_set(err, errno, "make / a recursive slave mount");
+
+        raw_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (raw_fd < 0)
+                return nb_error_set(err, errno, "open root directory %s", o->root);
+        if (fstat(raw_fd, &st) < 0)
+                return nb_error_set(err, errno, "stat root directory %s", o->root);
+
+        if (c->uids.enabled && c->uids.shift != 0) {
+                bool shifted = st.st_uid == c->uids.shift;
+                switch (o->ownership) {
+                case OWNERSHIP_OFF:
+                        break;
+                case OWNERSHIP_CHOWN:
+                        chown_tree = !shifted;
+                        disk_owner = c->uids.shift;
+                        break;
+                case OWNERSHIP_MAP:
+                        break;
+                case OWNERSHIP_AUTO:
+                        if (shifted || (st.st_uid & 0xFFFF0000U) != 0) {
+                                /* Already shifted (to this or another range): keep shifting. */
+                                chown_tree = !shifted;
+                                disk_owner = c->uids.shift;
+                        }
+                        break;
+                }
+        }
+        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 &&
+                        (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
+
+        r = check_api_dirs(c, raw_fd, disk_owner, err);
+        if (r < 0)
+                return r;
+
+        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
+        root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return nb_error_set(err, errno, "open root directory %s", o->root);
+
+        r = setup_dev(c, root_fd, err);
+        if (r < 0)
+                return r;
+        r = setup_run(c, root_fd, err);
+        if (r < 0)
+                return r;
+        r = mount_tmpfs_at(c, root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
+        if (r < 0)
+                return r;
+        r = setup_custom_mounts(c, root_fd, err);
+        if (r < 0)
+                return r;
+
+        /* /run/host is read-only for the payload. */
+        host = root_open(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
+        if (host < 0)
+                return nb_error_set(err, -host, "open /run/host (in %s)", o->root);
+        r = bind_on_fd(host, "", host, false, true, -1);
+        if (r < 0)
+                return nb_error_set(err, -r, "make /run/host read-only (in %s)", o->root);
+        /* The bind above sits on top of the dentry the old fd pointed to. */
+
+        if (want_map) {
+                r = remount_idmapped(c->root, userns_fd, o->read_only);
+                if (r >= 0)
+                        c->idmapped = true;
+                else if (o->ownership == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS && r != -EPERM))
+                        return nb_error_set(err, -r, "create idmapped mount of %s for UIDs %u-%u", o->root,
+                                            c->uids.shift, c->uids.shift + c->uids.size - 1);
+                else {
+                        log_debug("idmapped mounts not available for %s (%s): shifting ownership instead",
+                                  o->root, strerror(-r));
+                        chown_tree = true;
+                }
+        }
+        if (chown_tree) {
+                r = userns_chown_tree(raw_fd, o->root, c->uids.shift, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!c->idmapped && o->read_only) {
+                _cleanup_close_ int top = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (top < 0)
+                        return nb_error_set(err, errno, "open root directory %s", o->root);
+                r = mount_setattr_fd(top, false, MOUNT_ATTR_RDONLY, 0);
+                if (r < 0)
+                        return nb_error_set(err, -r, "make %s read-only", o->root);
+        }
+        return 0;
+}
+
+static int mount_api(struct container *c, int root_fd, const char *what, const char *path,
+                     const char *fstype, unsigned long flags, const char *data, struct nb_error *err) {
+        _cleanup_close_ int fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        int r;
+
+        if (fd < 0)
+                return nb_error_set(err, -fd, "mount %s on %s (in %s): mount point", what, path, c->o->root);
+        r = mount_on_fd(what, fd, fstype, flags, data);
+        if (r < 0)
+                return nb_error_set(err, -r, "mount %s on %s (in %s)", what, path, c->o->root);
+        return 0;
+}
+
+/* Binds a path onto itself and remounts it read-only. */
+static int bind_self_ro(struct container *c, int root_fd, const char *path, bool recursive, struct nb_error *err) {
+        _cleanup_close_ int fd = root_open(root_fd, path, O_PATH, 0);
+        int r;
+
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return nb_error_set(err, -fd, "open %s (in %s)", path, c->o->root);
+        r = bind_on_fd(fd, "", fd, recursive, true, -1);
+        if (r < 0)
+                return nb_error_set(err, -r, "make %s read-only (in %s)", path, c->o->root);
+        return 0;
+}
+
+static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
+        static const char *const masked[] = { "kallsyms", "kcore", "keys", "sysrq-trigger", "timer_list" };
+        static const char *const ro_dirs[] = { "acpi", "apm", "asound", "bus", "fs", "irq", "scsi" };
+        _cleanup_close_ int inacc = -1;
+        int r;
+
+        r = mount_api(c, root_fd, "proc", "/proc", "proc", MNT_API, NULL, err);
+        if (r < 0)
+                return r;
+
+        /* /proc/sys read-only, but /proc/sys/net writable with a private
+         * network (its sysctls then belong to the container's namespace). */
+        r = bind_self_ro(c, root_fd, "/proc/sys", false, err);
+        if (r < 0)
+                return r;
+        if (c->o->private_network) {
+                _cleanup_close_ int net = root_open(root_fd, "/proc/sys/net", O_PATH, 0);
+                if (net >= 0 && (r = bind_on_fd(net, "", net, false, false, -1)) < 0)
+                        return nb_error_set(err, -r, "bind /proc/sys/net (in %s)", c->o->root);
+                _cleanup_close_ int top = root_open(root_fd, "/proc/sys/net", O_PATH, 0);
+                if (top >= 0 && (r = mount_setattr_fd(top, false, 0, MOUNT_ATTR_RDONLY)) < 0)
+                        return nb_error_set(err, -r, "make /proc/sys/net writable (in %s)", c->o->root);
+        }
+
+        inacc = root_open(root_fd, "/run/host/inaccessible/reg", O_PATH, 0);
+        if (inacc < 0)
+                return nb_error_set(err, -inacc, "open /run/host/inaccessible/reg (in %s)", c->o->root);
+        for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
+                char path[64];
+                _cleanup_close_ int fd = -1;
+
+                snprintf(path, sizeof(path), "/proc/%s", masked[i]);
+                fd = root_open(root_fd, path, O_PATH, 0);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return nb_error_set(err, -fd, "open %s (in %s)", path, c->o->root);
+                r = bind_on_fd(inacc, "", fd, false, true, -1);
+                if (r < 0)
+                        return nb_error_set(err, -r, "mask %s (in %s)", path, c->o->root);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(ro_dirs); i++) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%s", ro_dirs[i]);
+                r = bind_self_ro(c, root_fd, path, true, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
+        _cleanup_close_ int fd = root_open(root_fd, "/sys", O_PATH | O_DIRECTORY, 0);
+        int r;
+
+        if (fd < 0)
+                return nb_error_set(err, -fd, "mount sysfs on /sys (in %s): mount point", c->o->root);
+        r = mount_on_fd("sysfs", fd, "sysfs", MNT_API | MS_RDONLY, NULL);
+        if (r == -EPERM && c->uids.enabled && !c->o->private_network) {
+                /* A user namespace may mount sysfs only for a network namespace
+                 * it owns; on the host's network show the host's /sys, read-only. */
+                r = bind_on_fd(AT_FDCWD, "/sys", fd, true, true, -1);
+        }
+        if (r < 0)
+                return nb_error_set(err, -r, "mount sysfs on /sys (in %s)", c->o->root);
+
+        /* cgroup2 in the container's cgroup namespace, rooted at payload/:
+         * a systemd payload that found nothing here would mount v1 itself. */
+        return mount_api(c, root_fd, "cgroup2", "/sys/fs/cgroup", "cgroup2", MNT_API, NULL, err);
+}
+
+int mounts_inner(struct container *c, struct nb_error *err) {
+        _cleanup_close_ int root_fd = -1;
+        char data[128];
+        int r;
+
+        /* Mounts inherited from the outer child's namespace are locked here
+         * (they came from a more privileged user namespace), and pivot_root
+         * refuses a locked new root. A fresh recursive bind has an unlocked
+         * top mount while everything below it stays locked. */
+        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return nb_error_set(err, errno, "bind root directory %s onto itself", c->o->root);
+        root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return nb_error_set(err, errno, "open root directory %s", c->o->root);
+        r = setup_proc(c, root_fd, err);
+        if (r < 0)
+                return r;
+        r = setup_sys(c, root_fd, err);
+        if (r < 0)
+                return r;
+        snprintf(data, sizeof(data), "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        r = mount_api(c, root_fd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, data, err);
+        if (r < 0)
+                return r;
+        return mount_api(c, root_fd, "mqueue", "/dev/mqueue", "mqueue", MNT_API, NULL, err);
+}
+
+int mounts_pivot(struct container *c, struct nb_error *err) {
+        _cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0 || fchdir(root_fd) < 0)
+                return nb_error_set(err, errno, "change directory to %s", c->o->root);
+        /* pivot_root(".", ".") stacks the old root on top of the new one;
+         * detaching "." then drops the host's tree from this namespace. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return nb_error_set(err, errno, "pivot_root into %s", c->o->root);
+        if (umount2(".", MNT_DETACH) < 0)
+                return nb_error_set(err, errno, "detach the old root");
+        if (chdir("/") < 0)
+                return nb_error_set(err, errno, "change directory to /");
+        return 0;
+}

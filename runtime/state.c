@@ -1,0 +1,41 @@
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "state.h"
+
+int state_try_lock_machine(const char *machine) {
+        char path[512];
+
+        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+        for (;;) {
+                struct stat a, b;
+                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                        close(fd);
+                        return r;
+                }
+                /* Only a lock on the file still linked at the path counts. */
+                if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+                        return fd;
+                close(fd);
+        }
+}
+
+void state_unlock_machine(const char *machine, int fd) {
+        char path[512];
+
+        if (fd < 0)
+                return;
+        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+        unlink(path);
+        close(fd);
+}

@@ -1,0 +1,12 @@
+/* Host-side state under /run/nixbox: the per-machine lock that a running
+ * nixbox holds for its whole life (so that two containers never share a
+ * name, and stale leftovers can be told from live ones). */
+#pragma once
+
+#define STATE_DIR "/run/nixbox"
+
+/* Takes /run/nixbox/NAME.lock without waiting: fd, or -EBUSY when held. */
+int state_try_lock_machine(const char *machine);
+
+/* Unlinks the lock file (while still holding it) and closes it. */
+void state_unlock_machine(const char *machine, int fd);

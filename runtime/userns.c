@@ -1,0 +1,277 @@
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <dirent.h>
+
+#include "error.h"
+#include "log.h"
+#include "options.h"
+#include "siphash24.h"
+#include "userns.h"
+
+/* systemd-nspawn's key for deriving a UID base from the machine name. */
+static const uint8_t uid_hash_key[16] = {
+        0xe1, 0x56, 0xe0, 0xf0, 0x4a, 0xf0, 0x41, 0xaf,
+        0x96, 0x41, 0xcf, 0x41, 0x33, 0x94, 0xff, 0x72,
+};
+
+uid_t uid_candidate_fold(uint32_t value) {
+        uid_t c = value;
+
+        if (c < CONTAINER_UID_BASE_MIN || c > CONTAINER_UID_BASE_MAX)
+                c = (c % (CONTAINER_UID_BASE_MAX - CONTAINER_UID_BASE_MIN)) + CONTAINER_UID_BASE_MIN;
+        return c & 0xFFFF0000U;
+}
+
+uid_t uid_candidate_from_name(const char *machine) {
+        return uid_candidate_fold((uint32_t) siphash24(machine, strlen(machine), uid_hash_key));
+}
+
+static bool uid_in_user_db(uid_t base) {
+        return getpwuid(base) || getgrgid(base) ||
+               getpwuid(base + 0xFFFE) || getgrgid(base + 0xFFFE);
+}
+
+/* Takes the lock file for a range; returns the fd, -EBUSY when another
+ * container holds it. A lock file left by a dead nixbox is simply reused. */
+static int lock_range(uid_t base, char *path, size_t size) {
+        for (;;) {
+                struct stat a, b;
+                int fd;
+
+                snprintf(path, size, UID_LOCK_DIR "/%u", base);
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                        close(fd);
+                        return r;
+                }
+                /* Someone may have unlinked the file between open and flock:
+                 * only a lock on the file that is still there counts. */
+                if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+                        return fd;
+                close(fd);
+        }
+}
+
+int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err) {
+        struct stat st;
+
+        *r = (struct uid_range) { .lock_fd = -1 };
+        if (fstat(root_fd, &st) < 0)
+                return nb_error_set(err, errno, "stat root directory %s", o->root);
+
+        switch (o->private_users) {
+        case PRIVATE_USERS_NO:
+                return 0;
+        case PRIVATE_USERS_IDENTITY:
+                r->enabled = true;
+                r->shift = 0;
+                r->size = CONTAINER_UID_RANGE;
+                return 0;
+        case PRIVATE_USERS_FIXED:
+                r->enabled = true;
+                r->shift = o->uid_shift;
+                r->size = o->uid_range ? o->uid_range : CONTAINER_UID_RANGE;
+                return 0;
+        case PRIVATE_USERS_YES:
+                /* The range is read from the owner of the root directory. */
+                if ((st.st_uid & 0xFFFF) != 0 || (st.st_gid & 0xFFFF0000U) != (st.st_uid & 0xFFFF0000U))
+                        return nb_error_set(err, 0, "root directory %s is owned by %u:%u, which is not the start of a 64K range; use --private-users=pick",
+                                            o->root, st.st_uid, st.st_gid);
+                r->enabled = true;
+                r->shift = st.st_uid;
+                r->size = CONTAINER_UID_RANGE;
+                return 0;
+        case PRIVATE_USERS_PICK:
+                break;
+        }
+
+        if (mkdir(UID_LOCK_DIR, 0755) < 0 && errno != EEXIST)
+                return nb_error_set(err, errno, "create directory %s", UID_LOCK_DIR);
+
+        /* nspawn's order: the range the tree is already shifted to, then the
+         * hash of the machine name, then random candidates. */
+        uid_t candidate = st.st_uid & 0xFFFF0000U;
+        for (int tries = 0; tries < 100; tries++) {
+                if (candidate >= CONTAINER_UID_BASE_MIN && candidate <= CONTAINER_UID_BASE_MAX &&
+                    (candidate & 0xFFFF) == 0) {
+                        int fd = lock_range(candidate, r->lock_path, sizeof(r->lock_path));
+                        if (fd >= 0) {
+                                if (!uid_in_user_db(candidate)) {
+                                        r->enabled = true;
+                                        r->shift = candidate;
+                                        r->size = CONTAINER_UID_RANGE;
+                                        r->lock_fd = fd;
+                                        return 0;
+                                }
+                                close(fd);
+                        } else if (fd != -EBUSY)
+                                return nb_error_set(err, -fd, "lock UID range %s", r->lock_path);
+                }
+                if (tries == 0)
+                        candidate = uid_candidate_from_name(o->machine);
+                else {
+                        uint32_t v;
+                        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+                                return nb_error_set(err, errno, "get random bytes for a UID range");
+                        candidate = uid_candidate_fold(v);
+                }
+        }
+        return nb_error_set(err, EBUSY, "find a free UID range for machine %s", o->machine);
+}
+
+void uid_range_release(struct uid_range *r) {
+        if (r->lock_fd >= 0) {
+                /* Unlink while still holding the lock, so that nobody else
+                 * holds a lock on the inode we remove. */
+                unlink(r->lock_path);
+                close(r->lock_fd);
+                r->lock_fd = -1;
+        }
+}
+
+static int write_file_at(const char *path, const char *data) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = write(fd, data, strlen(data));
+        if (n < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        close(fd);
+        return 0;
+}
+
+int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err) {
+        char path[64], map[64];
+        int ret;
+
+        snprintf(map, sizeof(map), "0 %u %u\n", r->shift, r->size);
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+        ret = write_file_at(path, map);
+        if (ret < 0)
+                return nb_error_set(err, -ret, "write uid map \"0 %u %u\" to %s", r->shift, r->size, path);
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+        ret = write_file_at(path, map);
+        if (ret < 0)
+                return nb_error_set(err, -ret, "write gid map \"0 %u %u\" to %s", r->shift, r->size, path);
+        return 0;
+}
+
+/* A set of (dev, ino) pairs of hard-linked inodes already shifted. The
+ * shift itself is idempotent (it re-bases the range), so this only saves work. */
+struct inode_set {
+        struct { dev_t dev; ino_t ino; } *items;
+        size_t n, cap;
+};
+
+static bool inode_set_add(struct inode_set *s, dev_t dev, ino_t ino) {
+        for (size_t i = 0; i < s->n; i++)
+                if (s->items[i].dev == dev && s->items[i].ino == ino)
+                        return false;
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 64;
+                void *p = realloc(s->items, cap * sizeof(*s->items));
+                if (!p)
+                        return true;   /* out of memory: shifting is idempotent, so a repeat is only slower */
+                s->items = p;
+                s->cap = cap;
+        }
+        s->items[s->n].dev = dev;
+        s->items[s->n].ino = ino;
+        s->n++;
+        return true;
+}
+
+static int shift_one(int dir_fd, const char *name, const struct stat *st, uid_t shift) {
+        uid_t uid = shift | (st->st_uid & 0xFFFF);
+        gid_t gid = shift | (st->st_gid & 0xFFFF);
+
+        if (st->st_uid == uid && st->st_gid == gid)
+                return 0;
+        if (fchownat(dir_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
+                return -errno;
+        /* chown clears setuid/setgid (and file capabilities); put the mode bits back. */
+        if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
+                if (fchmodat(dir_fd, *name ? name : ".", st->st_mode & 07777, 0) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen, char *path, size_t plen,
+                     size_t pathsize, struct nb_error *err) {
+        _cleanup_close_ int dfd = dup(dir_fd);
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (dfd < 0)
+                return nb_error_set(err, errno, "dup directory fd");
+        d = fdopendir(dfd);
+        if (!d)
+                return nb_error_set(err, errno, "open directory %s", path);
+        dfd = -1;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                snprintf(path + plen, pathsize - plen, "/%s", de->d_name);
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = nb_error_set(err, errno, "stat %s", path);
+                        break;
+                }
+                if (st.st_dev != dev)
+                        continue;               /* another file system mounted inside: not ours */
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0) {
+                                r = nb_error_set(err, errno, "open directory %s", path);
+                                break;
+                        }
+                        r = chown_dir(sub, dev, shift, seen, path, strlen(path), pathsize, err);
+                        if (r < 0)
+                                break;
+                        snprintf(path + plen, pathsize - plen, "/%s", de->d_name);
+                } else if (st.st_nlink > 1 && !inode_set_add(seen, st.st_dev, st.st_ino))
+                        continue;               /* a hard link we already shifted */
+                r = shift_one(dirfd(d), de->d_name, &st, shift);
+                if (r < 0) {
+                        r = nb_error_set(err, -r, "change owner of %s", path);
+                        break;
+                }
+        }
+        closedir(d);
+        path[plen] = 0;
+        return r;
+}
+
+int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_error *err) {
+        struct inode_set seen = {0};
+        char path[4096];
+        struct stat st;
+        int r;
+
+        if (fstat(dir_fd, &st) < 0)
+                return nb_error_set(err, errno, "stat %s", root_name);
+        snprintf(path, sizeof(path), "%s", root_name);
+        r = chown_dir(dir_fd, st.st_dev, shift, &seen, path, strlen(path), sizeof(path), err);
+        free(seen.items);
+        if (r < 0)
+                return r;
+        r = shift_one(dir_fd, "", &st, shift);
+        if (r < 0)
+                return nb_error_set(err, -r, "change owner of %s", root_name);
+        return 0;
+}

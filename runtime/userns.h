@@ -1,0 +1,43 @@
+/* User-namespace UID shifting: nspawn's range picking (same ranges for the
+ * same machine names), range locks, the uid/gid maps, and the one-time
+ * recursive ownership shift of a tree. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct nb_error;
+struct options;
+
+#define CONTAINER_UID_BASE_MIN 0x00080000U
+#define CONTAINER_UID_BASE_MAX 0x6FFF0000U
+#define CONTAINER_UID_RANGE    0x10000U
+#define UID_LOCK_DIR           "/run/nixbox-uid"
+
+struct uid_range {
+        bool enabled;        /* a user namespace is used */
+        uid_t shift;         /* host uid of container uid 0 */
+        uid_t size;          /* number of ids mapped */
+        int lock_fd;         /* held while the container runs (pick only) */
+        char lock_path[64];
+};
+
+/* The candidate nspawn derives from a machine name (pure; unit-tested). */
+uid_t uid_candidate_from_name(const char *machine);
+
+/* Folds an arbitrary 32-bit value into the allowed, 64K-aligned window. */
+uid_t uid_candidate_fold(uint32_t value);
+
+/* Decides the range for this run from the options and the root directory's
+ * owner, taking the lock for picked ranges. */
+int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err);
+void uid_range_release(struct uid_range *r);
+
+/* Writes /proc/PID/{uid_map,gid_map} ("0 SHIFT SIZE"). */
+int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err);
+
+/* Shifts the ownership of every inode under dir_fd (one file system only,
+ * each inode once, setuid/setgid bits kept) into [shift, shift+0xFFFF].
+ * The root directory is done last, so that an interrupted run redoes it. */
+int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_error *err);

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Installs the Debian 12 packages that building and testing nixbox need.
+# Idempotent and quick: when every package is installed already it only asks
+# dpkg and exits without calling apt. Run as root (`make deps` runs it).
+set -euo pipefail
+
+packages=(
+	# build
+	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev
+	# test tools and fixture builders
+	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod
+	# fuzz target (libFuzzer and the sanitizer runtimes)
+	clang libclang-rt-14-dev
+)
+
+# One dpkg-query for all: it lists the known ones (and fails on unknown ones).
+declare -A installed=()
+while read -r pkg status; do
+	[[ $status == installed ]] && installed[${pkg%%:*}]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+
+missing=()
+for pkg in "${packages[@]}"; do
+	[[ -n ${installed[$pkg]:-} ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+if ((EUID != 0)); then
+	echo "install-deps.sh: must run as root to install: ${missing[*]}" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Wait for a concurrent apt/dpkg instead of failing on its lock.
+apt_opts=(-q -o DPkg::Lock::Timeout=300)
+
+echo "install-deps.sh: installing ${missing[*]}" >&2
+# A fresh image may have no package lists, or stale ones whose files are gone
+# from the mirror: refresh them, since something has to be installed anyway.
+apt-get "${apt_opts[@]}" update
+apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"

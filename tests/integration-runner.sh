@@ -1,0 +1,52 @@
+#!/bin/bash
+# Runs the integration tests (inside the network namespace tests/run.sh made).
+# Each t_* function runs in its own bash with a time limit; after each one the
+# host is checked for leftovers (cgroups, cgroup v1 writes, mounts, locks).
+# Writes "pass|fail|skip NAME" lines to $1.
+set -u
+RESULTS=$1 FILTER=${2:-.}
+source "$TOP/tests/lib.sh"
+ip link set lo up
+
+# Fixtures: the busybox one is required; the others may be unavailable (skip).
+export BUSYBOX_ROOT DEBIAN_ROOT NIXOS_ROOT
+BUSYBOX_ROOT=$("$TOP/tests/fixtures/fixture.sh" busybox) || { echo "cannot build the busybox fixture"; exit 1; }
+DEBIAN_ROOT=$("$TOP/tests/fixtures/fixture.sh" debian 2>/tmp/nixbox-fixture-debian.log) || DEBIAN_ROOT=""
+NIXOS_ROOT=$("$TOP/tests/fixtures/fixture.sh" nixos 2>/tmp/nixbox-fixture-nixos.log) || NIXOS_ROOT=""
+[ -n "$DEBIAN_ROOT" ] || echo "note: debian fixture unavailable: $(tail -1 /tmp/nixbox-fixture-debian.log)"
+
+v1_before=$(v1_cgroup_dirs)
+for file in "$TOP"/tests/integration/*.sh; do
+        base=$(basename "$file" .sh)
+        for t in $(grep -o '^t_[a-z0-9_]*' "$file"); do
+                name="$base:$t"
+                [[ "$name" =~ $FILTER ]] || continue
+                log=$(mktemp)
+                start=$(date +%s.%N)
+                timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash -c 'source "$TOP/tests/lib.sh"; source "$1"; set -e; "$2"' _ "$file" "$t" >"$log" 2>&1
+                rc=$?
+                secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo 0)")
+                leaks=$(check_leaks)
+                if [ -n "$leaks" ] && [ $rc -ne 77 ]; then
+                        echo "leftovers after $name: $leaks" >>"$log"
+                        cleanup_leaks
+                        rc=1
+                fi
+                case $rc in
+                0) echo "ok - $name (${secs}s)"; echo "pass $name" >>"$RESULTS" ;;
+                77) echo "skip - $name: $(grep -m1 '^skip: ' "$log" | sed 's/^skip: //')"; echo "skip $name" >>"$RESULTS" ;;
+                *) echo "not ok - $name (exit $rc, ${secs}s)"; sed 's/^/    /' "$log" | tail -40; echo "fail $name" >>"$RESULTS" ;;
+                esac
+                rm -f "$log"
+        done
+done
+v1_after=$(v1_cgroup_dirs)
+if [ "$v1_before" != "$v1_after" ]; then
+        echo "not ok - no-v1-cgroup-writes: new directories under cgroup v1 hierarchies:"
+        diff <(echo "$v1_before") <(echo "$v1_after") | sed 's/^/    /'
+        echo "fail integration:no-v1-cgroup-writes" >>"$RESULTS"
+else
+        echo "ok - integration:no-v1-cgroup-writes"
+        echo "pass integration:no-v1-cgroup-writes" >>"$RESULTS"
+fi
+exit 0

@@ -1,0 +1,81 @@
+#!/bin/bash
+# Runs every test of nixbox and prints the closing line "N passed, N failed, N skipped".
+#   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
+#   fuzz              tests/fuzz/build-and-run.sh (bounded time)
+#   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
+# Usage: tests/run.sh [FILTER]   (FILTER: a regular expression on "file:test" names)
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export TOP
+export BUILD=${BUILD:-$TOP/build}
+export NIXBOX=${NIXBOX:-$BUILD/nixbox}
+export NIXBOX_SAN=$BUILD/san/nixbox
+export FIXTURES=${NIXBOX_FIXTURES:-/var/cache/nixbox-fixtures}
+FILTER=${1:-.}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+
+pass=0 fail=0 skip=0
+failed_names=()
+
+count_unit() {   # BINARY
+        local bin=$1 out rc ok notok
+        out=$("$bin" 2>&1); rc=$?
+        ok=$(grep -c '^ok - ' <<<"$out")
+        notok=$(grep -c '^not ok - ' <<<"$out")
+        pass=$((pass + ok)); fail=$((fail + notok))
+        if [ "$notok" -gt 0 ]; then
+                grep '^not ok - ' <<<"$out" | sed "s|^|  $(basename "$bin"): |"
+                failed_names+=("$(basename "$bin")")
+        fi
+        if [ $rc -ne 0 ] && [ "$notok" -eq 0 ]; then
+                echo "not ok - $(basename "$bin"): exited $rc without a failed check"
+                tail -20 <<<"$out" | sed 's/^/    /'
+                fail=$((fail + 1)); failed_names+=("$(basename "$bin")")
+        fi
+        echo "unit $(basename "$(dirname "$(dirname "$bin")")")/$(basename "$bin"): $ok passed, $notok failed"
+}
+
+echo "== unit tests"
+for bin in "$BUILD"/tests/test-* "$BUILD"/san/tests/test-*; do
+        [ -x "$bin" ] || continue
+        [[ "unit:$(basename "$bin")" =~ $FILTER ]] || continue
+        count_unit "$bin"
+done
+
+if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
+        echo "== fuzz (${FUZZ_SECONDS}s)"
+        out=$("$TOP/tests/fuzz/build-and-run.sh" "$FUZZ_SECONDS" 2>&1); rc=$?
+        case $rc in
+        0) pass=$((pass + 1)); echo "ok - fuzz:settings" ;;
+        77) skip=$((skip + 1)); echo "skip - fuzz:settings: $(tail -1 <<<"$out")" ;;
+        *) fail=$((fail + 1)); failed_names+=("fuzz:settings"); echo "not ok - fuzz:settings"; tail -30 <<<"$out" | sed 's/^/    /' ;;
+        esac
+fi
+
+echo "== integration tests"
+if [ "$(id -u)" -ne 0 ]; then
+        n=$(cat "$TOP"/tests/integration/*.sh | grep -c '^t_[a-z0-9_]*()')
+        echo "skip - integration: $n tests need root (run 'make check' as root)"
+        skip=$((skip + n))
+else
+        # The whole suite runs in a throwaway network namespace: every link
+        # and address the tests make lives there, never on the machine.
+        results=$(mktemp)
+        unshare --net -- "$TOP/tests/integration-runner.sh" "$results" "$FILTER"
+        rc=$?
+        while read -r kind name; do
+                case $kind in
+                pass) pass=$((pass + 1)) ;;
+                fail) fail=$((fail + 1)); failed_names+=("$name") ;;
+                skip) skip=$((skip + 1)) ;;
+                esac
+        done <"$results"
+        rm -f "$results"
+        [ $rc -eq 0 ] || { echo "not ok - integration runner exited $rc"; fail=$((fail + 1)); }
+fi
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+        echo "failed: ${failed_names[*]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
