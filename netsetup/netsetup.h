@@ -84,6 +84,14 @@ struct nl_veth {
 };
 int nl_veth_add(struct nl_sock *s, const struct nl_veth *v, struct nb_error *err);
 
+/* nspawn's --network-macvlan (bridge mode) and --network-ipvlan (L2 mode):
+ * a link on top of `parent` (in the socket's namespace), created directly in
+ * netns (NULL: the socket's namespace). A NULL MAC lets the kernel pick. */
+int nl_macvlan_add(struct nl_sock *s, const char *name, const char *parent, const struct ether_addr *mac,
+                   const struct nl_netns *netns, struct nb_error *err);
+int nl_ipvlan_add(struct nl_sock *s, const char *name, const char *parent, const struct nl_netns *netns,
+                  struct nb_error *err);
+
 /* An empty bridge, down. */
 int nl_bridge_add(struct nl_sock *s, const char *name, struct nb_error *err);
 

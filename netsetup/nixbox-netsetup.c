@@ -26,6 +26,9 @@ static void help(void) {
                "  link del DEV                       delete a link (both ends of a veth)\n"
                "  veth NAME PEER [address MAC] [peer-address MAC] [peer-netns PID|PATH]\n"
                "                                     create a veth pair, PEER directly in PID's netns\n"
+               "  macvlan NAME PARENT [address MAC] [netns PID|PATH]\n"
+               "                                     macvlan (bridge mode) on PARENT, made in PID's netns\n"
+               "  ipvlan NAME PARENT [netns PID|PATH]  ipvlan (L2 mode) on PARENT, made in PID's netns\n"
                "  bridge add NAME                    create a bridge\n"
                "  altname add|del DEV ALTNAME        add/remove an alternative name\n"
                "\n"
@@ -306,6 +309,40 @@ static int cmd_veth(struct nl_sock *s, int argc, char **argv, struct nb_error *e
         return r < 0 ? fail(err) : 0;
 }
 
+static int cmd_stacked(struct nl_sock *s, bool macvlan, int argc, char **argv, struct nb_error *err) {
+        const char *cmd = macvlan ? "macvlan" : "ipvlan";
+        struct nl_netns ns = { .fd = -1 };
+        bool have_ns = false;
+        struct ether_addr mac;
+        bool have_mac = false;
+        int r;
+
+        if (argc < 2)
+                return usage_error("%s: expected NAME and PARENT", cmd);
+        for (int i = 2; i < argc; i += 2) {
+                const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!val)
+                        return usage_error("%s: %s needs a value", cmd, k);
+                if (macvlan && streq(k, "address")) {
+                        if (parse_mac_arg(val, &mac) != 0)
+                                return EXIT_USAGE;
+                        have_mac = true;
+                } else if (streq(k, "netns") && !have_ns) {
+                        if (parse_netns_target(val, &ns, err) < 0)
+                                return fail(err);
+                        have_ns = true;
+                } else
+                        return usage_error("%s: unexpected argument \"%s\"", cmd, k);
+        }
+        if (macvlan)
+                r = nl_macvlan_add(s, argv[0], argv[1], have_mac ? &mac : NULL, have_ns ? &ns : NULL, err);
+        else
+                r = nl_ipvlan_add(s, argv[0], argv[1], have_ns ? &ns : NULL, err);
+        if (ns.fd >= 0)
+                close(ns.fd);
+        return r < 0 ? fail(err) : 0;
+}
+
 static int cmd_bridge(struct nl_sock *s, int argc, char **argv, struct nb_error *err) {
         if (argc != 2 || !streq(argv[0], "add"))
                 return usage_error("bridge: expected add NAME");
@@ -488,8 +525,8 @@ int main(int argc, char **argv) {
         if (streq(cmd, "help"))
                 return help(), 0;
 
-        if (!streq(cmd, "link") && !streq(cmd, "veth") && !streq(cmd, "bridge") && !streq(cmd, "altname") &&
-            !streq(cmd, "addr") && !streq(cmd, "address") && !streq(cmd, "route"))
+        if (!streq(cmd, "link") && !streq(cmd, "veth") && !streq(cmd, "macvlan") && !streq(cmd, "ipvlan") &&
+            !streq(cmd, "bridge") && !streq(cmd, "altname") && !streq(cmd, "addr") && !streq(cmd, "route"))
                 return usage_error("unknown command \"%s\"", cmd);
 
         if (netns) {
@@ -506,6 +543,8 @@ int main(int argc, char **argv) {
                 return cmd_link(s, argc, argv, &err);
         if (streq(cmd, "veth"))
                 return cmd_veth(s, argc, argv, &err);
+        if (streq(cmd, "macvlan") || streq(cmd, "ipvlan"))
+                return cmd_stacked(s, streq(cmd, "macvlan"), argc, argv, &err);
         if (streq(cmd, "bridge"))
                 return cmd_bridge(s, argc, argv, &err);
         if (streq(cmd, "altname"))

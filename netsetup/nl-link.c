@@ -255,6 +255,56 @@ int nl_bridge_add(struct nl_sock *s, const char *name, struct nb_error *err) {
         return nl_call(s, nlh, NULL, NULL, err, what);
 }
 
+/* A link of `kind` stacked on `parent` (IFLA_LINK), created directly in
+ * netns. The parent is resolved here: it lives in the socket's namespace. */
+static int stacked_add(struct nl_sock *s, const char *kind, const char *name, const char *parent,
+                       const struct ether_addr *mac, uint32_t mode, const struct nl_netns *netns,
+                       struct nb_error *err) {
+        char buf[NL_REQUEST_SIZE], what[WHAT_SIZE];
+        struct nlattr *linkinfo, *data;
+        struct nlmsghdr *nlh;
+        struct ifinfomsg *ifi;
+        int parent_index, r;
+
+        snprintf(what, sizeof(what), "create %s %s on %s", kind, name, parent);
+        r = check_ifname(name, err, what);
+        if (r < 0)
+                return r;
+        parent_index = nl_resolve(s, parent, true, err, what);
+        if (parent_index < 0)
+                return parent_index;
+
+        nlh = nl_msg_new(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, (void **) &ifi, sizeof(*ifi));
+        ifi->ifi_family = AF_UNSPEC;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t) parent_index);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+        if (netns)
+                put_netns(nlh, netns);
+        linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+        data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        /* Both kinds call their mode attribute 1, with different sizes. */
+        if (streq(kind, "ipvlan"))
+                mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, (uint16_t) mode);
+        else
+                mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, linkinfo);
+        return nl_call(s, nlh, NULL, NULL, err, what);
+}
+
+int nl_macvlan_add(struct nl_sock *s, const char *name, const char *parent, const struct ether_addr *mac,
+                   const struct nl_netns *netns, struct nb_error *err) {
+        return stacked_add(s, "macvlan", name, parent, mac, MACVLAN_MODE_BRIDGE, netns, err);
+}
+
+int nl_ipvlan_add(struct nl_sock *s, const char *name, const char *parent, const struct nl_netns *netns,
+                  struct nb_error *err) {
+        return stacked_add(s, "ipvlan", name, parent, NULL, IPVLAN_MODE_L2, netns, err);
+}
+
 /* --- changing one link --- */
 
 /* Starts an RTM_SETLINK for `name`, resolved first so that altnames work

@@ -93,39 +93,85 @@ static int bring_up_loopback(struct nb_error *err) {
         return 0;
 }
 
+/* Receives one fd sent with SCM_RIGHTS; -errno, or -EPIPE at EOF. */
+static int recv_fd(int sock) {
+        char byte, ctl[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+        struct cmsghdr *cm;
+        ssize_t n;
+        int fd;
+
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return -EPIPE;
+        cm = CMSG_FIRSTHDR(&mh);
+        if (!cm || cm->cmsg_type != SCM_RIGHTS)
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        return fd;
+}
+
+static int send_fd(int sock, int fd) {
+        char byte = 'g', ctl[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 /* Everything after the namespaces exist and before exec, in PID 1. */
 _noreturn_ static void inner_child(struct container *c, int go_fd) {
         struct options *o = c->o;
         struct nb_error err = {0};
+        _cleanup_close_ int root_fd = -1;
         struct sync_msg m;
-        char go;
-        int r;
+        int r, top;
 
         /* Dies with the parent (our parent is nixbox itself, by CLONE_PARENT). */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (read(go_fd, &go, 1) != 1)
+        /* The outer child sends the container's root once it is built. */
+        top = recv_fd(go_fd);
+        if (top < 0)
                 _exit(EXIT_NIXBOX_ERROR);       /* the outer child failed and said so */
         close(go_fd);
+        if (fchdir(top) < 0) {
+                nb_error_set(&err, errno, "change directory to %s", o->root);
+                child_fail(c->sync_child, &err);
+        }
+        close(top);
 
         if (c->uids.enabled) {
                 if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
                         nb_error_set(&err, errno, "become root in the container's user namespace");
                         child_fail(c->sync_child, &err);
                 }
+                /* A change of credentials clears the parent-death signal. If
+                 * nixbox died meanwhile, the sync socket reports EOF below. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
         }
         if (unshare(CLONE_NEWNS) < 0) {
                 nb_error_set(&err, errno, "create the container's mount namespace");
                 child_fail(c->sync_child, &err);
         }
         trace_step("inner: mount namespace");
-        if (mounts_inner(c, &err) < 0)
+        if (mounts_inner(c, &root_fd, &err) < 0)
                 child_fail(c->sync_child, &err);
         trace_step("inner: API file systems");
         if (sethostname(o->hostname, strlen(o->hostname)) < 0) {
                 nb_error_set(&err, errno, "set hostname to %s", o->hostname);
                 child_fail(c->sync_child, &err);
         }
-        if (mounts_pivot(c, &err) < 0)
+        if (mounts_pivot(c, root_fd, &err) < 0)
                 child_fail(c->sync_child, &err);
         trace_step("inner: pivot_root");
         if (o->private_network && bring_up_loopback(&err) < 0)
@@ -168,7 +214,7 @@ static pid_t clone_inner(struct container *c) {
 
 _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         struct nb_error err = {0};
-        _cleanup_close_ int userns_fd = -1;
+        _cleanup_close_ int userns_fd = -1, top = -1;
         int go[2];
         pid_t pid;
         char path[PATH_MAX];
@@ -193,8 +239,8 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                         child_fail(c->sync_child, &err);
                 }
         }
-        if (pipe2(go, O_CLOEXEC) < 0) {
-                nb_error_set(&err, errno, "create a pipe");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go) < 0) {
+                nb_error_set(&err, errno, "create a socket pair");
                 child_fail(c->sync_child, &err);
         }
         pid = clone_inner(c);
@@ -224,7 +270,12 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 goto fail;
         trace_step("outer: mount tree");
         sync_send(c->sync_child, SYNC_IDMAPPED, c->idmapped, NULL);
-        if (write(go[1], "g", 1) != 1) {
+        top = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (top < 0) {
+                nb_error_set(&err, errno, "open root directory %s", c->o->root);
+                goto fail;
+        }
+        if (send_fd(go[1], top) < 0) {
                 nb_error_set(&err, errno, "start the container's PID 1");
                 goto fail;
         }
@@ -366,6 +417,7 @@ int container_run(struct options *o) {
                 goto fail_early;
         }
 
+        state_sweep_stale_locks();
         c.machine_lock = state_try_lock_machine(o->machine);
         if (c.machine_lock < 0) {
                 if (c.machine_lock == -EBUSY)

@@ -41,8 +41,8 @@ int container_run(struct options *o);
 
 /* Steps of the outer and inner child (mounts.c). */
 int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
-int mounts_inner(struct container *c, struct nb_error *err);
-int mounts_pivot(struct container *c, struct nb_error *err);
+int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
+int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
 
 /* Embedded init-shim (shim.c). */
 int shim_memfd(struct nb_error *err);

@@ -2,6 +2,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 
@@ -215,6 +216,8 @@ int exec_payload(struct container *c, struct nb_error *err) {
                     setresgid(user.gid, user.gid, user.gid) < 0 ||
                     setresuid(user.uid, user.uid, user.uid) < 0)
                         return nb_error_set(err, errno, "change to user %s (uid %u, gid %u)", o->user, user.uid, user.gid);
+                /* The uid change cleared it; the payload must still die with nixbox. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
         }
 
         /* Nothing but stdio (and the shim's sync fd) crosses the exec. */

@@ -80,3 +80,12 @@ int remount_idmapped(const char *path, int userns_fd, bool read_only) {
                 return r;
         return sys_move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH);
 }
+
+int clone_tree_fd(int dfd, const char *path, bool recursive) {
+        return sys_open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+                             (*path ? 0 : AT_EMPTY_PATH));
+}
+
+int attach_tree_fd(int tree_fd, int dfd, const char *path) {
+        return sys_move_mount(tree_fd, "", dfd, path, MOVE_MOUNT_F_EMPTY_PATH | (*path ? 0 : MOVE_MOUNT_T_EMPTY_PATH));
+}

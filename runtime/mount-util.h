@@ -18,6 +18,12 @@ int bind_on_fd(int source_dirfd, const char *source, int target_fd, bool recursi
 /* Sets (or clears) MOUNT_ATTR_RDONLY etc. on the mount at fd. */
 int mount_setattr_fd(int fd, bool recursive, unsigned long long set, unsigned long long clr);
 
+/* open_tree(OPEN_TREE_CLONE): a detached copy of the tree at dfd/path. */
+int clone_tree_fd(int dfd, const char *path, bool recursive);
+
+/* move_mount of a detached tree onto dfd/path. */
+int attach_tree_fd(int tree_fd, int dfd, const char *path);
+
 /* Clones the mount tree at `path`, idmaps its top mount with userns_fd and
  * optionally makes it read-only, and attaches the result on top of `path`. */
 int remount_idmapped(const char *path, int userns_fd, bool read_only);

@@ -449,20 +449,26 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         return mount_api(c, root_fd, "cgroup2", "/sys/fs/cgroup", "cgroup2", MNT_API, NULL, err);
 }
 
-int mounts_inner(struct container *c, struct nb_error *err) {
+int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err) {
         _cleanup_close_ int root_fd = -1;
         char data[128];
         int r;
 
-        /* Mounts inherited from the outer child's namespace are locked here
-         * (they came from a more privileged user namespace), and pivot_root
-         * refuses a locked new root. A fresh recursive bind has an unlocked
-         * top mount while everything below it stays locked. */
-        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return nb_error_set(err, errno, "bind root directory %s onto itself", c->o->root);
-        root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* Our working directory is the container's root, in our own mount
+         * namespace (the outer child passed us an fd; the path itself may
+         * not be traversable for a user namespace's root). Mounts inherited
+         * from the outer child are locked here, and pivot_root refuses a
+         * locked new root: a recursive clone attached on top has an unlocked
+         * top mount, while everything below it stays locked. */
+        root_fd = clone_tree_fd(AT_FDCWD, ".", true);
         if (root_fd < 0)
-                return nb_error_set(err, errno, "open root directory %s", c->o->root);
+                return nb_error_set(err, -root_fd, "clone the mount tree of %s", c->o->root);
+        r = attach_tree_fd(root_fd, AT_FDCWD, ".");
+        if (r < 0)
+                return nb_error_set(err, -r, "attach the mount tree of %s", c->o->root);
+        if (fchdir(root_fd) < 0)
+                return nb_error_set(err, errno, "change directory to %s", c->o->root);
+
         r = setup_proc(c, root_fd, err);
         if (r < 0)
                 return r;
@@ -473,13 +479,15 @@ int mounts_inner(struct container *c, struct nb_error *err) {
         r = mount_api(c, root_fd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, data, err);
         if (r < 0)
                 return r;
-        return mount_api(c, root_fd, "mqueue", "/dev/mqueue", "mqueue", MNT_API, NULL, err);
+        r = mount_api(c, root_fd, "mqueue", "/dev/mqueue", "mqueue", MNT_API, NULL, err);
+        if (r < 0)
+                return r;
+        *ret_root_fd = TAKE_FD(root_fd);
+        return 0;
 }
 
-int mounts_pivot(struct container *c, struct nb_error *err) {
-        _cleanup_close_ int root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-        if (root_fd < 0 || fchdir(root_fd) < 0)
+int mounts_pivot(struct container *c, int root_fd, struct nb_error *err) {
+        if (fchdir(root_fd) < 0)
                 return nb_error_set(err, errno, "change directory to %s", c->o->root);
         /* pivot_root(".", ".") stacks the old root on top of the new one;
          * detaching "." then drops the host's tree from this namespace. */

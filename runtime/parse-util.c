@@ -671,6 +671,11 @@ fail:
 }
 
 int parse_custom_mount(enum custom_mount_type t, const char *spec, struct custom_mount *out, struct nb_error *err) {
+        static const char *const what[] = {
+                [MOUNT_BIND] = "bind mount", [MOUNT_BIND_RO] = "read-only bind mount", [MOUNT_TMPFS] = "tmpfs mount",
+                [MOUNT_INACCESSIBLE] = "inaccessible path", [MOUNT_OVERLAY] = "overlay mount",
+                [MOUNT_OVERLAY_RO] = "read-only overlay mount",
+        };
         struct custom_mount m = { .type = t, .recursive = true };
         const char *bad = NULL, *expected = NULL;
         int r;
@@ -704,13 +709,10 @@ int parse_custom_mount(enum custom_mount_type t, const char *spec, struct custom
         if (r < 0) {
                 custom_mount_free(&m);
                 if (r == -ENOMEM)
-                        return nb_error_set(err, ENOMEM, "parse %s=%s", custom_mount_type_to_option(t), spec);
+                        return nb_error_set(err, ENOMEM, "parse %s \"%s\"", what[t], spec);
                 if (bad && streq(bad, "options"))
-                        return nb_error_set(err, 0, "invalid %s=%s: unknown mount option; expected %s",
-                                            custom_mount_type_to_option(t), spec, expected);
-                if (r == -EINVAL && !bad && strchr(spec, '\\'))
-                        bad = "escape";
-                return nb_error_set(err, 0, "invalid %s=%s%s%s: expected %s", custom_mount_type_to_option(t), spec,
+                        return nb_error_set(err, 0, "invalid %s \"%s\": unknown mount option; expected %s", what[t], spec, expected);
+                return nb_error_set(err, 0, "invalid %s \"%s\"%s%s: expected %s", what[t], spec,
                                     bad ? ": bad " : "", bad ? bad : "", expected);
         }
         *out = m;
@@ -1237,7 +1239,7 @@ int parse_iface_pair(const char *s, const char *prefix, struct iface_pair *out, 
                 return nb_error_set(err, 0, "invalid interface name in \"%s\": expected HOST[:CONTAINER] interface names", s);
         if (!isempty(p)) {
                 if (!ifname_valid(p))
-                        return nb_error_set(err, 0, "invalid container interface name in \"%s\"", s);
+                        return nb_error_set(err, 0, "invalid interface name \"%s\" in \"%s\": expected HOST[:CONTAINER] interface names", p, s);
                 pair.container = strdup(p);
         } else if (prefix) {
                 if (asprintf(&pair.container, "%s%s", prefix, host) < 0)

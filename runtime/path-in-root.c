@@ -46,10 +46,30 @@ static const char *split_last(const char *path, char *parent, size_t size) {
         return slash + 1;
 }
 
-int root_mkdir_p(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid) {
+/* When `parent_path/name` exists but cannot be opened, it may be a dangling
+ * symlink: writes the path it points to (resolved against the root when
+ * absolute, against parent_path when relative) followed by `rest`. */
+static int follow_dangling(int parent_fd, const char *parent_path, const char *name, const char *rest,
+                           char *out, size_t size) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(parent_fd, name, target, sizeof(target) - 1);
+
+        if (n < 0)
+                return -errno;
+        target[n] = 0;
+        if (target[0] == '/')
+                snprintf(out, size, "%s%s%s", target, *rest ? "/" : "", rest);
+        else
+                snprintf(out, size, "%s/%s%s%s", parent_path, target, *rest ? "/" : "", rest);
+        return 0;
+}
+
+static int mkdir_p_depth(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid, int depth) {
         char buf[PATH_MAX], *p;
         int fd;
 
+        if (depth > 32)
+                return -ELOOP;
         if (strlen(path) >= sizeof(buf))
                 return -ENAMETOOLONG;
         fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
@@ -62,41 +82,54 @@ int root_mkdir_p(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gi
         p = buf;
         while (*p == '/')
                 p++;
-        for (;;) {
+        while (*p) {
                 char *slash = strchr(p, '/');
-                char saved = 0;
+                const char *rest = "";
                 _cleanup_close_ int parent = -1;
                 char parent_path[PATH_MAX];
                 const char *name;
 
                 if (slash) {
-                        saved = *slash;
                         *slash = 0;
+                        rest = slash + 1;
+                        while (*rest == '/')
+                                rest++;
                 }
                 name = split_last(buf, parent_path, sizeof(parent_path));
-                if (*name) {
-                        parent = root_open(root_fd, parent_path, O_PATH | O_DIRECTORY, 0);
-                        if (parent < 0)
-                                return parent;
-                        if (mkdirat(parent, name, mode) == 0) {
-                                if (uid != (uid_t) -1 && fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-                                        return -errno;
-                        } else if (errno != EEXIST)
+                parent = root_open(root_fd, parent_path, O_PATH | O_DIRECTORY, 0);
+                if (parent < 0)
+                        return parent;
+                if (mkdirat(parent, name, mode) == 0) {
+                        if (uid != (uid_t) -1 && fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                                 return -errno;
+                } else if (errno != EEXIST)
+                        return -errno;
+                else {
+                        _cleanup_close_ int probe = root_open(root_fd, buf, O_PATH | O_DIRECTORY, 0);
+                        if (probe == -ENOENT) {
+                                /* A dangling symlink: create its target, inside the root. */
+                                char next[PATH_MAX];
+                                int r = follow_dangling(parent, parent_path, name, rest, next, sizeof(next));
+                                if (r < 0)
+                                        return r;
+                                return mkdir_p_depth(root_fd, next, mode, uid, gid, depth + 1);
+                        }
+                        if (probe < 0)
+                                return probe;
                 }
                 if (!slash)
                         break;
-                *slash = saved;
-                p = slash + 1;
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        break;
+                *slash = '/';
+                p = (char *) rest;
         }
         return root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
 }
 
-int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_t gid) {
+int root_mkdir_p(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid) {
+        return mkdir_p_depth(root_fd, path, mode, uid, gid, 0);
+}
+
+static int mount_point_depth(int root_fd, const char *path, bool is_dir, uid_t uid, gid_t gid, int depth) {
         char parent_path[PATH_MAX];
         _cleanup_close_ int parent = -1;
         const char *name;
@@ -134,6 +167,18 @@ int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_
                 if (dir < 0)
                         return -errno;
                 fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && errno == EEXIST) {
+                        struct stat lst;
+                        if (fstatat(dir, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)) {
+                                char next[PATH_MAX];
+                                int r = follow_dangling(dir, parent_path, name, "", next, sizeof(next));
+                                if (r < 0)
+                                        return r;
+                                if (++depth > 32)
+                                        return -ELOOP;
+                                return mount_point_depth(root_fd, next, is_dir, uid, gid, depth);
+                        }
+                }
                 if (fd < 0 && errno != EEXIST)
                         return -errno;
                 if (fd >= 0) {
@@ -146,6 +191,10 @@ int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_
                 }
         }
         return root_open(root_fd, path, O_PATH, 0);
+}
+
+int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_t gid) {
+        return mount_point_depth(root_fd, path, is_dir, uid, gid, 0);
 }
 
 ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size) {

@@ -9,6 +9,7 @@
 #include "capabilities.h"
 #include "error.h"
 #include "parse-util.h"
+#include "seccomp-policy.h"
 #include "settings-file.h"
 
 /* ---- the key table ---- */
@@ -194,19 +195,26 @@ static int set_string(char **dst, const char *v) {
         return 0;
 }
 
-/* An enum value; -EOPNOTSUPP (an nspawn value nixbox lacks) is a warning. */
-static int set_enum(struct settings *s, unsigned line, const struct settings_key_info *k, int r, int *dst,
-                    const char *v, const char *expected, struct nb_error *err) {
+/* Checks an enum parser's result: the value (>= 0), an error, or
+ * -EAGAIN after warning about an nspawn value nixbox lacks (-EOPNOTSUPP). */
+static int check_enum(struct settings *s, unsigned line, const struct settings_key_info *k, int r, const char *v,
+                      const char *expected, struct nb_error *err) {
         if (r == -EOPNOTSUPP) {
                 warn(s, line, "%s=%s is not supported by nixbox, ignoring", k->name, v);
                 s->line[k->key] = 0;
-                return 1;
+                return -EAGAIN;
         }
         if (r < 0)
                 return invalid(err, v, expected);
-        *dst = r;
-        return 0;
+        return r;
 }
+
+#define SET_ENUM(field, parser, expected) do {                                             \
+                r = check_enum(s, line, k, parser(v), v, expected, err);                   \
+                if (r >= 0)                                                                \
+                        s->field = r;                                                      \
+                return r == -EAGAIN ? 0 : r < 0 ? r : 0;                                   \
+        } while (0)
 
 static int append(void *array, size_t *n, size_t elem, const void *value) {
         void **a = array;
@@ -225,17 +233,6 @@ static bool user_name_valid(const char *u) {
                 return false;
         for (const char *p = u; *p; p++)
                 if ((unsigned char) *p <= 32 || *p == 127 || *p == ':' || *p == '/' || *p == ',')
-                        return false;
-        return true;
-}
-
-static bool syscall_word_valid(const char *w) {
-        if (*w == '@')
-                w++;
-        if (!*w)
-                return false;
-        for (; *w; w++)
-                if (!(isascii(*w) && (isalnum(*w) || *w == '_' || *w == '-')))
                         return false;
         return true;
 }
@@ -275,6 +272,7 @@ static void reset_key(struct settings *s, enum settings_key k) {
         case SK_CAPABILITY:             s->caps_add = 0; break;
         case SK_DROP_CAPABILITY:        s->caps_drop = 0; break;
         case SK_CPU_AFFINITY:           memset(s->cpu_affinity, 0, sizeof(s->cpu_affinity)); break;
+        case SK_PRIVATE_USERS_CHOWN:    s->line[SK_PRIVATE_USERS_OWNERSHIP] = 0; break;
         case SK_BOOT:
         case SK_PROCESS_TWO:
                 s->start_mode = START_UNSET;
@@ -343,7 +341,7 @@ static int env_replace(struct settings *s, char *assignment) {
 static int set_start_mode(struct settings *s, enum settings_key k, const char *v, struct nb_error *err) {
         enum start_mode yes = k == SK_BOOT ? START_BOOT : START_PID2;
         enum start_mode other = k == SK_BOOT ? START_PID2 : START_BOOT;
-        bool b;
+        bool b = false;
         int r = set_bool(&b, v, err);
 
         if (r < 0)
@@ -475,8 +473,9 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < n && r >= 0; i++) {
-                        if (!syscall_word_valid(words[i])) {
-                                r = invalid(err, words[i], "system call names or @groups, the list optionally prefixed by ~");
+                        if (words[i][0] == '~' || (r = seccomp_validate_entry(words[i], err)) < 0) {
+                                if (words[i][0] == '~')
+                                        r = invalid(err, words[i], "system call names or @groups, the whole list optionally prefixed by ~");
                                 break;
                         }
                         char *e = NULL;
@@ -509,43 +508,18 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                         return invalid(err, v, "a host name (letters, digits, '-', '_', dot-separated, at most 64 bytes)");
                 return set_string(&s->hostname, v);
 
-        case SK_RESOLV_CONF: {
-                int m;
-                r = set_enum(s, line, k, parse_resolv_conf_mode(v), &m, v, "off, copy-host, bind-host, delete, auto or a boolean", err);
-                if (r == 0)
-                        s->resolv_conf = m;
-                return r < 0 ? r : 0;
-        }
-        case SK_TIMEZONE: {
-                int m;
-                r = set_enum(s, line, k, parse_timezone_mode(v), &m, v, "off, copy, bind, symlink, delete, auto or a boolean", err);
-                if (r == 0)
-                        s->timezone = m;
-                return r < 0 ? r : 0;
-        }
-        case SK_LINK_JOURNAL: {
-                int m;
-                r = set_enum(s, line, k, parse_link_journal_mode(v), &m, v, "no, host, try-host, guest, try-guest, auto or a boolean", err);
-                if (r == 0)
-                        s->link_journal = m;
-                return r < 0 ? r : 0;
-        }
-        case SK_VOLATILE: {
-                int m;
-                r = set_enum(s, line, k, parse_volatile_mode(v), &m, v, "a boolean, state or overlay", err);
-                if (r == 0)
-                        s->volatile_mode = m;
-                return r < 0 ? r : 0;
-        }
-        case SK_PRIVATE_USERS_OWNERSHIP: {
-                int m;
-                r = set_enum(s, line, k, parse_ownership_mode(v), &m, v, "off, chown, map or auto", err);
-                if (r == 0)
-                        s->ownership = m;
-                return r < 0 ? r : 0;
-        }
+        case SK_RESOLV_CONF:
+                SET_ENUM(resolv_conf, parse_resolv_conf_mode, "off, copy-host, bind-host, delete, auto or a boolean");
+        case SK_TIMEZONE:
+                SET_ENUM(timezone, parse_timezone_mode, "off, copy, bind, symlink, delete, auto or a boolean");
+        case SK_LINK_JOURNAL:
+                SET_ENUM(link_journal, parse_link_journal_mode, "no, host, try-host, guest, try-guest, auto or a boolean");
+        case SK_VOLATILE:
+                SET_ENUM(volatile_mode, parse_volatile_mode, "a boolean, state or overlay");
+        case SK_PRIVATE_USERS_OWNERSHIP:
+                SET_ENUM(ownership, parse_ownership_mode, "off, chown, map or auto");
         case SK_PRIVATE_USERS_CHOWN: {
-                bool b;
+                bool b = false;
                 r = set_bool(&b, v, err);
                 if (r < 0)
                         return r;

@@ -211,19 +211,31 @@ static int shift_one(int dir_fd, const char *name, const struct stat *st, uid_t 
 
 static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen, char *path, size_t plen,
                      size_t pathsize, struct nb_error *err) {
-        _cleanup_close_ int dfd = dup(dir_fd);
+        char fdp[32];
+        /* Reopen for reading: the fd we were given may be O_PATH. */
+        _cleanup_close_ int dfd = -1;
         DIR *d;
         struct dirent *de;
         int r = 0;
 
+        snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", dir_fd);
+        dfd = open(fdp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
-                return nb_error_set(err, errno, "dup directory fd");
+                return nb_error_set(err, errno, "open directory %s", path);
         d = fdopendir(dfd);
         if (!d)
                 return nb_error_set(err, errno, "open directory %s", path);
         dfd = -1;
-        while ((de = readdir(d))) {
+        for (;;) {
                 struct stat st;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                r = nb_error_set(err, errno, "read directory %s", path);
+                        break;
+                }
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;

@@ -16,15 +16,15 @@ assert_match() {
         [[ "$1" =~ $2 ]] || { echo "FAIL: $3: '$1' does not match /$2/" >&2; return 1; }
 }
 
-# A per-test scratch directory, removed when the test's bash exits.
-test_tmp() {
-        if [ -z "${TEST_TMP:-}" ]; then
-                mkdir -p /var/tmp/nixbox-tests
-                TEST_TMP=$(mktemp -d /var/tmp/nixbox-tests/t.XXXXXX)
-                trap 'remove_tree "$TEST_TMP"' EXIT
-        fi
-        echo "$TEST_TMP"
+# A per-test scratch directory, made before the test runs and removed when
+# the test's bash exits (tests call test_tmp to get its path).
+test_tmp_init() {
+        mkdir -p /var/tmp/nixbox-tests
+        TEST_TMP=$(mktemp -d /var/tmp/nixbox-tests/t.XXXXXX)
+        export TEST_TMP
+        trap 'remove_tree "$TEST_TMP"' EXIT
 }
+test_tmp() { echo "$TEST_TMP"; }
 
 remove_tree() {
         [ -n "$1" ] && [ -e "$1" ] || return 0
@@ -41,7 +41,6 @@ copy_fixture() {
         debian) src=$DEBIAN_ROOT; [ -n "$src" ] || skip "debian fixture unavailable (mmdebstrap failed; see /tmp/nixbox-fixture-debian.log)" ;;
         nixos) src=$NIXOS_ROOT; [ -n "$src" ] || skip "nixos fixture unavailable (see /tmp/nixbox-fixture-nixos.log)" ;;
         esac
-        test_tmp >/dev/null
         dst=$TEST_TMP/${2:-$1}
         cp -a --reflink=auto "$src" "$dst"
         echo "$dst"

@@ -60,6 +60,15 @@ if [ "$(id -u)" -ne 0 ]; then
 else
         # The whole suite runs in a throwaway network namespace: every link
         # and address the tests make lives there, never on the machine.
+        # Fixtures are built here, outside the test network namespace, since
+        # their builders need the Debian mirror. Busybox is required; a
+        # missing debian/nixos fixture makes the tests that need it skip.
+        export BUSYBOX_ROOT DEBIAN_ROOT NIXOS_ROOT
+        BUSYBOX_ROOT=$("$TOP/tests/fixtures/fixture.sh" busybox) || { echo "not ok - cannot build the busybox fixture"; fail=$((fail + 1)); }
+        DEBIAN_ROOT=$("$TOP/tests/fixtures/fixture.sh" debian 2>/tmp/nixbox-fixture-debian.log) || DEBIAN_ROOT=""
+        NIXOS_ROOT=$("$TOP/tests/fixtures/fixture.sh" nixos 2>/tmp/nixbox-fixture-nixos.log) || NIXOS_ROOT=""
+        [ -n "$DEBIAN_ROOT" ] || echo "note: debian fixture unavailable: $(tail -1 /tmp/nixbox-fixture-debian.log)"
+        [ -n "$NIXOS_ROOT" ] || echo "note: nixos fixture unavailable: $(tail -1 /tmp/nixbox-fixture-nixos.log)"
         results=$(mktemp)
         unshare --net -- "$TOP/tests/integration-runner.sh" "$results" "$FILTER"
         rc=$?

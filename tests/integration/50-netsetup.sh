@@ -11,6 +11,9 @@
 : "${BUILD:=$TOP/build}"
 : "${NETSETUP:=$BUILD/nixbox-netsetup}"
 _NS_FILE=$(realpath "${BASH_SOURCE[0]}")
+# The distribution's python starts fastest (a pyenv shim can take a second).
+_NS_PY=python3
+[[ -x /usr/bin/python3 ]] && _NS_PY=/usr/bin/python3
 
 # --- helpers (prefixed _ns_ so as not to clash with tests/lib.sh) ---
 
@@ -32,8 +35,9 @@ _ns_require() {
 	done
 }
 
-# Runs the function BODY in a new network namespace (a child bash that
-# sources this file again), after checking that it holds nothing but lo.
+# Runs the command "$@" (a function of this file) in a new network namespace
+# (a child bash that sources this file again), after checking that the
+# namespace holds nothing but lo.
 _ns_run() {
 	_ns_require || return
 	NETSETUP=$NETSETUP unshare -n bash -c '
@@ -42,7 +46,8 @@ _ns_run() {
 			echo "FAIL: not a fresh network namespace" >&2
 			exit 1
 		fi
-		"$2"' _ "$_NS_FILE" "$1"
+		shift
+		"$@"' _ "$_NS_FILE" "$@"
 }
 
 _ns_fail() {
@@ -58,12 +63,12 @@ _ns_check() {
 # Evaluates a Python expression over the JSON on stdin (as d); booleans
 # print as yes/no, None as nothing.
 _ns_json() {
-	python3 -c '
+	"$_NS_PY" -c '
 import json, sys
-d = json.load(sys.stdin)
 try:
+    d = json.load(sys.stdin)
     r = eval(sys.argv[1])
-except (IndexError, KeyError, TypeError):
+except (ValueError, IndexError, KeyError, TypeError):
     r = None
 print("" if r is None else ("yes" if r is True else "no" if r is False else r))' "$1"
 }
@@ -85,7 +90,7 @@ _ns_exists() {
 _ns_holder_start() {
 	local self i
 	self=$(readlink /proc/self/ns/net)
-	unshare -n sleep 600 &
+	unshare -n sleep 120 &
 	_ns_pid=$!
 	for ((i = 0; i < 100; i++)); do
 		local ns
@@ -199,10 +204,7 @@ _ns_body_routes() {
 }
 
 t_netsetup_veth_peer_in_netns() {
-	_ns_run _ns_holder_veth_peer
-}
-_ns_holder_veth_peer() {
-	_ns_with_holder _ns_body_veth_peer
+	_ns_run _ns_with_holder _ns_body_veth_peer
 }
 _ns_body_veth_peer() {
 	# Peer by PID (IFLA_NET_NS_PID) ...
@@ -249,10 +251,7 @@ _ns_body_bridge() {
 }
 
 t_netsetup_move_netns() {
-	_ns_run _ns_holder_move
-}
-_ns_holder_move() {
-	_ns_with_holder _ns_body_move
+	_ns_run _ns_with_holder _ns_body_move
 }
 _ns_body_move() {
 	"$NETSETUP" veth nsf0 nsf1 || return 1
@@ -326,10 +325,7 @@ _ns_body_errors() {
 # host side ve-NAME here, host0 created in the container's namespace, both
 # up with addresses and routes, and then traffic flows between them.
 t_netsetup_nspawn_flow() {
-	_ns_run _ns_holder_flow
-}
-_ns_holder_flow() {
-	_ns_with_holder _ns_body_flow
+	_ns_run _ns_with_holder _ns_body_flow
 }
 _ns_body_flow() {
 	local id=0123456789abcdef0123456789abcdef machine=nsflow-a-long-machine
@@ -356,7 +352,7 @@ _ns_body_flow() {
 
 	# A TCP round trip from the container namespace to the host side,
 	# over IPv4 and IPv6 (no ping needed).
-	got=$(python3 - "$_ns_pid" <<-'EOF'
+	got=$("$_NS_PY" - "$_ns_pid" <<-'EOF'
 		import os, socket, subprocess, sys
 		out = []
 		for fam, addr in ((socket.AF_INET, "10.83.0.1"), (socket.AF_INET6, "fd83::1")):
@@ -364,7 +360,7 @@ _ns_body_flow() {
 		    srv.bind((addr, 0)); srv.listen(1); srv.settimeout(5)
 		    port = srv.getsockname()[1]
 		    code = ("import socket; s = socket.create_connection((%r, %d), 5); s.sendall(b'hi')" % (addr, port))
-		    p = subprocess.Popen(["nsenter", "-t", sys.argv[1], "-n", "python3", "-c", code])
+		    p = subprocess.Popen(["nsenter", "-t", sys.argv[1], "-n", sys.executable, "-c", code])
 		    try:
 		        c, peer = srv.accept()
 		        c.settimeout(5)
@@ -380,4 +376,35 @@ _ns_body_flow() {
 	"$NETSETUP" link del "$alt" || return 1
 	_ns_exists -n "$_ns_pid" host0 && { _ns_fail "host0 survived deleting the host side"; return 1; }
 	return 0
+}
+
+t_netsetup_macvlan() {
+	_ns_run _ns_with_holder _ns_body_macvlan
+}
+_ns_body_macvlan() {
+	"$NETSETUP" veth nsi0 nsi1 || return 1
+	"$NETSETUP" macvlan mv-nsi0 nsi0 address 02:00:00:00:0e:01 netns "$_ns_pid" || return 1
+	_ns_exists mv-nsi0 && { _ns_fail "macvlan appeared in the caller's namespace"; return 1; }
+	_ns_check "macvlan" "$(_ns_link -n "$_ns_pid" mv-nsi0 '"%s %s %s" % (l["linkinfo"]["info_kind"], l["linkinfo"]["info_data"]["mode"], l["address"])')" \
+		"macvlan bridge 02:00:00:00:0e:01" || return 1
+	"$NETSETUP" macvlan mv-nsi1 nsi-missing 2>/dev/null && { _ns_fail "macvlan on a missing parent"; return 1; }
+	return 0
+}
+
+t_netsetup_ipvlan() {
+	_ns_run _ns_with_holder _ns_body_ipvlan
+}
+_ns_body_ipvlan() {
+	local out
+	"$NETSETUP" veth nsj0 nsj1 || return 1
+	if ! out=$("$NETSETUP" ipvlan iv-nsj0 nsj0 netns "/proc/$_ns_pid/ns/net" 2>&1); then
+		if [[ $out == *"Operation not supported" ]]; then
+			echo "skip: the kernel has no ipvlan ($out)"
+			return 77
+		fi
+		_ns_fail "$out"
+		return 1
+	fi
+	_ns_check "ipvlan" "$(_ns_link -n "$_ns_pid" iv-nsj0 '"%s %s" % (l["linkinfo"]["info_kind"], l["linkinfo"]["info_data"]["mode"])')" \
+		"ipvlan l2" || return 1
 }

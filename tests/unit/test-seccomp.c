@@ -491,13 +491,13 @@ static uint32_t filters_run(const struct program *progs, int n, const struct sec
 
 /* Loads the default filter in a child, stops it, and copies its programs
  * out with PTRACE_SECCOMP_GET_FILTER (needs CAP_SYS_ADMIN, unfiltered us). */
-static int fetch_filters(uint64_t caps, struct program *progs, int max) {
+static int fetch_filters(uint64_t caps, char *const *entries, size_t n_entries, struct program *progs, int max) {
         int ready[2];
         if (pipe2(ready, O_CLOEXEC) < 0)
                 return -errno;
         pid_t pid = fork();
         if (pid == 0) {
-                char c = seccomp_install(caps, NULL, 0, NULL) == 0 ? '1' : '0';
+                char c = seccomp_install(caps, entries, n_entries, NULL) == 0 ? '1' : '0';
                 (void) !write(ready[1], &c, 1);
                 for (;;)
                         pause();
@@ -571,7 +571,7 @@ static void check_groups_on_arch(const struct program *progs, int n, uint32_t sc
 
 static void test_loaded_bpf(void) {
         static struct program progs[4];
-        int n = fetch_filters(default_caps(), progs, ELEMENTSOF(progs));
+        int n = fetch_filters(default_caps(), NULL, 0, progs, ELEMENTSOF(progs));
 
         CHECK("bpf: read back two filters", n == 2);
         if (n != 2) {
@@ -627,8 +627,8 @@ static void test_loaded_bpf(void) {
 
 /* ---- the same policy built by libseccomp, as a reference ---- */
 
-/* nspawn's allow list for the default capabilities, written out again
- * independently of seccomp-policy.c (plus seccomp, which nixbox adds). */
+/* nspawn's allow list, written out again independently of
+ * seccomp-policy.c (plus seccomp, which nixbox adds). */
 static const char *const reference_allowed[] = {
         "@aio", "@basic-io", "@chown", "@default", "@file-system", "@io-event", "@ipc", "@mount",
         "@network-io", "@process", "@resources", "@setuid", "@signal", "@sync", "@timer",
@@ -640,10 +640,22 @@ static const char *const reference_allowed[] = {
         "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
         "sched_rr_get_interval_time64", "sched_yield", "sendfile", "sendfile64", "setdomainname",
         "setfsgid", "setfsgid32", "setfsuid", "setfsuid32", "sethostname", "setpgid", "setsid",
-        "splice", "sysinfo", "tee", "umask", "uname", "userfaultfd", "vmsplice", "seccomp",
-        /* gated: the default set has SYS_PTRACE, SYS_BOOT and SYS_TTY_CONFIG */
-        "process_vm_readv", "process_vm_writev", "ptrace", "reboot", "vhangup", NULL
+        "splice", "sysinfo", "tee", "umask", "uname", "userfaultfd", "vmsplice", "seccomp", NULL
 };
+
+static const struct { int cap; const char *name; } reference_gated[] = {
+        { CAP_SYS_TIME, "@clock" }, { CAP_SYS_MODULE, "@module" }, { CAP_SYS_RAWIO, "@raw-io" },
+        { CAP_IPC_LOCK, "@memlock" }, { CAP_SYS_PACCT, "acct" }, { CAP_SYS_PTRACE, "process_vm_readv" },
+        { CAP_SYS_PTRACE, "process_vm_writev" }, { CAP_SYS_PTRACE, "ptrace" }, { CAP_SYS_BOOT, "reboot" },
+        { CAP_SYSLOG, "syslog" }, { CAP_SYS_TTY_CONFIG, "vhangup" },
+};
+
+static void reference_add(struct syscall_set *set, const char *name) {
+        if (*name == '@')
+                syscall_set_add_group(set, name);
+        else
+                syscall_set_add(set, syscall_name_index(name));
+}
 
 static bool export_program(scmp_filter_ctx ctx, struct program *p) {
         int fd = memfd_create("bpf", MFD_CLOEXEC);
@@ -664,16 +676,25 @@ static scmp_filter_ctx reference_ctx(uint32_t default_action) {
         return ctx;
 }
 
-static bool reference_programs(struct program *calls, struct program *audit) {
-        struct syscall_set allow = {}, known = {};
+/* The policy through libseccomp: default ENOSYS, allowed calls (minus the
+ * denied ones) allowed, every other known or denied call EPERM. Entries
+ * here must name tabled calls. */
+static bool reference_programs(uint64_t caps, char *const *entries, size_t n_entries,
+                               struct program *calls, struct program *audit) {
+        struct syscall_set allow = {}, deny = {}, known = {};
         scmp_filter_ctx ctx;
         bool ok;
 
         for (const char *const *n = reference_allowed; *n; n++)
-                if (**n == '@')
-                        syscall_set_add_group(&allow, *n);
+                reference_add(&allow, *n);
+        for (size_t i = 0; i < ELEMENTSOF(reference_gated); i++)
+                if (caps & CAP_BIT(reference_gated[i].cap))
+                        reference_add(&allow, reference_gated[i].name);
+        for (size_t i = 0; i < n_entries; i++)
+                if (entries[i][0] == '~')
+                        reference_add(&deny, entries[i] + 1);
                 else
-                        syscall_set_add(&allow, syscall_name_index(*n));
+                        reference_add(&allow, entries[i]);
         syscall_set_add_group(&known, "@known");
 
         ctx = reference_ctx(SCMP_ACT_ERRNO(ENOSYS));
@@ -683,9 +704,9 @@ static bool reference_programs(struct program *calls, struct program *audit) {
                 int nr = seccomp_syscall_resolve_name(syscall_names[i]);
                 if (nr == __NR_SCMP_ERROR)
                         continue;
-                if (syscall_set_contains(&allow, i))
+                if (syscall_set_contains(&allow, i) && !syscall_set_contains(&deny, i))
                         seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-                else if (syscall_set_contains(&known, i))
+                else if (syscall_set_contains(&known, i) || syscall_set_contains(&deny, i))
                         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
         }
         ok = export_program(ctx, calls);
@@ -703,15 +724,18 @@ static bool reference_programs(struct program *calls, struct program *audit) {
 
 /* Our loaded programs and libseccomp's must agree on every call number
  * around the tables, on each architecture. */
-static void test_against_libseccomp(void) {
+static void compare_with_libseccomp(const char *variant, uint64_t caps, char *const *entries, size_t n_entries) {
         static struct program ours[4], ref_calls, ref_audit;
-        int n = fetch_filters(default_caps(), ours, ELEMENTSOF(ours));
+        char name[160];
+        int n = fetch_filters(caps, entries, n_entries, ours, ELEMENTSOF(ours));
 
-        CHECK("reference: read back our filters", n == 2);
-        CHECK("reference: libseccomp builds the same policy", reference_programs(&ref_calls, &ref_audit));
+        snprintf(name, sizeof(name), "reference %s: read back our filters", variant);
+        CHECK(name, n == 2);
+        snprintf(name, sizeof(name), "reference %s: libseccomp builds the policy", variant);
+        CHECK(name, reference_programs(caps, entries, n_entries, &ref_calls, &ref_audit));
         if (n != 2)
                 return;
-        printf("# instructions: ours %d + %d, libseccomp %d + %d\n",
+        printf("# %s: instructions: ours %d + %d, libseccomp %d + %d\n", variant,
                ours[0].len, ours[1].len, ref_calls.len, ref_audit.len);
 
         struct { uint32_t audit; uint32_t base; const char *name; } ranges[] = {
@@ -728,8 +752,7 @@ static void test_against_libseccomp(void) {
                         if (a != b && differ++ < 10)
                                 printf("# %s call %u: ours %#x, libseccomp %#x\n", ranges[i].name, nr, a, b);
                 }
-                char name[96];
-                snprintf(name, sizeof(name), "reference %s: %d numbers agree", ranges[i].name, compared);
+                snprintf(name, sizeof(name), "reference %s %s: %d numbers agree", variant, ranges[i].name, compared);
                 CHECK(name, differ == 0);
         }
         uint32_t odd[] = { 0x3fffffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff };
@@ -738,7 +761,8 @@ static void test_against_libseccomp(void) {
                 struct seccomp_data d = sd(AUDIT_ARCH_X86_64, (int) odd[i]);
                 differ += bpf_run(&ours[0], &d) != SECCOMP_RET_ERRNO_ENOSYS;
         }
-        CHECK("odd numbers get ENOSYS", differ == 0);
+        snprintf(name, sizeof(name), "reference %s: odd numbers get ENOSYS", variant);
+        CHECK(name, differ == 0);
 
         /* The audit filter, on socket() and its neighbours with assorted arguments. */
         uint32_t sockets[][2] = { { AUDIT_ARCH_X86_64, 41 }, { AUDIT_ARCH_X86_64, X32_BIT | 41 },
@@ -764,7 +788,18 @@ static void test_against_libseccomp(void) {
                                                sockets[i][0], sockets[i][1], (unsigned long) families[f],
                                                (unsigned long) protocols[p], a, b);
                         }
-        CHECK("reference: audit filters agree", differ == 0);
+        snprintf(name, sizeof(name), "reference %s: audit filters agree", variant);
+        CHECK(name, differ == 0);
+}
+
+static void test_against_libseccomp(void) {
+        char *mixed[] = { "~@mount", "add_key", "~getppid", "@obsolete", "~@clock", "bpf" };
+        char *holes[] = { "~@file-system", "~@basic-io", "@keyring", "~read", "@pkey", "~@default" };
+
+        compare_with_libseccomp("default", default_caps(), NULL, 0);
+        compare_with_libseccomp("private network", caps_default_bounding(true, false), NULL, 0);
+        compare_with_libseccomp("all caps, mixed entries", CAPS_ALL, mixed, ELEMENTSOF(mixed));
+        compare_with_libseccomp("no caps, many denials", 0, holes, ELEMENTSOF(holes));
 }
 
 /* Building and loading is per container start: keep an eye on its cost. */

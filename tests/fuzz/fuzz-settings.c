@@ -1,0 +1,80 @@
+/* libFuzzer target for the .nspawn settings file: parses the input; when it
+ * parses, merges it onto fresh options (mode and trust from the first byte),
+ * prints the result, and checks that every custom mount and port survives a
+ * round trip through its string form. Build and run: build-and-run.sh. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "options.h"
+#include "parse-util.h"
+#include "settings-file.h"
+#include "settings-merge.h"
+
+static bool same_mount(const struct custom_mount *a, const struct custom_mount *b) {
+        return a->type == b->type && streq(a->source ? a->source : "", b->source ? b->source : "") &&
+               streq(a->dest, b->dest) && streq(a->options ? a->options : "", b->options ? b->options : "") &&
+               (a->type > MOUNT_BIND_RO || (a->recursive == b->recursive && a->idmap == b->idmap));
+}
+
+static void check_round_trips(const struct settings *s) {
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                struct custom_mount again;
+                char *spec = custom_mount_to_string(&s->mounts[i]);
+
+                if (!spec)
+                        abort();
+                if (parse_custom_mount(s->mounts[i].type, spec, &again, NULL) < 0 || !same_mount(&s->mounts[i], &again)) {
+                        fprintf(stderr, "mount does not survive a round trip: %s\n", spec);
+                        abort();
+                }
+                custom_mount_free(&again);
+                free(spec);
+        }
+        for (size_t i = 0; i < s->n_ports; i++) {
+                struct port_forward again;
+                char buf[64];
+
+                port_forward_to_string(&s->ports[i], buf, sizeof(buf));
+                if (parse_port_forward(buf, &again, NULL) < 0 || again.protocol != s->ports[i].protocol ||
+                    again.host_port != s->ports[i].host_port || again.container_port != s->ports[i].container_port)
+                        abort();
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        struct settings *s = NULL;
+        struct nb_error err = {};
+        struct settings_provenance prov = {};
+        struct options o;
+        uint8_t flags = size > 0 ? data[0] : 0;
+
+        if (size > 1 << 20)   /* the parser takes 4 MiB; the fuzzer needs no more than this */
+                return 0;
+        if (settings_parse_string((const char *) data, size, "fuzz.nspawn", &s, &err) < 0) {
+                /* An error must say where. */
+                if (strncmp(err.msg, "fuzz.nspawn", 11) != 0 && err.errnum != ENOMEM)
+                        abort();
+                return 0;
+        }
+        check_round_trips(s);
+
+        options_init(&o);
+        o.settings = (enum settings_mode) ((flags >> 1) % 3);   /* yes, override, trusted */
+        if (flags & 8)
+                o.set_mask = SET_BOOT | SET_ENVIRONMENT | SET_CUSTOM_MOUNTS | SET_NETWORK | SET_RLIMIT;
+        if (settings_merge(&o, s, flags & 1, &prov, &err) < 0)
+                abort();
+
+        FILE *f = fopen("/dev/null", "we");
+        if (f) {
+                settings_print(f, &o, &prov);
+                fclose(f);
+        }
+        settings_provenance_done(&prov);
+        options_free(&o);
+        settings_free(s);
+        return 0;
+}
