@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "network.h"
 #include "options.h"
 #include "parse-util.h"
 #include "seccomp-policy.h"
@@ -26,6 +27,12 @@ void cli_usage(void) {
                "      --hostname=NAME           hostname (default: the machine name)\n"
                "  -b, --boot                    boot the root's init (the default without COMMAND)\n"
                "      --init=PATH               init to boot, inside the root\n"
+               "      --console=MODE            interactive, read-only, passive, pipe, autopipe\n"
+               "  -P, --pipe                    same as --console=pipe\n"
+               "      --notify-ready[=BOOL]     report readiness when the init sends READY=1\n"
+               "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
+               "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
+               "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
                "      --as-pid1                 run COMMAND as PID 1 instead of under nixbox-init\n"
                "      --as-pid2                 run COMMAND as PID 2 under nixbox-init (default)\n"
                "  -E, --setenv=NAME=VALUE       set an environment variable\n"
@@ -41,6 +48,18 @@ void cli_usage(void) {
                "      --private-users-ownership=MODE  auto (default), map, chown, off\n"
                "      --private-network[=BOOL]  private network namespace with only lo (default yes)\n"
                "      --share-network           use the host's network (= --private-network=no)\n"
+               "  -n, --network-veth            a veth pair: ve-MACHINE on the host, host0 inside\n"
+               "      --network-bridge=BRIDGE   veth vb-MACHINE enslaved to an existing bridge\n"
+               "      --network-zone=NAME       veth enslaved to bridge vz-NAME (made on demand)\n"
+               "      --network-interface=IF[:NAME]  move a host interface into the container\n"
+               "      --network-veth-extra=HOST[:CONTAINER]  an extra veth pair\n"
+               "      --network-macvlan=IF[:NAME]  a macvlan on a host interface\n"
+               "      --network-ipvlan=IF[:NAME]   an ipvlan on a host interface\n"
+               "      --network-namespace-path=PATH  join this network namespace\n"
+               "      --host-address=ADDR[/PFX] address of the host side of the veth (repeatable)\n"
+               "      --local-address=ADDR[/PFX] address of host0 inside (repeatable)\n"
+               "      --masquerade[=BOOL]       NAT the container's addresses to the outside\n"
+               "  -p, --port=[PROTO:]HOST[:CONTAINER]  forward a host port into the container\n"
                "      --capability=CAPS         keep these capabilities too (or 'all')\n"
                "      --drop-capability=CAPS    drop these capabilities (or 'all')\n"
                "      --no-new-privileges[=BOOL]  set no_new_privs for the payload\n"
@@ -62,6 +81,10 @@ enum {
         ARG_TMPFS, ARG_INACCESSIBLE, ARG_READ_ONLY, ARG_PRIVATE_USERS, ARG_OWNERSHIP, ARG_PRIVATE_NETWORK,
         ARG_SHARE_NETWORK, ARG_CAPABILITY, ARG_DROP_CAPABILITY, ARG_NNP, ARG_SYSCALL_FILTER,
         ARG_KILL_SIGNAL, ARG_UUID, ARG_TRACE, ARG_VERSION,
+        ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
+        ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
+        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
+        ARG_RESOLV_CONF,
 };
 
 static const struct option run_options[] = {
@@ -90,6 +113,24 @@ static const struct option run_options[] = {
         { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
         { "uuid", required_argument, NULL, ARG_UUID },
         { "trace", no_argument, NULL, ARG_TRACE },
+        { "console", required_argument, NULL, ARG_CONSOLE },
+        { "pipe", no_argument, NULL, 'P' },
+        { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
+        { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
+        { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
+        { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+        { "network-veth", no_argument, NULL, 'n' },
+        { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
+        { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
+        { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+        { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
+        { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
+        { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
+        { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
+        { "port", required_argument, NULL, 'p' },
+        { "host-address", required_argument, NULL, ARG_HOST_ADDRESS },
+        { "local-address", required_argument, NULL, ARG_LOCAL_ADDRESS },
+        { "masquerade", optional_argument, NULL, ARG_MASQUERADE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, ARG_VERSION },
@@ -124,7 +165,7 @@ static int add_mount(struct options *o, enum custom_mount_type t, const char *sp
 static int parse_pass(int argc, char **argv, struct options *o, struct nb_error *err) {
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+M:bE:u:Uqh", run_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+M:bE:u:UqhnPp:", run_options, NULL)) >= 0) {
                 switch (c) {
                 case 'M':
                         if (!hostname_valid(optarg))
@@ -272,6 +313,130 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_TRACE:
                         o->trace = true;
                         break;
+                case ARG_CONSOLE:
+                        r = parse_console_mode(optarg);
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --console '%s': expected interactive, read-only, passive, pipe or autopipe", optarg);
+                        o->console = r;
+                        o->set_mask |= SET_CONSOLE;
+                        break;
+                case 'P':
+                        o->console = CONSOLE_PIPE;
+                        o->set_mask |= SET_CONSOLE;
+                        break;
+                case ARG_NOTIFY_READY:
+                        r = optarg ? parse_boolean(optarg) : 1;
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --notify-ready '%s': expected a boolean", optarg);
+                        o->notify_ready = r;
+                        o->set_mask |= SET_NOTIFY_READY;
+                        break;
+                case ARG_CHECK_OS_RELEASE:
+                        r = parse_boolean(optarg);
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --check-os-release '%s': expected a boolean", optarg);
+                        o->check_os_release = r;
+                        break;
+                case ARG_ON_REBOOT:
+                        if (streq(optarg, "restart"))
+                                o->restart = RESTART_LOOP;
+                        else if (streq(optarg, "exit"))
+                                o->restart = RESTART_EXIT;
+                        else
+                                return nb_error_set(err, 0, "invalid --on-reboot '%s': expected restart or exit", optarg);
+                        break;
+                case ARG_RESOLV_CONF:
+                        r = parse_resolv_conf_mode(optarg);
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --resolv-conf '%s': expected auto, off, copy-host, bind-host or delete", optarg);
+                        o->resolv_conf = r;
+                        o->set_mask |= SET_RESOLV_CONF;
+                        break;
+                case 'n':
+                        o->network_veth = o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_BRIDGE:
+                        if (!ifname_valid(optarg))
+                                return nb_error_set(err, 0, "invalid --network-bridge '%s': expected an interface name", optarg);
+                        set_str(&o->network_bridge, optarg);
+                        o->network_veth = o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_ZONE:
+                        if (!zone_name_valid(optarg))
+                                return nb_error_set(err, 0, "invalid --network-zone '%s': expected a short name", optarg);
+                        set_str(&o->network_zone, optarg);
+                        o->network_veth = o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_NAMESPACE_PATH:
+                        set_str(&o->network_namespace_path, optarg);
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_INTERFACE:
+                        if ((r = parse_iface_pair_list(optarg, NULL, &o->interfaces, &o->n_interfaces, err)) < 0)
+                                return r;
+                        o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_VETH_EXTRA:
+                        if ((r = parse_iface_pair_list(optarg, NULL, &o->veth_extra, &o->n_veth_extra, err)) < 0)
+                                return r;
+                        o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_MACVLAN:
+                        if ((r = parse_iface_pair_list(optarg, "mv-", &o->macvlan, &o->n_macvlan, err)) < 0)
+                                return r;
+                        o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case ARG_NETWORK_IPVLAN:
+                        if ((r = parse_iface_pair_list(optarg, "iv-", &o->ipvlan, &o->n_ipvlan, err)) < 0)
+                                return r;
+                        o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                case 'p': {
+                        struct port_forward pf;
+                        void *p;
+                        if ((r = parse_port_forward(optarg, &pf, err)) < 0)
+                                return r;
+                        if (port_forward_find(o->ports, o->n_ports, &pf) >= 0)
+                                return nb_error_set(err, 0, "invalid --port '%s': the host port is forwarded twice", optarg);
+                        p = realloc(o->ports, (o->n_ports + 1) * sizeof(*o->ports));
+                        if (!p)
+                                return nb_error_set(err, ENOMEM, "--port");
+                        o->ports = p;
+                        o->ports[o->n_ports++] = pf;
+                        o->set_mask |= SET_PORTS;
+                        break;
+                }
+                case ARG_HOST_ADDRESS:
+                case ARG_LOCAL_ADDRESS: {
+                        struct address a, **list = c == ARG_HOST_ADDRESS ? &o->host_addresses : &o->local_addresses;
+                        size_t *n = c == ARG_HOST_ADDRESS ? &o->n_host_addresses : &o->n_local_addresses;
+                        void *p;
+                        if (parse_address(optarg, &a) < 0)
+                                return nb_error_set(err, 0, "invalid --%s '%s': expected an IPv4 or IPv6 address with an optional /PREFIX",
+                                                    c == ARG_HOST_ADDRESS ? "host-address" : "local-address", optarg);
+                        p = realloc(*list, (*n + 1) * sizeof(**list));
+                        if (!p)
+                                return nb_error_set(err, ENOMEM, "address");
+                        *list = p;
+                        (*list)[(*n)++] = a;
+                        o->network_veth = o->private_network = true;
+                        o->set_mask |= SET_NETWORK;
+                        break;
+                }
+                case ARG_MASQUERADE:
+                        r = optarg ? parse_boolean(optarg) : 1;
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --masquerade '%s': expected a boolean", optarg);
+                        o->masquerade = r;
+                        o->set_mask |= SET_NETWORK;
+                        break;
                 case 'q':
                         o->quiet = true;
                         break;
@@ -327,6 +492,8 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
 }
 
 int cli_finish(struct options *o, struct nb_error *err) {
+        int r;
+
         if (!o->machine) {
                 char *copy = strdup(o->root), *base;
                 size_t l = strlen(copy);
@@ -350,6 +517,9 @@ int cli_finish(struct options *o, struct nb_error *err) {
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;
+        r = network_validate(o, err);
+        if (r < 0)
+                return r;
         log_quiet = o->quiet;
         trace_enabled = o->trace;
         return 0;

@@ -31,9 +31,12 @@
 #include <grp.h>
 
 #include "capabilities.h"
+#include "console.h"
+#include "notify.h"
 #include "container.h"
 #include "exec-env.h"
 #include "log.h"
+#include "network.h"
 #include "options.h"
 #include "path-in-root.h"
 #include "seccomp-policy.h"
@@ -41,27 +44,62 @@
 #include "state.h"
 #include "trace.h"
 
-int sync_send(int fd, int type, int value, const struct nb_error *err) {
+int sync_send_fd(int fd, int type, int value, const struct nb_error *err, int passfd) {
         struct sync_msg m = { .type = type, .value = value };
+        char ctl[CMSG_SPACE(sizeof(int))] = {0};
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
         if (err)
                 m.err = *err;
-        return send(fd, &m, sizeof(m), MSG_NOSIGNAL) < 0 ? -errno : 0;
+        if (passfd >= 0) {
+                struct cmsghdr *cm;
+                mh.msg_control = ctl;
+                mh.msg_controllen = sizeof(ctl);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+        }
+        return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-int sync_recv(int fd, struct sync_msg *m) {
+int sync_send(int fd, int type, int value, const struct nb_error *err) {
+        return sync_send_fd(fd, type, value, err, -1);
+}
+
+int sync_recv_fd(int fd, struct sync_msg *m, int *passfd) {
+        char ctl[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
         ssize_t n;
 
+        if (passfd)
+                *passfd = -1;
         do
-                n = recv(fd, m, sizeof(*m), 0);
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
         if (n == 0)
                 return 0;       /* EOF: every child end is closed */
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+                        int got;
+                        memcpy(&got, CMSG_DATA(cm), sizeof(int));
+                        if (passfd)
+                                *passfd = got;
+                        else
+                                close(got);
+                }
         if ((size_t) n != sizeof(*m))
                 return -EBADMSG;
         return 1;
+}
+
+int sync_recv(int fd, struct sync_msg *m) {
+        return sync_recv_fd(fd, m, NULL);
 }
 
 void child_fail(int sync_fd, const struct nb_error *err) {
@@ -174,8 +212,15 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
         if (mounts_pivot(c, root_fd, &err) < 0)
                 child_fail(c->sync_child, &err);
         trace_step("inner: pivot_root");
-        if (o->private_network && bring_up_loopback(&err) < 0)
+        if (o->private_network && !o->network_namespace_path && bring_up_loopback(&err) < 0)
                 child_fail(c->sync_child, &err);
+        if (c->console_mode != CONSOLE_PIPE) {
+                int master = console_allocate(&err);
+                if (master < 0)
+                        child_fail(c->sync_child, &err);
+                sync_send_fd(c->sync_child, SYNC_CONSOLE, 0, NULL, master);
+                close(master);
+        }
 
         /* Let the parent configure what needs our namespaces (network,
          * limits), then go on. */
@@ -207,7 +252,7 @@ static pid_t clone_inner(struct container *c) {
 
         if (c->uids.enabled)
                 args.flags |= CLONE_NEWUSER;
-        if (c->o->private_network)
+        if (c->o->private_network && !c->o->network_namespace_path)
                 args.flags |= CLONE_NEWNET;
         return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
 }
@@ -236,6 +281,15 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 r = write_self_to(path);
                 if (r < 0) {
                         nb_error_set(&err, -r, "move into cgroup %s", path);
+                        child_fail(c->sync_child, &err);
+                }
+        }
+        /* --network-namespace-path: PID 1 inherits it (joined from the
+         * host's user namespace, which owns it). */
+        if (c->o->network_namespace_path) {
+                _cleanup_close_ int ns = open(c->o->network_namespace_path, O_RDONLY | O_CLOEXEC);
+                if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+                        nb_error_set(&err, errno, "join network namespace %s", c->o->network_namespace_path);
                         child_fail(c->sync_child, &err);
                 }
         }
@@ -268,6 +322,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         }
         if (mounts_outer(c, userns_fd, &err) < 0)
                 goto fail;
+        sync_send_fd(c->sync_child, SYNC_NOTIFY, 0, NULL, c->notify_fd);
         trace_step("outer: mount tree");
         sync_send(c->sync_child, SYNC_IDMAPPED, c->idmapped, NULL);
         top = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -318,20 +373,39 @@ static void make_uuid(struct container *c, int root_fd) {
         snprintf(c->uuid, sizeof(c->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static void cleanup(struct container *c) {
+/* What one start of the container made, undone (the machine lock and the
+ * UID range stay for a reboot). */
+static void stop_once(struct container *c) {
+        if (c->init_pid > 0) {
+                kill(c->init_pid, SIGKILL);
+                waitpid(c->init_pid, NULL, __WALL);
+                c->init_pid = 0;
+        }
+        if (c->outer_pid > 0) {
+                kill(c->outer_pid, SIGKILL);
+                waitpid(c->outer_pid, NULL, __WALL);
+                c->outer_pid = 0;
+        }
+        network_cleanup(c);
         if (c->use_cgroup)
                 cg_destroy(&c->cg);
+        if (c->sync_parent >= 0)
+                close(c->sync_parent);
+        if (c->notify_fd >= 0)
+                close(c->notify_fd);
+        if (c->console_fd >= 0)
+                close(c->console_fd);
+        c->sync_parent = c->notify_fd = c->console_fd = -1;
+}
+
+static void cleanup(struct container *c) {
+        stop_once(c);
+        if (c->shim_fd >= 0)
+                close(c->shim_fd);
+        c->shim_fd = -1;
         uid_range_release(&c->uids);
         state_unlock_machine(c->o->machine, c->machine_lock);
         c->machine_lock = -1;
-}
-
-static int exit_code_of(int status) {
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return EXIT_NIXBOX_ERROR;
 }
 
 /* Reaps children; returns 1 when PID 1 has ended (its status in *status). */
@@ -351,37 +425,155 @@ static int reap(struct container *c, int *status) {
         }
 }
 
-static int supervise(struct container *c, int sfd) {
-        int status = 0, stop_requests = 0;
-        bool boot_like = c->o->boot || c->o->kill_signal > 0;
+/* Creates the cgroup, forks the outer child and talks the container through
+ * its set-up until the payload runs. */
+static int start_once(struct container *c, struct nb_error *err) {
+        struct options *o = c->o;
+        int sp[2], r;
+        pid_t parent = getpid();
+
+        if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0)
+                return -1;
+        if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
+                return -1;
+        trace_step("cgroup");
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return nb_error_set(err, errno, "create the sync socket");
+        c->sync_parent = sp[0];
+        c->sync_child = sp[1];
+
+        c->outer_pid = fork();
+        if (c->outer_pid < 0)
+                return nb_error_set(err, errno, "fork");
+        if (c->outer_pid == 0)
+                outer_child(c, parent);
+        close(c->sync_child);
+        c->sync_child = -1;
 
         for (;;) {
-                struct pollfd p[1] = { { .fd = sfd, .events = POLLIN } };
+                struct sync_msg m;
+                int fd;
+
+                r = sync_recv_fd(c->sync_parent, &m, &fd);
+                if (r < 0)
+                        return nb_error_set(err, -r, "read from the sync socket");
+                if (r == 0)
+                        break;                          /* exec succeeded: every child end is closed */
+                switch (m.type) {
+                case SYNC_ERROR:
+                        *err = m.err;
+                        return -1;
+                case SYNC_INIT_PID:
+                        c->init_pid = m.value;
+                        break;
+                case SYNC_IDMAPPED:
+                        c->idmapped = m.value;
+                        break;
+                case SYNC_NOTIFY:
+                        c->notify_fd = fd;
+                        fd = -1;
+                        break;
+                case SYNC_CONSOLE:
+                        c->console_fd = fd;
+                        fd = -1;
+                        break;
+                case SYNC_NETNS_READY:
+                        if (network_setup(c, err) < 0)
+                                return -1;
+                        trace_step("parent: container set up");
+                        if (sync_send(c->sync_parent, SYNC_GO, 0, NULL) < 0)
+                                return nb_error_set(err, errno, "start the container");
+                        break;
+                case SYNC_EXEC_FAILED: {
+                        size_t l = strlen(m.err.msg);
+                        snprintf(m.err.msg + l, sizeof(m.err.msg) - l, " (in %s)", o->root);
+                        /* PID 1 exits with 126/127 (or 125); we report it here,
+                         * with its context, and pass its status on. */
+                        nb_error_print(&m.err);
+                        c->exec_failed = true;
+                        break;
+                }
+                }
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (c->init_pid <= 0)
+                return nb_error_set(err, 0, "set up the container: a child process died unexpectedly");
+        trace_step("parent: payload running");
+        return 0;
+}
+
+enum end_kind { END_EXIT, END_REBOOT };
+
+static int supervise(struct container *c, int sfd, int *status) {
+        struct options *o = c->o;
+        struct console con = { .mode = c->console_mode, .master = -1 };
+        int stop_requests = 0, n;
+        bool boot_like = o->boot || o->kill_signal > 0;
+        struct notify_state ns = {0};
+
+        console_start(&con, c->console_fd);
+        c->console_fd = -1;
+        if (!o->notify_ready || !o->boot)
+                notify_supervisor_ready(NULL);     /* readiness at exec */
+
+        for (;;) {
+                struct pollfd p[4];
                 struct signalfd_siginfo si;
 
-                if (poll(p, 1, -1) < 0) {
+                n = 0;
+                p[n++] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+                p[n++] = (struct pollfd) { .fd = c->notify_fd, .events = POLLIN };
+                p[n++] = (struct pollfd) { .fd = con.master, .events = POLLIN };
+                p[n++] = (struct pollfd) { .fd = con.stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
+                if (poll(p, (nfds_t) n, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         log_error("poll: %s", strerror(errno));
                         break;
                 }
-                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                if (p[2].revents || p[3].revents) {
+                        if (console_relay(&con, p[2].revents != 0, p[3].revents != 0)) {
+                                log_info("killing the container (^] pressed three times)");
+                                kill(c->init_pid, SIGKILL);
+                        }
+                        /* With no slave open (PID 1 closed the console), the
+                         * master polls as hung up: stop watching it until the
+                         * next signal wakes us, rather than spin. */
+                        if ((p[2].revents & POLLHUP) && !(p[2].revents & POLLIN))
+                                usleep(10000);
+                }
+                if (p[1].revents & POLLIN) {
+                        if (notify_receive(c->notify_fd, c->init_pid, &ns) > 0 && o->notify_ready && o->boot)
+                                notify_supervisor_ready(ns.status[0] ? ns.status : NULL);
+                }
+                if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
                 switch (si.ssi_signo) {
                 case SIGCHLD:
-                        if (reap(c, &status))
-                                return status;
+                        if (reap(c, status)) {
+                                console_stop(&con);
+                                if (ns.shutdown[0])
+                                        log_debug("container shut down with X_SYSTEMD_SHUTDOWN=%s", ns.shutdown);
+                                return ns.exit_status_set ? ns.exit_status : -1;
+                        }
                         break;
                 case SIGTERM:
                 case SIGINT:
                         if (boot_like) {
                                 /* First request: a clean halt; second: kill. */
-                                int sig = stop_requests++ ? SIGKILL : (c->o->kill_signal > 0 ? c->o->kill_signal : SIGRTMIN + 3);
-                                if (sig != SIGKILL && !c->o->quiet)
-                                        log_info("trying to halt container; send SIGTERM again to terminate it immediately");
+                                int sig = stop_requests++ ? SIGKILL : (o->kill_signal > 0 ? o->kill_signal : SIGRTMIN + 3);
+                                if (sig != SIGKILL)
+                                        log_info("trying to halt the container; send SIGTERM again to kill it");
                                 kill(c->init_pid, sig);
                         } else
                                 kill(c->init_pid, (int) si.ssi_signo);
+                        break;
+                case SIGWINCH:
+                        console_winch(&con);
+                        if (con.mode == CONSOLE_PIPE)
+                                kill(c->init_pid, SIGWINCH);
                         break;
                 case SIGPIPE:
                         break;
@@ -390,17 +582,66 @@ static int supervise(struct container *c, int sfd) {
                         break;
                 }
         }
-        return status;
+        console_stop(&con);
+        return -1;
+}
+
+/* What the end of PID 1 means, as nspawn decodes it: in boot mode a death
+ * by SIGINT is a halt or power-off (exit 0) and by SIGHUP a reboot. */
+static int decode_end(struct container *c, int status, enum end_kind *kind) {
+        *kind = END_EXIT;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) {
+                int sig = WTERMSIG(status);
+                if (c->o->boot && sig == SIGINT)
+                        return 0;
+                if (c->o->boot && sig == SIGHUP) {
+                        *kind = END_REBOOT;
+                        return 0;
+                }
+                return 128 + sig;
+        }
+        return EXIT_NIXBOX_ERROR;
+}
+
+static bool is_os_tree(int root_fd) {
+        static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_RDONLY, 0);
+                struct stat st;
+                if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                        return true;
+        }
+        return false;
+}
+
+/* The init that exec_payload() will find, resolved inside the root. */
+static bool has_init(int root_fd, const char *init_path) {
+        static const char *const paths[] = {
+                "/sbin/init", "/nix/var/nix/profiles/system/init", "/usr/lib/systemd/systemd", "/lib/systemd/systemd",
+        };
+
+        for (size_t i = 0; i < (init_path ? 1 : ELEMENTSOF(paths)); i++) {
+                _cleanup_close_ int fd = root_open(root_fd, init_path ? init_path : paths[i], O_PATH, 0);
+                struct stat st;
+                if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+                        return true;
+        }
+        return false;
 }
 
 int container_run(struct options *o) {
-        struct container c = { .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1 };
+        struct container c = {
+                .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
+                .notify_fd = -1, .console_fd = -1,
+        };
         struct nb_error err = {0};
         _cleanup_close_ int root_fd = -1, sfd = -1;
         sigset_t mask, oldmask;
-        int sp[2], r, status = 0, exit_code = EXIT_NIXBOX_ERROR;
+        int status = 0, exit_code = EXIT_NIXBOX_ERROR;
         struct stat st;
-        bool exec_failed = false;
 
         trace_step("start");
         if (!realpath(o->root, c.root)) {
@@ -416,6 +657,24 @@ int container_run(struct options *o) {
                 nb_error_set(&err, 0, "refusing to use the host's / as the container's root");
                 goto fail_early;
         }
+        if (o->boot) {
+                if (o->check_os_release && !is_os_tree(root_fd)) {
+                        nb_error_set(&err, 0, "%s does not look like an OS tree: no /etc/os-release or /usr/lib/os-release; "
+                                     "refusing to boot it (--check-os-release=no skips this check)", o->root);
+                        goto fail_early;
+                }
+                /* With custom mounts the init may come from a bind (a shared
+                 * /nix/store): then only the exec can tell. */
+                if (o->n_mounts == 0 && !has_init(root_fd, o->init_path)) {
+                        if (o->init_path)
+                                nb_error_set(&err, 0, "no executable init at %s in %s", o->init_path, o->root);
+                        else
+                                nb_error_set(&err, 0, "no init found in %s (tried /sbin/init, /nix/var/nix/profiles/system/init, "
+                                             "/usr/lib/systemd/systemd, /lib/systemd/systemd)", o->root);
+                        goto fail_early;
+                }
+        }
+        c.console_mode = console_resolve_mode(o->console, o->boot);
 
         state_sweep_stale_locks();
         c.machine_lock = state_try_lock_machine(o->machine);
@@ -433,30 +692,18 @@ int container_run(struct options *o) {
         else
                 cg_sweep_stale(c.cg.mount);
 
+        network_sweep_stale(&c);
         if (uid_range_acquire(o, root_fd, &c.uids, &err) < 0)
                 goto fail;
         c.root_uid = c.uids.enabled ? c.uids.shift : 0;
         make_uuid(&c, root_fd);
         trace_step("uid range, uuid");
 
-        if (c.use_cgroup && cg_create(&c.cg, o->machine, c.root_uid, c.root_uid, &err) < 0)
-                goto fail;
-        if (c.use_cgroup && cg_apply_resources(&c.cg, &o->resources, &err) < 0)
-                goto fail;
-        trace_step("cgroup");
-
         if (!o->boot && !o->as_pid1) {
                 c.shim_fd = shim_memfd(&err);
                 if (c.shim_fd < 0)
                         goto fail;
         }
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-                nb_error_set(&err, errno, "create the sync socket");
-                goto fail;
-        }
-        c.sync_parent = sp[0];
-        c.sync_child = sp[1];
 
         supervised_sigset(&mask);
         sigprocmask(SIG_BLOCK, &mask, &oldmask);
@@ -468,80 +715,36 @@ int container_run(struct options *o) {
         /* PID 1's parent is us (CLONE_PARENT); also adopt anything orphaned. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-        pid_t parent = getpid();
-        c.outer_pid = fork();
-        if (c.outer_pid < 0) {
-                nb_error_set(&err, errno, "fork");
-                goto fail;
-        }
-        if (c.outer_pid == 0)
-                outer_child(&c, parent);
-        close(c.sync_child);
-        c.sync_child = -1;
-
-        /* Set-up conversation with the children. */
         for (;;) {
-                struct sync_msg m;
-                r = sync_recv(c.sync_parent, &m);
-                if (r < 0) {
-                        nb_error_set(&err, -r, "read from the sync socket");
-                        goto fail_kill;
-                }
-                if (r == 0)
-                        break;                          /* exec succeeded: every child end is closed */
-                switch (m.type) {
-                case SYNC_ERROR:
-                        err = m.err;
-                        goto fail_kill;
-                case SYNC_INIT_PID:
-                        c.init_pid = m.value;
-                        break;
-                case SYNC_IDMAPPED:
-                        c.idmapped = m.value;
-                        break;
-                case SYNC_NETNS_READY:
-                        trace_step("parent: container set up");
-                        if (sync_send(c.sync_parent, SYNC_GO, 0, NULL) < 0) {
-                                nb_error_set(&err, errno, "start the container");
-                                goto fail_kill;
-                        }
-                        break;
-                case SYNC_EXEC_FAILED:
-                        {
-                                size_t l = strlen(m.err.msg);
-                                snprintf(m.err.msg + l, sizeof(m.err.msg) - l, " (in %s)", o->root);
-                        }
-                        nb_error_print(&m.err);
-                        exec_failed = true;
-                        break;
-                }
-        }
-        if (c.init_pid <= 0) {
-                /* The outer child died without a word. */
-                nb_error_set(&err, 0, "set up the container: a child process died unexpectedly");
-                goto fail_kill;
-        }
-        trace_step("parent: payload running");
+                enum end_kind kind;
+                int exit_status;
 
-        status = supervise(&c, sfd);
-        exit_code = exit_code_of(status);
-        (void) exec_failed;
-        /* Reap the outer child if it is still around. */
-        if (c.outer_pid > 0)
-                waitpid(c.outer_pid, NULL, 0);
+                if (start_once(&c, &err) < 0)
+                        goto fail;
+                exit_status = supervise(&c, sfd, &status);
+                exit_code = decode_end(&c, status, &kind);
+                /* systemd says `systemctl exit N` through EXIT_STATUS= too. */
+                if (kind == END_EXIT && exit_status >= 0 && WIFEXITED(status))
+                        exit_code = exit_status;
+                stop_once(&c);
+                if (kind != END_REBOOT) {
+                        if (o->restart == RESTART_EXIT && exit_code == EXIT_FORCE_RESTART)
+                                exit_code = 1;     /* a genuine 133 must not read as "restart me" */
+                        break;
+                }
+                if (o->restart == RESTART_EXIT) {
+                        exit_code = EXIT_FORCE_RESTART;
+                        break;
+                }
+                log_info("container %s is being rebooted", o->machine);
+        }
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
         return exit_code;
 
-fail_kill:
-        if (c.init_pid > 0)
-                kill(c.init_pid, SIGKILL);
-        if (c.outer_pid > 0)
-                kill(c.outer_pid, SIGKILL);
-        while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
-                ;
 fail:
-        nb_error_print(&err);
+        if (err.msg[0])
+                nb_error_print(&err);
         cleanup(&c);
         return err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
 fail_early:

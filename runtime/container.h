@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "sync-protocol.h"
+#include "options.h"
 #include "userns.h"
 
 struct options;
@@ -28,10 +29,18 @@ struct container {
         pid_t init_pid;               /* the container's PID 1, in the host's pid namespace */
         char uuid[37];                /* container_uuid, 8-4-4-4-12 form */
         bool idmapped;                /* the root got an idmapped mount */
+        void *net;                    /* network.c's state (links made, forwards, ...) */
+        enum console_mode console_mode; /* resolved */
+        int notify_fd;                /* parent: /run/host/notify */
+        int console_fd;               /* parent: pty master */
+        bool exec_failed;             /* the payload could not be executed */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);
 int sync_recv(int fd, struct sync_msg *m);
+/* The same, with one fd attached (passfd -1: none). */
+int sync_send_fd(int fd, int type, int value, const struct nb_error *err, int passfd);
+int sync_recv_fd(int fd, struct sync_msg *m, int *passfd);
 
 /* Child side: report err to the parent and _exit(). */
 _noreturn_ void child_fail(int sync_fd, const struct nb_error *err);

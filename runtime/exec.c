@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 
 #include "capabilities.h"
+#include "console.h"
 #include "container.h"
 #include "exec-env.h"
 #include "log.h"
@@ -183,7 +184,13 @@ int exec_payload(struct container *c, struct nb_error *err) {
                 env_set(&env, "USER", o->user);
                 env_set(&env, "LOGNAME", o->user);
         }
-        env_set(&env, "TERM", getenv("TERM") ? getenv("TERM") : "vt220");
+        /* The console is a fresh pty: a vt220-like terminal unless the
+         * caller's own terminal is relayed to it. */
+        env_set(&env, "TERM", c->console_mode == CONSOLE_INTERACTIVE || c->console_mode == CONSOLE_PIPE ?
+                              (getenv("TERM") ? getenv("TERM") : "vt220") : "vt220");
+        /* Only PID 1's messages count: under the init-shim nobody could send. */
+        if (o->boot || o->as_pid1)
+                env_set(&env, "NOTIFY_SOCKET", "/run/host/notify");
         env_host_os_release(&env);
         for (size_t i = 0; i < o->n_setenv; i++)
                 env_put(&env, o->setenv[i]);
@@ -200,6 +207,11 @@ int exec_payload(struct container *c, struct nb_error *err) {
          * terminal (no TIOCSTI, no job control signals into our session). */
         if (setsid() < 0)
                 return nb_error_set(err, errno, "create a new session");
+        if (c->console_mode != CONSOLE_PIPE) {
+                r = console_attach(err);
+                if (r < 0)
+                        return r;
+        }
 
         bounding = caps_default_bounding(o->private_network, c->uids.enabled && c->uids.shift != 0);
         bounding = (bounding | o->caps_add) & ~o->caps_drop;

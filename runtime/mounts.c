@@ -26,6 +26,8 @@
 #include "mount-util.h"
 #include "options.h"
 #include "path-in-root.h"
+#include "console.h"
+#include "notify.h"
 
 #define MNT_API (MS_NOSUID | MS_NOEXEC | MS_NODEV)
 
@@ -139,7 +141,50 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
                     fchownat(dev, dev_links[i].name, u, u, AT_SYMLINK_NOFOLLOW) < 0)
                         return nb_error_set(err, errno, "create symlink /dev/%s (in %s)", dev_links[i].name, c->o->root);
 
+        /* The console pty's slave gets bound on this file by PID 1. */
+        if (c->console_mode != CONSOLE_PIPE) {
+                int fd = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0 || fchown(fd, u, u) < 0)
+                        return nb_error_set(err, errno, "create /dev/console (in %s)", c->o->root);
+                close(fd);
+        }
         return mount_tmpfs_at(c, root_fd, "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
+}
+
+/* nspawn's --resolv-conf=auto: with the host's network, the host's
+ * resolv.conf is copied in (followed inside the root if it is a symlink,
+ * as into /run/systemd/resolve/). A private network keeps the image's. */
+static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
+        char buf[8192];
+        _cleanup_close_ int in = -1, out = -1;
+        ssize_t n;
+
+        if (c->o->resolv_conf == RESOLV_CONF_OFF || (c->o->resolv_conf == RESOLV_CONF_AUTO && c->o->private_network))
+                return 0;
+        if (c->o->resolv_conf == RESOLV_CONF_DELETE) {
+                _cleanup_close_ int etc = root_open(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
+                char p[32];
+                _cleanup_close_ int dir = etc < 0 ? -1 : open(fd_path(etc, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dir >= 0 && unlinkat(dir, "resolv.conf", 0) < 0 && errno != ENOENT)
+                        return nb_error_set(err, errno, "remove /etc/resolv.conf (in %s)", c->o->root);
+                return 0;
+        }
+        in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return 0;       /* nothing to copy */
+        n = read(in, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return nb_error_set(err, errno, "read the host's /etc/resolv.conf");
+        buf[n] = 0;
+        out = root_open(root_fd, "/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0) {
+                /* A read-only or missing /etc: nspawn warns and goes on too. */
+                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-out));
+                return 0;
+        }
+        if (write(out, buf, (size_t) n) != n || fchown(out, owner, owner) < 0)
+                return nb_error_set(err, errno, "write /etc/resolv.conf (in %s)", c->o->root);
+        return 0;
 }
 
 /* /run (tmpfs) with /run/host: what the Container Interface asks for. */
@@ -305,10 +350,16 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = setup_run(c, root_fd, err);
         if (r < 0)
                 return r;
+        c->notify_fd = notify_socket_create(root_fd, c->root_uid, err);
+        if (c->notify_fd < 0)
+                return c->notify_fd;
         r = mount_tmpfs_at(c, root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
         if (r < 0)
                 return r;
         r = setup_custom_mounts(c, root_fd, err);
+        if (r < 0)
+                return r;
+        r = setup_resolv_conf(c, root_fd, disk_owner, err);
         if (r < 0)
                 return r;
 

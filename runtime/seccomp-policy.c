@@ -60,9 +60,9 @@ static const struct allow_item allow_list[] = {
         { -1, "setsid" }, { -1, "splice" }, { -1, "sysinfo" }, { -1, "tee" }, { -1, "umask" },
         { -1, "uname" }, { -1, "userfaultfd" }, { -1, "vmsplice" },
 
-        /* Older nspawn allowed seccomp() explicitly, newer relies on nothing;
-         * we keep it so that systemd inside can filter its services (with
-         * TSYNC, which the prctl() fallback lacks). */
+        /* Older nspawn listed seccomp() here, newer does not (libseccomp
+         * then falls back to prctl(), without TSYNC); we keep it so that
+         * systemd inside filters its services the usual way. */
         { -1, "seccomp" },
 
         { CAP_SYS_PACCT, "acct" }, { CAP_SYS_PTRACE, "process_vm_readv" },
@@ -467,10 +467,10 @@ static int load_program(const struct bpf_buf *b, const char *what, struct nb_err
         };
         /* No no_new_privs here: the caller decides, and without it the
          * kernel wants CAP_SYS_ADMIN, which the container's root has. */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
-                if (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-                        return nb_error_set(err, errno, "load the %s seccomp filter", what);
-        }
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
+            (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0))
+                return nb_error_set(err, errno, "load the %s seccomp filter%s", what,
+                                    errno == EACCES ? " (needs CAP_SYS_ADMIN or no_new_privs)" : "");
         return 0;
 }
 

@@ -46,6 +46,7 @@ void settings_provenance_done(struct settings_provenance *p) {
                 return;
         free(p->path);
         strv_free(p->warnings);
+        free(p->mount_lines);
         *p = (struct settings_provenance) {};
 }
 
@@ -217,10 +218,12 @@ static int merge_exec(struct merge *m) {
                         /* nspawn's start modes: Boot=no / ProcessTwo=no run the
                          * command as PID 1 (how NixOS's <toplevel>/init is started),
                          * ProcessTwo=yes under a stub init. */
-                        if (!(m->mask & SET_PROCESS_TWO))
+                        if (!(m->mask & SET_PROCESS_TWO)) {
                                 o->as_pid1 = s->start_mode == START_PID1;
-                        if (k == SK_BOOT && s->line[SK_PROCESS_TWO])
-                                m->p->line[SK_PROCESS_TWO] = s->line[SK_PROCESS_TWO];
+                                m->p->line[SK_PROCESS_TWO] = s->line[SK_PROCESS_TWO] ? s->line[SK_PROCESS_TWO] : s->line[k];
+                        }
+                        /* The one line decides both. */
+                        m->p->line[SK_BOOT] = s->line[SK_BOOT] ? s->line[SK_BOOT] : s->line[k];
                 }
         }
         if (may_apply_cli(m, SK_PARAMETERS, start_cli))
@@ -340,8 +343,16 @@ static int merge_files(struct merge *m) {
                 }
         if (refused)
                 mounts = false;
-        if (mounts && (r = copy_mounts(o, s)) < 0)
-                return r;
+        if (mounts) {
+                if ((r = copy_mounts(o, s)) < 0)
+                        return r;
+                free(m->p->mount_lines);
+                m->p->n_mount_lines = 0;
+                if (!(m->p->mount_lines = malloc(s->n_mounts * sizeof(unsigned))))
+                        return -ENOMEM;
+                memcpy(m->p->mount_lines, s->mount_lines, s->n_mounts * sizeof(unsigned));
+                m->p->n_mount_lines = s->n_mounts;
+        }
 
         if (s->line[SK_PRIVATE_USERS]) {
                 if (may_apply(m, SK_PRIVATE_USERS)) {
@@ -355,6 +366,7 @@ static int merge_files(struct merge *m) {
                                         o->ownership = OWNERSHIP_AUTO;
                                 else if (s->private_users == PRIVATE_USERS_NO || s->private_users == PRIVATE_USERS_IDENTITY)
                                         o->ownership = OWNERSHIP_OFF;
+                                m->p->line[SK_PRIVATE_USERS_OWNERSHIP] = s->line[SK_PRIVATE_USERS];
                         }
                 }
         }
@@ -380,12 +392,25 @@ static int merge_network(struct merge *m) {
         if (any && ok) {
                 bool implied = s->n_veth_extra || s->n_interfaces || s->n_macvlan || s->n_ipvlan || s->bridge || s->zone;
 
+                unsigned implied_by = s->bridge ? s->line[SK_BRIDGE] : s->zone ? s->line[SK_ZONE] : 0;
+
                 if (s->line[SK_PRIVATE])
                         o->private_network = s->private_network;
                 if (s->line[SK_VIRTUAL_ETHERNET])
                         o->network_veth = s->network_veth;
-                o->network_veth |= s->bridge || s->zone;
-                o->private_network |= implied || o->network_veth;
+                if (implied_by && !s->line[SK_VIRTUAL_ETHERNET]) {
+                        o->network_veth = true;
+                        m->p->line[SK_VIRTUAL_ETHERNET] = implied_by;
+                }
+                if (!implied_by)
+                        implied_by = s->n_veth_extra ? s->line[SK_VIRTUAL_ETHERNET_EXTRA] : s->n_interfaces ? s->line[SK_INTERFACE]
+                                   : s->n_macvlan ? s->line[SK_MACVLAN] : s->n_ipvlan ? s->line[SK_IPVLAN]
+                                   : o->network_veth ? s->line[SK_VIRTUAL_ETHERNET] : 0;
+                if ((implied || o->network_veth) && !o->private_network) {
+                        o->private_network = true;
+                        m->p->line[SK_PRIVATE] = implied_by;
+                } else if ((implied || o->network_veth) && !s->line[SK_PRIVATE] && implied_by)
+                        m->p->line[SK_PRIVATE] = implied_by;
                 if ((r = copy_pairs(&o->veth_extra, &o->n_veth_extra, s->veth_extra, s->n_veth_extra)) < 0 ||
                     (r = copy_pairs(&o->interfaces, &o->n_interfaces, s->interfaces, s->n_interfaces)) < 0 ||
                     (r = copy_pairs(&o->macvlan, &o->n_macvlan, s->macvlan, s->n_macvlan)) < 0 ||
@@ -533,7 +558,7 @@ static void print_rlimit_value(FILE *f, rlim_t v) {
 /* Prints "Key=value" (one line per item for repeatable keys) without the
  * trailing newline of the last line. Returns false when nothing is worth
  * printing (an unset limit). */
-static bool print_value(FILE *f, const struct options *o, enum settings_key k) {
+static bool print_value(FILE *f, const struct options *o, const struct settings_provenance *p, enum settings_key k) {
         const char *name = settings_key_info(k)->name;
         char buf[2048];
 
@@ -657,7 +682,10 @@ static bool print_value(FILE *f, const struct options *o, enum settings_key k) {
                         if (o->mounts[i].type != t)
                                 continue;
                         _cleanup_free_ char *spec = custom_mount_to_string(&o->mounts[i]);
+                        /* A per-mount line number goes after a tab, for settings_print(). */
                         fprintf(f, "%s%s=%s", any ? "\n" : "", name, spec ? spec : "?");
+                        if (p && p->n_mount_lines == o->n_mounts)
+                                fprintf(f, "\t%u", p->mount_lines[i]);
                         any = true;
                 }
                 if (!any)
@@ -790,7 +818,7 @@ void settings_print(FILE *f, const struct options *o, const struct settings_prov
                         FILE *m = open_memstream(&text, &size);
                         if (!m)
                                 return;
-                        bool shown = print_value(m, o, k);
+                        bool shown = print_value(m, o, p, k);
                         fclose(m);
                         if (shown && text) {
                                 const char *origin = p->line[k] ? NULL : from_command_line(o, k) ? "command line" : "default";
@@ -799,10 +827,17 @@ void settings_print(FILE *f, const struct options *o, const struct settings_prov
                                         nl = strchr(line, '\n');
                                         if (nl)
                                                 *nl++ = 0;
+                                        bool per_mount = k >= SK_BIND && k <= SK_OVERLAY_READ_ONLY && p->n_mount_lines == o->n_mounts;
+                                        char *tab = per_mount ? strrchr(line, '\t') : NULL;
+                                        unsigned at = p->line[k];
+                                        if (tab) {
+                                                *tab = 0;
+                                                at = (unsigned) strtoul(tab + 1, NULL, 10);
+                                        }
                                         if (origin)
                                                 fprintf(f, "%-48s # %s\n", line, origin);
                                         else
-                                                fprintf(f, "%-48s # %s:%u\n", line, p->path, p->line[k]);
+                                                fprintf(f, "%-48s # %s:%u\n", line, p->path, at);
                                 }
                         }
                         free(text);

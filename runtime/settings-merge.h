@@ -27,6 +27,8 @@ struct settings_provenance {
         unsigned line[_SK_MAX];          /* applied from this line of path; 0: not from the file */
         unsigned ignored_line[_SK_MAX];  /* in the file at this line but not applied, because: */
         enum settings_ignored ignored[_SK_MAX];
+        unsigned *mount_lines;           /* when the mounts came from the file: the line of each */
+        size_t n_mount_lines;
         char **warnings;                 /* "PATH:LINE: ..." texts; settings_load() prints them */
         size_t n_warnings;
 };

@@ -12,6 +12,8 @@ enum sync_type {
         SYNC_NETNS_READY,     /* inner -> parent: namespaces exist, parent may configure */
         SYNC_GO,              /* parent -> inner: go on to exec */
         SYNC_EXEC_FAILED,     /* inner/shim -> parent: exec failed, see err */
+        SYNC_NOTIFY,          /* outer -> parent: the notify socket (fd attached) */
+        SYNC_CONSOLE,         /* inner -> parent: the console pty master (fd attached) */
 };
 
 struct sync_msg {
