@@ -8,7 +8,7 @@ DESTDIR ?=
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    := libcap libseccomp libmnl inih
+PKGS    := libcap libseccomp libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -35,7 +35,15 @@ UNIT_SRC     := $(wildcard tests/unit/test-*.c)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
 
-all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(UNIT_BIN)
+HELPER_SRC   := $(wildcard tests/helpers/*.c)
+HELPER_BIN   := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(UNIT_BIN) $(HELPER_BIN)
+
+# Small static programs that tests copy into fixture trees.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -static -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -11,6 +11,7 @@
 #include "options.h"
 #include "parse-util.h"
 #include "seccomp-policy.h"
+#include "settings-merge.h"
 #include "trace.h"
 
 void cli_usage(void) {
@@ -33,6 +34,8 @@ void cli_usage(void) {
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
+               "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
+               "      --print-settings          print the effective settings and where each came from\n"
                "      --as-pid1                 run COMMAND as PID 1 instead of under nixbox-init\n"
                "      --as-pid2                 run COMMAND as PID 2 under nixbox-init (default)\n"
                "  -E, --setenv=NAME=VALUE       set an environment variable\n"
@@ -84,7 +87,7 @@ enum {
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
         ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
-        ARG_RESOLV_CONF,
+        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS,
 };
 
 static const struct option run_options[] = {
@@ -119,6 +122,8 @@ static const struct option run_options[] = {
         { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
         { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
         { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+        { "settings", required_argument, NULL, ARG_SETTINGS },
+        { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
         { "network-veth", no_argument, NULL, 'n' },
         { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
         { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
@@ -197,7 +202,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->set_mask |= SET_PROCESS_TWO;
                         break;
                 case 'E':
-                        if (!parse_env_assignment(optarg))
+                        if (parse_env_assignment(optarg) < 0)
                                 return nb_error_set(err, 0, "invalid --setenv '%s': expected NAME=VALUE", optarg);
                         if (strv_push(&o->setenv, &o->n_setenv, optarg) < 0)
                                 return nb_error_set(err, ENOMEM, "--setenv");
@@ -282,14 +287,19 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         size_t n = 0;
                         if (split_whitespace(optarg, &words, &n) < 0)
                                 return nb_error_set(err, ENOMEM, "--system-call-filter");
+                        /* nspawn: a leading ~ negates the whole list. */
+                        bool deny = n > 0 && words[0][0] == '~';
                         for (size_t i = 0; i < n; i++) {
-                                const char *w = words[i];
-                                /* nspawn: a leading ~ on the list negates every entry. */
-                                if ((r = seccomp_validate_entry(w, err)) < 0) {
+                                const char *w = words[i] + (i == 0 && deny);
+                                char buf[256];
+                                if (!*w)
+                                        continue;
+                                snprintf(buf, sizeof(buf), "%s%s", deny && w[0] != '~' ? "~" : "", w);
+                                if ((r = seccomp_validate_entry(buf, err)) < 0) {
                                         strv_free(words);
                                         return r;
                                 }
-                                strv_push(&o->syscall_filter, &o->n_syscall_filter, w);
+                                strv_push(&o->syscall_filter, &o->n_syscall_filter, buf);
                         }
                         strv_free(words);
                         o->set_mask |= SET_SYSCALL_FILTER;
@@ -344,6 +354,15 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 o->restart = RESTART_EXIT;
                         else
                                 return nb_error_set(err, 0, "invalid --on-reboot '%s': expected restart or exit", optarg);
+                        break;
+                case ARG_SETTINGS:
+                        r = parse_settings_mode(optarg);
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --settings '%s': expected yes, no, override or trusted", optarg);
+                        o->settings = r;
+                        break;
+                case ARG_PRINT_SETTINGS:
+                        o->print_settings = true;
                         break;
                 case ARG_RESOLV_CONF:
                         r = parse_resolv_conf_mode(optarg);
@@ -491,7 +510,7 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         return 0;
 }
 
-int cli_finish(struct options *o, struct nb_error *err) {
+int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err) {
         int r;
 
         if (!o->machine) {
@@ -508,6 +527,11 @@ int cli_finish(struct options *o, struct nb_error *err) {
                 o->machine = strdup(base);
                 free(copy);
         }
+        /* The settings file fills what the command line left unset, before
+         * the defaults below are derived from the result. */
+        r = settings_load(o, o->machine, prov, err);
+        if (r < 0)
+                return r;
         if (!o->hostname)
                 o->hostname = strdup(o->machine);
         if (o->argc == 0 && !o->boot)

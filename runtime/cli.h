@@ -9,6 +9,8 @@ struct nb_error;
 int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err);
 
 /* Fills what the command line left unset (machine name, hostname, ...). */
-int cli_finish(struct options *o, struct nb_error *err);
+struct settings_provenance;
+/* Reads the settings file (unless --settings=no) into prov. */
+int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err);
 
 void cli_usage(void);

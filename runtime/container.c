@@ -510,12 +510,13 @@ static int supervise(struct container *c, int sfd, int *status) {
         struct options *o = c->o;
         struct console con = { .mode = c->console_mode, .master = -1 };
         int stop_requests = 0, n;
-        bool boot_like = o->boot || o->kill_signal > 0;
+        bool boot_like = o->boot || o->kill_signal > 0;   /* stop = kill signal, then SIGKILL */
         struct notify_state ns = {0};
 
         console_start(&con, c->console_fd);
         c->console_fd = -1;
-        if (!o->notify_ready || !o->boot)
+        bool pid1_notifies = o->notify_ready && (o->boot || o->as_pid1);
+        if (!pid1_notifies)
                 notify_supervisor_ready(NULL);     /* readiness at exec */
 
         for (;;) {
@@ -545,7 +546,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                                 usleep(10000);
                 }
                 if (p[1].revents & POLLIN) {
-                        if (notify_receive(c->notify_fd, c->init_pid, &ns) > 0 && o->notify_ready && o->boot)
+                        if (notify_receive(c->notify_fd, c->init_pid, &ns) > 0 && pid1_notifies)
                                 notify_supervisor_ready(ns.status[0] ? ns.status : NULL);
                 }
                 if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -594,9 +595,11 @@ static int decode_end(struct container *c, int status, enum end_kind *kind) {
                 return WEXITSTATUS(status);
         if (WIFSIGNALED(status)) {
                 int sig = WTERMSIG(status);
-                if (c->o->boot && sig == SIGINT)
+                /* The payload is PID 1 when booting or with --as-pid1. */
+                bool pid1 = c->o->boot || c->o->as_pid1;
+                if (pid1 && sig == SIGINT)
                         return 0;
-                if (c->o->boot && sig == SIGHUP) {
+                if (pid1 && sig == SIGHUP) {
                         *kind = END_REBOOT;
                         return 0;
                 }

@@ -215,10 +215,14 @@ int exec_payload(struct container *c, struct nb_error *err) {
 
         bounding = caps_default_bounding(o->private_network, c->uids.enabled && c->uids.shift != 0);
         bounding = (bounding | o->caps_add) & ~o->caps_drop;
-        r = caps_apply(bounding, o->no_new_privileges, err);
+        /* The filter loads first, while CAP_SYS_ADMIN is still effective
+         * (loading without no_new_privs needs it, and the payload may have
+         * it dropped); it allows capset and prctl, so the capability sets
+         * are applied right after, under the filter, before exec. */
+        r = seccomp_install(bounding, o->syscall_filter, o->n_syscall_filter, err);
         if (r < 0)
                 return r;
-        r = seccomp_install(bounding, o->syscall_filter, o->n_syscall_filter, err);
+        r = caps_apply(bounding, o->no_new_privileges, err);
         if (r < 0)
                 return r;
         trace_step("inner: capabilities, seccomp");

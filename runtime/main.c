@@ -6,6 +6,7 @@
 #include "container.h"
 #include "log.h"
 #include "options.h"
+#include "settings-merge.h"
 #include "trace.h"
 
 static void usage(void) {
@@ -22,6 +23,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
         struct options o;
         struct nb_error err = {0};
+        struct settings_provenance prov = {0};
         int r;
 
         trace_start();
@@ -45,7 +47,14 @@ int main(int argc, char **argv) {
         options_init(&o);
         r = cli_parse_run(argc - 1, argv + 1, &o, &err);
         if (r == 0)
-                r = cli_finish(&o, &err);
+                r = cli_finish(&o, &prov, &err);
+        if (r == 0 && o.print_settings) {
+                settings_print(stdout, &o, &prov);
+                settings_provenance_done(&prov);
+                options_free(&o);
+                return 0;
+        }
+        settings_provenance_done(&prov);
         if (r > 0) {
                 options_free(&o);
                 return 0;

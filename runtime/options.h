@@ -249,6 +249,7 @@ struct options {
         /* Output. */
         bool quiet;
         bool trace;                  /* --trace: timestamps per set-up step */
+        bool print_settings;         /* --print-settings: print, do not run */
 };
 
 void options_init(struct options *o);

@@ -397,6 +397,22 @@ static void test_words(void) {
 
 /* ---- the parser, over the corpus ---- */
 
+static void test_key_table(void) {
+        bool ok = true;
+
+        for (int k = 0; k < _SK_MAX; k++) {
+                const struct settings_key_info *info = settings_key_info(k);
+                ok &= info->key == (enum settings_key) k && info->name && info->cli &&
+                      settings_key_lookup(info->section, info->name) == info;
+        }
+        CHECK("key table complete and consistent", ok);
+        CHECK("key table: LimitNOFILE", settings_key_lookup(SECTION_EXEC, "LimitNOFILE") ==
+              settings_key_info(SK_LIMIT_FIRST + RLIMIT_NOFILE));
+        CHECK("key table: keys belong to their section", !settings_key_lookup(SECTION_FILES, "Boot") &&
+              settings_key_lookup(SECTION_NETWORK, "Port") && settings_key_lookup(SECTION_RESOURCES, "CPUQuota"));
+        CHECK("key table: case-sensitive", !settings_key_lookup(SECTION_EXEC, "boot"));
+}
+
 static void test_every_key(void) {
         struct nb_error err = {};
         _cleanup_(settings_freep) struct settings *s = parse_corpus("valid/every-key.nspawn", &err);
@@ -970,6 +986,11 @@ static void test_nixos(void) {
         CHECK("print: KillSignal with file and line", strstr(text, "KillSignal=SIGRTMIN+3") &&
               strstr(text, "# valid/nixos.nspawn:6"));
         CHECK("print: BindReadOnly with idmap", strstr(text, "BindReadOnly=/nix/store:/nix/store:rbind,idmap"));
+        CHECK("print: each mount with its own line", strstr(text, "rbind,idmap   # valid/nixos.nspawn:11\n") &&
+              strstr(text, "rbind,rootidmap # valid/nixos.nspawn:12\n"));
+        CHECK("print: derived values name their line", strstr(text, "ProcessTwo=no                                    # valid/nixos.nspawn:3") &&
+              strstr(text, "PrivateUsersOwnership=auto                       # valid/nixos.nspawn:7") &&
+              strstr(text, "VirtualEthernet=yes                              # valid/nixos.nspawn:16"));
         CHECK("print: Port", strstr(text, "Port=tcp:8080:80"));
         CHECK("print: defaults marked", strstr(text, "# default"));
         CHECK("print: sections", strstr(text, "[Exec]") && strstr(text, "[Resources]"));
@@ -1050,6 +1071,7 @@ int main(void) {
         test_sizes();
         test_misc_values();
         test_words();
+        test_key_table();
         test_every_key();
         test_syntax();
         test_resets();
