@@ -3,6 +3,7 @@
  * and `nft --debug=netlink` shows the same expressions for the equivalent
  * nft commands. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -17,6 +18,7 @@
 
 #define NFT_TYPE_IFNAME 41          /* nft's datatype number for "ifname" (set key type, for listing) */
 #define BATCH_RESERVE   4096        /* room left before each message: no single message is bigger */
+#define RECV_SIZE       32768       /* libmnl's MNL_SOCKET_DUMP_SIZE, which 1.0.4 lacks */
 
 struct nft_sock {
         struct mnl_socket *nl;
@@ -413,7 +415,7 @@ int nft_batch_commit(struct nft_batch *b, bool ignore_enoent, const char *what, 
 /* Sends one request and feeds each reply to cb until the ack or NLMSG_DONE. */
 static int request(struct nft_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, const char *what,
                    struct nb_error *err) {
-        _cleanup_free_ char *rbuf = malloc(MNL_SOCKET_DUMP_SIZE);
+        _cleanup_free_ char *rbuf = malloc(RECV_SIZE);
         uint32_t seq = nlh->nlmsg_seq;
         int r;
 
@@ -422,7 +424,7 @@ static int request(struct nft_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *
         if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
                 return nb_error_set(err, errno, "%s", what);
         do {
-                ssize_t n = mnl_socket_recvfrom(s->nl, rbuf, MNL_SOCKET_DUMP_SIZE);
+                ssize_t n = mnl_socket_recvfrom(s->nl, rbuf, RECV_SIZE);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

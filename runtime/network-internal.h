@@ -1,0 +1,8 @@
+/* Shared by network*.c: the lock that serialises changes to host-wide
+ * network objects between nixbox processes (zone bridges, forwarding). */
+#pragma once
+
+/* A blocking flock on STATE_DIR/network-lock: an fd, or -1 when it cannot
+ * be had (then the caller goes on unserialised: better than failing). */
+int network_lock(void);
+void network_unlock(int fd);
