@@ -221,6 +221,13 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                         return nb_error_set(err, -r, "write /run/host/os-release (in %s)", c->o->root);
         }
 
+        /* Mount point for a fully visible proc (see setup_proc). */
+        if (c->uids.enabled) {
+                _cleanup_close_ int pin = root_mkdir_p(root_fd, "/run/host/proc", 0555, u, u);
+                if (pin < 0)
+                        return nb_error_set(err, -pin, "create /run/host/proc (in %s)", c->o->root);
+        }
+
         /* Inaccessible nodes for masking: owned by the host's root, which is
          * unmapped in a user namespace, so even the container's root cannot
          * read through them. */
@@ -438,6 +445,21 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
         r = mount_api(c, root_fd, "proc", "/proc", "proc", MNT_API, NULL, err);
         if (r < 0)
                 return r;
+
+        /* The kernel lets a nested user namespace mount a new proc only
+         * while a fully visible one (no locked mounts on top) exists in its
+         * mount namespace; the masks below hide parts of /proc. A second,
+         * read-only instance at /run/host/proc is that visible one, so that
+         * `unshare -Urpf --mount-proc` and the Nix sandbox work inside. It must
+         * be writable (a read-only one only allows read-only new mounts). It
+         * is the container's own pid namespace, only done with a user
+         * namespace, where what the masks and the read-only /proc/sys guard
+         * is guarded by capabilities of the host's user namespace anyway. */
+        if (c->uids.enabled) {
+                r = mount_api(c, root_fd, "proc", "/run/host/proc", "proc", MNT_API, NULL, err);
+                if (r < 0)
+                        return r;
+        }
 
         /* /proc/sys read-only, but /proc/sys/net writable with a private
          * network (its sysctls then belong to the container's namespace). */
