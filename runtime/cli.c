@@ -34,6 +34,8 @@ void cli_usage(void) {
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
+               "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
+               "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
                "      --as-pid1                 run COMMAND as PID 1 instead of under nixbox-init\n"
@@ -87,7 +89,7 @@ enum {
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
         ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
-        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS,
+        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY,
 };
 
 static const struct option run_options[] = {
@@ -124,6 +126,7 @@ static const struct option run_options[] = {
         { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
         { "settings", required_argument, NULL, ARG_SETTINGS },
         { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
+        { "property", required_argument, NULL, ARG_PROPERTY },
         { "network-veth", no_argument, NULL, 'n' },
         { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
         { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
@@ -163,6 +166,48 @@ static int add_mount(struct options *o, enum custom_mount_type t, const char *sp
         o->mounts = p;
         o->mounts[o->n_mounts++] = m;
         o->set_mask |= SET_CUSTOM_MOUNTS;
+        return 0;
+}
+
+/* --property=NAME=VALUE: the [Resources] keys (systemd's resource-control
+ * names), as nspawn's --property= sets them on its scope. */
+static int parse_property(const char *spec, struct resources *res, struct nb_error *err) {
+        const char *eq = strchr(spec, '=');
+        char name[32];
+        int r;
+
+        if (!eq || (size_t) (eq - spec) >= sizeof(name))
+                return nb_error_set(err, 0, "invalid --property '%s': expected NAME=VALUE", spec);
+        memcpy(name, spec, (size_t) (eq - spec));
+        name[eq - spec] = 0;
+        eq++;
+        if (streq(name, "MemoryMax")) {
+                if ((r = parse_memory_limit(eq, &res->memory_max, err)) < 0)
+                        return r;
+                res->memory_max_set = true;
+        } else if (streq(name, "MemoryHigh")) {
+                if ((r = parse_memory_limit(eq, &res->memory_high, err)) < 0)
+                        return r;
+                res->memory_high_set = true;
+        } else if (streq(name, "TasksMax")) {
+                if ((r = parse_tasks_max(eq, &res->tasks_max, err)) < 0)
+                        return r;
+                res->tasks_max_set = true;
+        } else if (streq(name, "CPUQuota")) {
+                if ((r = parse_cpu_quota(eq, &res->cpu_quota_usec, err)) < 0)
+                        return r;
+                res->cpu_quota_set = true;
+        } else if (streq(name, "CPUWeight")) {
+                if ((r = parse_weight(eq, &res->cpu_weight, err)) < 0)
+                        return r;
+                res->cpu_weight_set = true;
+        } else if (streq(name, "IOWeight")) {
+                if ((r = parse_weight(eq, &res->io_weight, err)) < 0)
+                        return r;
+                res->io_weight_set = true;
+        } else
+                return nb_error_set(err, 0, "invalid --property '%s': unknown property %s (expected MemoryMax, MemoryHigh, "
+                                    "TasksMax, CPUQuota, CPUWeight or IOWeight)", spec, name);
         return 0;
 }
 
@@ -360,6 +405,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         if (r < 0)
                                 return nb_error_set(err, 0, "invalid --settings '%s': expected yes, no, override or trusted", optarg);
                         o->settings = r;
+                        break;
+                case ARG_PROPERTY:
+                        if ((r = parse_property(optarg, &o->resources, err)) < 0)
+                                return r;
+                        o->set_mask |= SET_RESOURCES;
                         break;
                 case ARG_PRINT_SETTINGS:
                         o->print_settings = true;

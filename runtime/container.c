@@ -31,6 +31,7 @@
 #include <grp.h>
 
 #include "capabilities.h"
+#include "cgroup-device.h"
 #include "console.h"
 #include "notify.h"
 #include "container.h"
@@ -435,6 +436,8 @@ static int start_once(struct container *c, struct nb_error *err) {
         if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0)
                 return -1;
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
+                return -1;
+        if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)
                 return -1;
         trace_step("cgroup");
 
