@@ -191,6 +191,14 @@ void nft_add_ifname_set(struct nft_batch *b, int family, const char *table, cons
         put_be32(nlh, NFTA_SET_KEY_TYPE, NFT_TYPE_IFNAME);
         put_be32(nlh, NFTA_SET_KEY_LEN, IFNAMSIZ);
         put_be32(nlh, NFTA_SET_ID, id);
+        /* For `nft list`: the key is in host byte order (nft's udata TLV
+         * KEYBYTEORDER = BYTEORDER_HOST_ENDIAN); else names print as "". */
+        {
+                uint32_t host_endian = 1;
+                uint8_t udata[6] = { 0, sizeof(host_endian) };
+                memcpy(udata + 2, &host_endian, sizeof(host_endian));
+                mnl_attr_put(nlh, NFTA_SET_USERDATA, sizeof(udata), udata);
+        }
 }
 
 void nft_set_ifname(struct nft_batch *b, bool add, int family, const char *table, const char *set,

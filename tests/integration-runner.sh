@@ -19,14 +19,16 @@ for file in "$TOP"/tests/integration/*.sh; do
                 name="$base:$t"
                 [[ "$name" =~ $FILTER ]] || continue
                 log=$(mktemp)
+                before=$(leak_inventory)
                 start=$(date +%s.%N)
                 timeout --kill-after=10 "${TEST_TIMEOUT:-300}" bash -c 'source "$TOP/tests/lib.sh"; test_tmp_init; source "$1"; set -e; "$2"' _ "$file" "$t" >"$log" 2>&1
                 rc=$?
-                secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo 0)")
-                leaks=$(check_leaks)
-                if [ -n "$leaks" ] && [ $rc -ne 77 ]; then
+                secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+                sleep 0.1
+                leaks=$(check_leaks "$before")
+                if [ -n "$leaks" ]; then
                         echo "leftovers after $name: $leaks" >>"$log"
-                        cleanup_leaks
+                        LEAKS_FOUND=$leaks cleanup_leaks "$leaks"
                         rc=1
                 fi
                 case $rc in

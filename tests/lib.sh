@@ -65,43 +65,50 @@ v1_cgroup_dirs() {
         done | sort
 }
 
-# Prints what a finished test left on the host; empty when nothing.
-check_leaks() {
-        local out=""
+# One line per thing of ours on the host: cgroups, mounts, locks, processes.
+leak_inventory() {
+        local p exe
         if [ -n "$CG2" ] && [ -d "$CG2/nixbox" ]; then
-                out+="cgroups: $(find "$CG2/nixbox" -mindepth 1 -maxdepth 1 -type d | tr '\n' ' ')"
+                find "$CG2/nixbox" -mindepth 1 -maxdepth 1 -type d | sed 's/^/cgroup /'
         fi
-        local m
-        m=$(grep -E '/var/tmp/nixbox-tests|nixbox-fixtures' /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ')
-        [ -n "$m" ] && out+=" mounts: $m"
-        m=$(ls /run/nixbox/*.lock /run/nixbox-uid/ 2>/dev/null | grep -v ':$' | tr '\n' ' ')
-        [ -n "$m" ] && out+=" locks: $m"
-        local p
+        grep -E '/var/tmp/nixbox-tests|nixbox-fixtures' /proc/self/mountinfo | awk '{print "mount " $5}'
+        ls /run/nixbox/*.lock 2>/dev/null | sed 's/^/lock /'
+        ls /run/nixbox-uid/ 2>/dev/null | sed 's|^|lock /run/nixbox-uid/|'
         for p in /proc/[0-9]*; do
-                local exe
                 exe=$(readlink "$p/exe" 2>/dev/null) || continue
                 case $exe in
-                "$NIXBOX"|"$NIXBOX_SAN"|*memfd:nixbox-init*) out+=" process: ${p#/proc/} ($exe)" ;;
+                "$NIXBOX"|"$NIXBOX_SAN"|*memfd:nixbox-init*) echo "process ${p#/proc/}" ;;
                 esac
         done
-        echo "$out" | sed 's/^ *//'
 }
 
-cleanup_leaks() {
-        local p
-        for p in /proc/[0-9]*; do
-                case $(readlink "$p/exe" 2>/dev/null) in
-                "$NIXBOX"|"$NIXBOX_SAN"|*memfd:nixbox-init*) kill -9 "${p#/proc/}" 2>/dev/null ;;
+# What a finished test left that was not there before it (other people's
+# containers running on the same machine are not ours to judge or touch).
+# Usage: before=$(leak_inventory); ...; check_leaks "$before"
+check_leaks() {
+        comm -13 <(sort <<<"$1") <(leak_inventory | sort) | tr '\n' ' ' | sed 's/ *$//'
+}
+
+cleanup_leaks() {   # the output of check_leaks
+        local kind what
+        set -- $1
+        while [ $# -ge 2 ]; do
+                kind=$1 what=$2; shift 2
+                case $kind in
+                process) kill -9 "$what" 2>/dev/null ;;
                 esac
         done
-        sleep 0.2
-        if [ -n "$CG2" ] && [ -d "$CG2/nixbox" ]; then
-                find "$CG2/nixbox" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null
-                rmdir "$CG2/nixbox" 2>/dev/null
-        fi
-        grep -E '/var/tmp/nixbox-tests|nixbox-fixtures' /proc/self/mountinfo | awk '{print $5}' | sort -r |
-                while read -r m; do umount -l "$m"; done
-        rm -f /run/nixbox/*.lock /run/nixbox-uid/* 2>/dev/null
+        sleep 0.3
+        set -- $LEAKS_FOUND
+        while [ $# -ge 2 ]; do
+                kind=$1 what=$2; shift 2
+                case $kind in
+                cgroup) find "$what" -depth -type d -exec rmdir {} \; 2>/dev/null ;;
+                mount) umount -l "$what" 2>/dev/null ;;
+                lock) rm -f "$what" ;;
+                esac
+        done
+        [ -n "$CG2" ] && rmdir "$CG2/nixbox" 2>/dev/null
         true
 }
 
