@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -36,9 +37,12 @@
 #include "notify.h"
 #include "container.h"
 #include "exec-env.h"
+#include "exec-env.h"
 #include "log.h"
+#include "machine-state.h"
 #include "network.h"
 #include "options.h"
+#include "parse-util.h"
 #include "path-in-root.h"
 #include "seccomp-policy.h"
 #include "siphash24.h"
@@ -399,8 +403,52 @@ static void stop_once(struct container *c) {
         c->sync_parent = c->notify_fd = c->console_fd = -1;
 }
 
+/* The container's configured addresses, "ADDR ADDR", for `nixbox list`. */
+static void describe_addresses(const struct options *o, char *out, size_t size) {
+        size_t l = 0;
+
+        out[0] = 0;
+        for (size_t i = 0; i < o->n_local_addresses; i++) {
+                char a[64];
+                address_to_string(&o->local_addresses[i], a, sizeof(a));
+                l += (size_t) snprintf(out + l, size > l ? size - l : 0, "%s%s", i ? " " : "", a);
+        }
+}
+
+/* The entry other nixbox commands read (machine-state.h). */
+static void register_machine(struct container *c, const char *state, const char *status) {
+        struct options *o = c->o;
+        struct machine_info m = {
+                .leader = c->init_pid,
+                .leader_start = pid_start_time(c->init_pid),
+                .supervisor = getpid(),
+                .supervisor_start = pid_start_time(getpid()),
+                .uid_shift = c->uids.enabled ? c->uids.shift : 0,
+                .uid_range = c->uids.enabled ? c->uids.size : 0,
+                .start_usec = c->start_usec,
+                .caps = container_bounding_caps(o, &c->uids),
+                .no_new_privs = o->no_new_privileges,
+                .boot = o->boot,
+                .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIGRTMIN + 3 : SIGTERM),
+        };
+        size_t l = 0;
+
+        snprintf(m.name, sizeof(m.name), "%s", o->machine);
+        snprintf(m.root, sizeof(m.root), "%s", c->root);
+        snprintf(m.cgroup, sizeof(m.cgroup), "%s", c->use_cgroup ? c->cg.dir : "");
+        snprintf(m.state, sizeof(m.state), "%s", state);
+        snprintf(m.status, sizeof(m.status), "%s", status ? status : "");
+        snprintf(m.log, sizeof(m.log), "%s", c->log_path);
+        describe_addresses(o, m.addresses, sizeof(m.addresses));
+        for (size_t i = 0; i < o->n_syscall_filter && l + strlen(o->syscall_filter[i]) + 2 < sizeof(m.syscall_filter); i++)
+                l += (size_t) snprintf(m.syscall_filter + l, sizeof(m.syscall_filter) - l, "%s%s", i ? " " : "", o->syscall_filter[i]);
+        if (machine_state_write(&m) < 0)
+                log_debug("write the state of %s: %s", o->machine, strerror(errno));
+}
+
 static void cleanup(struct container *c) {
         stop_once(c);
+        machine_state_remove(c->o->machine);
         if (c->shim_fd >= 0)
                 close(c->shim_fd);
         c->shim_fd = -1;
@@ -509,6 +557,11 @@ static int start_once(struct container *c, struct nb_error *err) {
 
 enum end_kind { END_EXIT, END_REBOOT };
 
+/* With --notify-ready, the payload (PID 1) says when it is ready. */
+static bool pid1_notifies_ready(const struct options *o) {
+        return o->notify_ready && (o->boot || o->as_pid1);
+}
+
 static int supervise(struct container *c, int sfd, int *status) {
         struct options *o = c->o;
         struct console con = { .mode = c->console_mode, .master = -1 };
@@ -518,7 +571,8 @@ static int supervise(struct container *c, int sfd, int *status) {
 
         console_start(&con, c->console_fd);
         c->console_fd = -1;
-        bool pid1_notifies = o->notify_ready && (o->boot || o->as_pid1);
+        register_machine(c, pid1_notifies_ready(o) ? "starting" : "running", NULL);
+        bool pid1_notifies = pid1_notifies_ready(o);
         if (!pid1_notifies)
                 notify_supervisor_ready(NULL);     /* readiness at exec */
 
@@ -549,8 +603,13 @@ static int supervise(struct container *c, int sfd, int *status) {
                                 usleep(10000);
                 }
                 if (p[1].revents & POLLIN) {
-                        if (notify_receive(c->notify_fd, c->init_pid, &ns) > 0 && pid1_notifies)
+                        char old_status[sizeof(ns.status)];
+                        bool was_ready = ns.ready;
+                        memcpy(old_status, ns.status, sizeof(old_status));
+                        if (notify_receive(c->notify_fd, c->init_pid, &ns) > 0 && pid1_notifies && !was_ready)
                                 notify_supervisor_ready(ns.status[0] ? ns.status : NULL);
+                        if (ns.ready != was_ready || strcmp(old_status, ns.status) != 0)
+                                register_machine(c, stop_requests ? "stopping" : (ns.ready || !pid1_notifies ? "running" : "starting"), ns.status);
                 }
                 if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
@@ -571,6 +630,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                                 if (sig != SIGKILL)
                                         log_info("trying to halt the container; send SIGTERM again to kill it");
                                 kill(c->init_pid, sig);
+                                register_machine(c, "stopping", ns.status);
                         } else
                                 kill(c->init_pid, (int) si.ssi_signo);
                         break;
@@ -650,6 +710,11 @@ int container_run(struct options *o) {
         struct stat st;
 
         trace_step("start");
+        {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                c.start_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        }
         if (!realpath(o->root, c.root)) {
                 nb_error_set(&err, errno, "open root directory %s", o->root);
                 goto fail_early;

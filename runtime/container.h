@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -34,6 +35,8 @@ struct container {
         int notify_fd;                /* parent: /run/host/notify */
         int console_fd;               /* parent: pty master */
         bool exec_failed;             /* the payload could not be executed */
+        uint64_t start_usec;          /* CLOCK_REALTIME at start */
+        char log_path[4096];          /* console log with --detach, or "" */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);

@@ -159,6 +159,11 @@ static const char *const init_candidates[] = {
         "/lib/systemd/systemd",
 };
 
+uint64_t container_bounding_caps(const struct options *o, const struct uid_range *u) {
+        uint64_t b = caps_default_bounding(o->private_network, u->enabled && u->shift != 0);
+        return (b | o->caps_add) & ~o->caps_drop;
+}
+
 int exec_payload(struct container *c, struct nb_error *err) {
         struct options *o = c->o;
         struct env env = {0};
@@ -213,8 +218,7 @@ int exec_payload(struct container *c, struct nb_error *err) {
                         return r;
         }
 
-        bounding = caps_default_bounding(o->private_network, c->uids.enabled && c->uids.shift != 0);
-        bounding = (bounding | o->caps_add) & ~o->caps_drop;
+        bounding = container_bounding_caps(o, &c->uids);
         /* The filter loads first, while CAP_SYS_ADMIN is still effective
          * (loading without no_new_privs needs it, and the payload may have
          * it dropped); it allows capset and prctl, so the capability sets

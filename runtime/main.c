@@ -8,17 +8,47 @@
 #include "options.h"
 #include "settings-merge.h"
 #include "trace.h"
+#include "verbs.h"
 
 static void usage(void) {
         printf("Usage: nixbox COMMAND ...\n"
                "\n"
                "Commands:\n"
-               "  run [OPTIONS] ROOTFS [--] [COMMAND...]   run a command in, or boot, a root file system\n"
-               "  help                                     show this help\n"
-               "  version                                  show the version\n"
+               "  run [OPTIONS] ROOTFS|NAME [--] [COMMAND...]  run a command in, or boot, a root file system\n"
+               "  list [--json]                            list running containers\n"
+               "  status NAME [--json]                     show one container\n"
+               "  stop NAME [--timeout=SEC]                halt a container and wait for its end\n"
+               "  poweroff NAME | reboot NAME              ask the container's init to power off / reboot\n"
+               "  terminate NAME                           kill a container at once\n"
+               "  kill NAME [--signal=SIGNAL]              send a signal to the container's init\n"
+               "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
+               "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
+               "  logs NAME [-f]                           show the console log of a detached container\n"
+               "  import-tar FILE [NAME]                   unpack a root file system tarball into " MACHINES_DIR "\n"
+               "  remove NAME                              delete an image from " MACHINES_DIR "\n"
+               "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"
+               "  help, version\n"
                "\n"
                "'nixbox run --help' lists the options; see nixbox(1).\n");
 }
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} verbs[] = {
+        { "list", verb_list },
+        { "status", verb_status },
+        { "stop", verb_stop },
+        { "poweroff", verb_stop },
+        { "reboot", verb_stop },
+        { "terminate", verb_stop },
+        { "kill", verb_stop },
+        { "logs", verb_logs },
+        { "exec", verb_exec },
+        { "shell", verb_shell },
+        { "import-tar", verb_import_tar },
+        { "remove", verb_remove },
+};
 
 int main(int argc, char **argv) {
         struct options o;
@@ -38,6 +68,21 @@ int main(int argc, char **argv) {
         if (streq(argv[1], "version") || streq(argv[1], "--version")) {
                 printf("nixbox %s\n", NIXBOX_VERSION);
                 return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[1], verbs[i].name))
+                        return verbs[i].fn(argc - 1, argv + 1);
+        /* `nixbox settings X` is `nixbox run --print-settings X`. */
+        char *settings_argv[argc + 2];
+        if (streq(argv[1], "settings")) {
+                settings_argv[0] = argv[0];
+                settings_argv[1] = (char *) "run";
+                settings_argv[2] = (char *) "--print-settings";
+                for (int i = 2; i < argc; i++)
+                        settings_argv[i + 1] = argv[i];
+                settings_argv[argc + 1] = NULL;
+                argv = settings_argv;
+                argc++;
         }
         if (!streq(argv[1], "run")) {
                 log_error("unknown command '%s'; see 'nixbox help'", argv[1]);

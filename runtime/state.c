@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "machine-state.h"
 #include "state.h"
 
 int state_try_lock_machine(const char *machine) {
@@ -66,6 +67,23 @@ static void sweep_dir(const char *dir, const char *suffix) {
 }
 
 void state_sweep_stale_locks(void) {
+        DIR *d = opendir(STATE_DIR);
+        struct dirent *de;
+
+        /* State directories of machines whose nixbox is gone. */
+        if (d) {
+                while ((de = readdir(d))) {
+                        int fd;
+                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                                continue;
+                        fd = state_try_lock_machine(de->d_name);
+                        if (fd < 0)
+                                continue;
+                        machine_state_remove(de->d_name);
+                        state_unlock_machine(de->d_name, fd);
+                }
+                closedir(d);
+        }
         sweep_dir(STATE_DIR, ".lock");
         sweep_dir("/run/nixbox-uid", "");
 }

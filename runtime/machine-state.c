@@ -1,0 +1,161 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "machine-state.h"
+#include "macro.h"
+#include "state.h"
+
+void machine_state_dir(const char *name, char *out, size_t size) {
+        snprintf(out, size, STATE_DIR "/%s", name);
+}
+
+unsigned long long pid_start_time(pid_t pid) {
+        char path[64], buf[1024], *p;
+        unsigned long long t = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        if (!fgets(buf, sizeof(buf), f)) {
+                fclose(f);
+                return 0;
+        }
+        fclose(f);
+        /* The command name may contain spaces and parentheses: skip to the last ')'. */
+        p = strrchr(buf, ')');
+        if (!p)
+                return 0;
+        /* Fields after ')': 3=state ... 22=starttime, i.e. the 20th after it. */
+        for (int field = 2; field < 22 && p; field++)
+                p = strchr(p + 1, ' ');
+        if (p)
+                t = strtoull(p + 1, NULL, 10);
+        return t;
+}
+
+int machine_state_write(const struct machine_info *m) {
+        char dir[512], tmp[600], path[600];
+        FILE *f;
+
+        machine_state_dir(m->name, dir, sizeof(dir));
+        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(tmp, sizeof(tmp), "%s/.state.tmp", dir);
+        snprintf(path, sizeof(path), "%s/state", dir);
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        fprintf(f, "NAME=%s\nROOT=%s\nCGROUP=%s\nSTATE=%s\nSTATUS=%s\nADDRESSES=%s\n"
+                   "LEADER=%d\nLEADER_START=%llu\nSUPERVISOR=%d\nSUPERVISOR_START=%llu\n"
+                   "UID_SHIFT=%u\nUID_RANGE=%u\nSTART_USEC=%" PRIu64 "\nCAPS=%" PRIx64 "\n"
+                   "NO_NEW_PRIVS=%d\nBOOT=%d\nKILL_SIGNAL=%d\nSYSCALL_FILTER=%s\nLOG=%s\n",
+                m->name, m->root, m->cgroup, m->state, m->status, m->addresses,
+                m->leader, m->leader_start, m->supervisor, m->supervisor_start,
+                m->uid_shift, m->uid_range, m->start_usec, m->caps,
+                m->no_new_privs, m->boot, m->kill_signal, m->syscall_filter, m->log);
+        if (fclose(f) != 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static void field(char *dst, size_t size, const char *v) {
+        snprintf(dst, size, "%s", v);
+}
+
+int machine_state_read(const char *name, struct machine_info *m) {
+        char dir[512], path[600], line[8192];
+        FILE *f;
+        int lock;
+
+        if (!*name || strchr(name, '/') || name[0] == '.')
+                return -EINVAL;
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/state", dir);
+        if (access(path, F_OK) < 0)
+                return -ENOENT;
+        /* A free machine lock means its nixbox is gone: the entry is stale. */
+        lock = state_try_lock_machine(name);
+        if (lock >= 0) {
+                machine_state_remove(name);
+                state_unlock_machine(name, lock);
+                return -ESTALE;
+        }
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        *m = (struct machine_info) {0};
+        while (fgets(line, sizeof(line), f)) {
+                char *eq = strchr(line, '='), *v;
+                if (!eq)
+                        continue;
+                *eq = 0;
+                v = eq + 1;
+                v[strcspn(v, "\n")] = 0;
+                if (streq(line, "NAME")) field(m->name, sizeof(m->name), v);
+                else if (streq(line, "ROOT")) field(m->root, sizeof(m->root), v);
+                else if (streq(line, "CGROUP")) field(m->cgroup, sizeof(m->cgroup), v);
+                else if (streq(line, "STATE")) field(m->state, sizeof(m->state), v);
+                else if (streq(line, "STATUS")) field(m->status, sizeof(m->status), v);
+                else if (streq(line, "ADDRESSES")) field(m->addresses, sizeof(m->addresses), v);
+                else if (streq(line, "LEADER")) m->leader = atoi(v);
+                else if (streq(line, "LEADER_START")) m->leader_start = strtoull(v, NULL, 10);
+                else if (streq(line, "SUPERVISOR")) m->supervisor = atoi(v);
+                else if (streq(line, "SUPERVISOR_START")) m->supervisor_start = strtoull(v, NULL, 10);
+                else if (streq(line, "UID_SHIFT")) m->uid_shift = (uid_t) strtoul(v, NULL, 10);
+                else if (streq(line, "UID_RANGE")) m->uid_range = (uid_t) strtoul(v, NULL, 10);
+                else if (streq(line, "START_USEC")) m->start_usec = strtoull(v, NULL, 10);
+                else if (streq(line, "CAPS")) m->caps = strtoull(v, NULL, 16);
+                else if (streq(line, "NO_NEW_PRIVS")) m->no_new_privs = atoi(v);
+                else if (streq(line, "BOOT")) m->boot = atoi(v);
+                else if (streq(line, "KILL_SIGNAL")) m->kill_signal = atoi(v);
+                else if (streq(line, "SYSCALL_FILTER")) field(m->syscall_filter, sizeof(m->syscall_filter), v);
+                else if (streq(line, "LOG")) field(m->log, sizeof(m->log), v);
+        }
+        fclose(f);
+        return 0;
+}
+
+void machine_state_remove(const char *name) {
+        char dir[512], path[600];
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/state", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/.state.tmp", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/console.log", dir);
+        unlink(path);
+        rmdir(dir);
+}
+
+int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata) {
+        DIR *d = opendir(STATE_DIR);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                struct machine_info m;
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (machine_state_read(de->d_name, &m) < 0)
+                        continue;
+                r = fn(&m, userdata);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}

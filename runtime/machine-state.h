@@ -1,0 +1,54 @@
+/* What a running container tells other nixbox commands (list, status,
+ * stop, exec, logs): /run/nixbox/NAME/state, key=value lines, written by
+ * its supervisor and removed when it ends. The supervisor holds the machine
+ * lock (/run/nixbox/NAME.lock) for its whole life, so an entry whose lock is
+ * free is stale and is removed, never trusted. PIDs come with their start
+ * time (field 22 of /proc/PID/stat), so a recycled pid is never taken for
+ * the container. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct container;
+
+struct machine_info {
+        char name[256];
+        char root[4096];
+        char cgroup[512];
+        char state[16];               /* starting, running, stopping */
+        char status[256];             /* last STATUS= from the notify socket */
+        char addresses[512];
+        pid_t leader;                 /* PID 1, host pid */
+        unsigned long long leader_start;
+        pid_t supervisor;
+        unsigned long long supervisor_start;
+        uid_t uid_shift, uid_range;   /* uid_range 0: no user namespace */
+        uint64_t start_usec;          /* CLOCK_REALTIME */
+        uint64_t caps;                /* bounding set */
+        bool no_new_privs;
+        bool boot;
+        int kill_signal;
+        char syscall_filter[2048];    /* space-separated entries */
+        char log[4096];               /* console log (--detach), or empty */
+};
+
+/* Start time of a pid (clock ticks since boot), 0 when it is gone. */
+unsigned long long pid_start_time(pid_t pid);
+
+/* Writes /run/nixbox/NAME/state atomically. */
+int machine_state_write(const struct machine_info *m);
+
+/* Reads a machine's state; -ENOENT when there is none, -ESTALE when the
+ * entry was stale (it is removed then). */
+int machine_state_read(const char *name, struct machine_info *m);
+
+/* Removes /run/nixbox/NAME/ (state and log). */
+void machine_state_remove(const char *name);
+
+/* Calls fn for every running machine (stale entries are cleaned on the way). */
+int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata);
+
+/* The state directory of a machine: /run/nixbox/NAME. */
+void machine_state_dir(const char *name, char *out, size_t size);

@@ -1,0 +1,19 @@
+/* The nixbox commands besides `run`. Each takes the arguments after the
+ * verb (argv[0] is the verb) and returns nixbox's exit status. */
+#pragma once
+
+/* machinectl-like verbs on running containers (verbs-machine.c). */
+int verb_list(int argc, char **argv);
+int verb_status(int argc, char **argv);
+int verb_stop(int argc, char **argv);        /* also poweroff, reboot, terminate, kill */
+int verb_logs(int argc, char **argv);
+
+/* Entering a running container (enter.c). */
+int verb_exec(int argc, char **argv);
+int verb_shell(int argc, char **argv);
+
+/* Images in the machines directory /var/lib/nixbox (image.c). */
+int verb_import_tar(int argc, char **argv);
+int verb_remove(int argc, char **argv);
+
+#define MACHINES_DIR "/var/lib/nixbox"
