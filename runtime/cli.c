@@ -2,6 +2,8 @@
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 
 #include "capabilities.h"
 #include "cli.h"
@@ -13,6 +15,7 @@
 #include "seccomp-policy.h"
 #include "settings-merge.h"
 #include "trace.h"
+#include "verbs.h"
 
 void cli_usage(void) {
         printf("Usage: nixbox run [OPTIONS] ROOTFS [--] [COMMAND [ARGS...]]\n"
@@ -36,6 +39,10 @@ void cli_usage(void) {
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
                "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
+               "  -d, --detach                  return once the container is ready; its console\n"
+               "                                goes to /run/nixbox/MACHINE/console.log\n"
+               "      --timeout=SEC             how long --detach waits for readiness (default 90)\n"
+               "  -x, --ephemeral               run on a throwaway overlay of ROOTFS (tmpfs upper)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
                "      --as-pid1                 run COMMAND as PID 1 instead of under nixbox-init\n"
@@ -89,7 +96,7 @@ enum {
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
         ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
-        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY,
+        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -127,6 +134,9 @@ static const struct option run_options[] = {
         { "settings", required_argument, NULL, ARG_SETTINGS },
         { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
         { "property", required_argument, NULL, ARG_PROPERTY },
+        { "detach", no_argument, NULL, 'd' },
+        { "timeout", required_argument, NULL, ARG_TIMEOUT },
+        { "ephemeral", no_argument, NULL, 'x' },
         { "network-veth", no_argument, NULL, 'n' },
         { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
         { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
@@ -215,7 +225,7 @@ static int parse_property(const char *spec, struct resources *res, struct nb_err
 static int parse_pass(int argc, char **argv, struct options *o, struct nb_error *err) {
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+M:bE:u:UqhnPp:", run_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+M:bE:u:UqhnPp:dx", run_options, NULL)) >= 0) {
                 switch (c) {
                 case 'M':
                         if (!hostname_valid(optarg))
@@ -411,6 +421,21 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 return r;
                         o->set_mask |= SET_RESOURCES;
                         break;
+                case 'd':
+                        o->detach = true;
+                        break;
+                case ARG_TIMEOUT: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (!*optarg || *end || v == 0 || v > 86400)
+                                return nb_error_set(err, 0, "invalid --timeout '%s': expected seconds (1-86400)", optarg);
+                        o->timeout_sec = (unsigned) v;
+                        break;
+                }
+                case 'x':
+                        o->ephemeral = true;
+                        o->set_mask |= SET_EPHEMERAL;
+                        break;
                 case ARG_PRINT_SETTINGS:
                         o->print_settings = true;
                         break;
@@ -561,7 +586,20 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
 }
 
 int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err) {
+        struct stat st;
         int r;
+
+        /* A bare NAME that is not a directory here is an image in the
+         * machines directory (like /var/lib/machines for nspawn). */
+        if (!strchr(o->root, '/') && stat(o->root, &st) < 0) {
+                char path[4096];
+                snprintf(path, sizeof(path), MACHINES_DIR "/%s", o->root);
+                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        if (!o->machine)
+                                o->machine = strdup(o->root);
+                        set_str(&o->root, path);
+                }
+        }
 
         if (!o->machine) {
                 char *copy = strdup(o->root), *base;
@@ -582,6 +620,17 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         r = settings_load(o, o->machine, prov, err);
         if (r < 0)
                 return r;
+        /* Ephemeral machines get a random suffix (after the settings
+         * lookup, which uses the plain name), as nspawn's do. */
+        if (o->ephemeral) {
+                uint64_t v;
+                char *name;
+                if (getrandom(&v, sizeof(v), 0) != sizeof(v) ||
+                    asprintf(&name, "%.*s-%016llx", 40, o->machine, (unsigned long long) v) < 0)
+                        return nb_error_set(err, errno, "make an ephemeral machine name");
+                free(o->machine);
+                o->machine = name;
+        }
         if (!o->hostname)
                 o->hostname = strdup(o->machine);
         if (o->argc == 0 && !o->boot)

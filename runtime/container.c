@@ -444,6 +444,80 @@ static void register_machine(struct container *c, const char *state, const char 
                 l += (size_t) snprintf(m.syscall_filter + l, sizeof(m.syscall_filter) - l, "%s%s", i ? " " : "", o->syscall_filter[i]);
         if (machine_state_write(&m) < 0)
                 log_debug("write the state of %s: %s", o->machine, strerror(errno));
+        /* --detach: the caller waits for this; from now on errors go to the log too. */
+        if (c->ready_fd >= 0 && streq(state, "running")) {
+                (void) !write(c->ready_fd, "R", 1);
+                close(c->ready_fd);
+                c->ready_fd = -1;
+                dup2(STDOUT_FILENO, STDERR_FILENO);
+        }
+}
+
+/* --detach: the caller's process waits until the container is ready (or
+ * failed, or the timeout passed) and prints its name; the supervisor goes
+ * on in its own session. Returns 1 in the caller (exit code in *code). */
+static int detach(struct container *c, int *code) {
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                log_error("create a pipe for --detach: %s", strerror(errno));
+                *code = EXIT_NIXBOX_ERROR;
+                return 1;
+        }
+        pid = fork();
+        if (pid < 0) {
+                log_error("fork for --detach: %s", strerror(errno));
+                *code = EXIT_NIXBOX_ERROR;
+                return 1;
+        }
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                close(p[0]);
+                c->ready_fd = p[1];
+                setsid();
+                if (null >= 0)
+                        dup2(null, STDIN_FILENO);
+                return 0;
+        }
+        close(p[1]);
+        struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+        unsigned timeout = c->o->timeout_sec ? c->o->timeout_sec : 90;
+        char r = 0;
+        int n = poll(&pfd, 1, (int) timeout * 1000);
+        if (n > 0 && read(p[0], &r, 1) == 1 && r == 'R') {
+                printf("%s\n", c->o->machine);
+                *code = 0;
+                return 1;
+        }
+        if (n == 0) {
+                log_error("container %s did not become ready within %u s; stopping it", c->o->machine, timeout);
+                kill(pid, SIGTERM);
+                *code = EXIT_NIXBOX_ERROR;
+                return 1;
+        }
+        /* The supervisor failed before readiness and said why on our stderr. */
+        int st = 0;
+        waitpid(pid, &st, 0);
+        *code = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : EXIT_NIXBOX_ERROR;
+        return 1;
+}
+
+/* --detach: console and messages go to /run/nixbox/NAME/console.log. */
+static int open_console_log(struct container *c, struct nb_error *err) {
+        char dir[512];
+        int fd;
+
+        machine_state_dir(c->o->machine, dir, sizeof(dir));
+        if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+                return nb_error_set(err, errno, "create %s", dir);
+        snprintf(c->log_path, sizeof(c->log_path), "%s/console.log", dir);
+        fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return nb_error_set(err, errno, "open %s", c->log_path);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+        return 0;
 }
 
 static void cleanup(struct container *c) {
@@ -701,7 +775,7 @@ static bool has_init(int root_fd, const char *init_path) {
 int container_run(struct options *o) {
         struct container c = {
                 .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
-                .notify_fd = -1, .console_fd = -1,
+                .notify_fd = -1, .console_fd = -1, .ready_fd = -1,
         };
         struct nb_error err = {0};
         _cleanup_close_ int root_fd = -1, sfd = -1;
@@ -745,7 +819,8 @@ int container_run(struct options *o) {
                         goto fail_early;
                 }
         }
-        c.console_mode = console_resolve_mode(o->console, o->boot);
+        if (o->detach && detach(&c, &exit_code))
+                return exit_code;
 
         state_sweep_stale_locks();
         c.machine_lock = state_try_lock_machine(o->machine);
@@ -755,6 +830,19 @@ int container_run(struct options *o) {
                 else
                         nb_error_set(&err, -c.machine_lock, "lock machine %s in " STATE_DIR, o->machine);
                 goto fail_early;
+        }
+        if (o->detach && open_console_log(&c, &err) < 0)
+                goto fail;
+        c.console_mode = console_resolve_mode(o->console, o->boot);
+        if (o->ephemeral) {
+                char dir[512];
+                machine_state_dir(o->machine, dir, sizeof(dir));
+                snprintf(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir);
+                if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+                    (mkdir(c.ephemeral_dir, 0700) < 0 && errno != EEXIST)) {
+                        nb_error_set(&err, errno, "create %s", c.ephemeral_dir);
+                        goto fail;
+                }
         }
 
         c.use_cgroup = cg_find_mount(c.cg.mount, sizeof(c.cg.mount)) == 0;

@@ -37,6 +37,8 @@ struct container {
         bool exec_failed;             /* the payload could not be executed */
         uint64_t start_usec;          /* CLOCK_REALTIME at start */
         char log_path[4096];          /* console log with --detach, or "" */
+        char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
+        int ready_fd;                 /* --detach: tells the waiting caller "ready" */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);

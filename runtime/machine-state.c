@@ -136,6 +136,8 @@ void machine_state_remove(const char *name) {
         unlink(path);
         snprintf(path, sizeof(path), "%s/console.log", dir);
         unlink(path);
+        snprintf(path, sizeof(path), "%s/ephemeral", dir);
+        rmdir(path);
         rmdir(dir);
 }
 

@@ -300,6 +300,47 @@ static int setup_custom_mounts(struct container *c, int root_fd, struct nb_error
         return 0;
 }
 
+/* --ephemeral: an overlay whose upper layer lives on a tmpfs private to
+ * this mount namespace, over the image; every write vanishes at exit. */
+static int mount_ephemeral_overlay(struct container *c, int userns_fd, struct nb_error *err) {
+        char data[13000], lower[4200], upper[4200], work[4200];
+        bool map = userns_fd >= 0;
+        struct stat st;
+        int r;
+
+        if (strpbrk(c->root, ",:\\"))
+                return nb_error_set(err, EINVAL, "run %s ephemeral: its path contains ',', ':' or '\\', which overlayfs cannot take", c->o->root);
+        if (stat(c->root, &st) < 0)
+                return nb_error_set(err, errno, "stat root directory %s", c->o->root);
+        if (mount("tmpfs", c->ephemeral_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+                return nb_error_set(err, errno, "mount tmpfs on %s for the ephemeral overlay", c->ephemeral_dir);
+        snprintf(lower, sizeof(lower), "%s/lower", c->ephemeral_dir);
+        snprintf(upper, sizeof(upper), "%s/upper", c->ephemeral_dir);
+        snprintf(work, sizeof(work), "%s/work", c->ephemeral_dir);
+        /* The overlay's root takes the upper directory's owner and mode:
+         * the image root's, as the container sees it. */
+        uid_t uid = map ? c->uids.shift + (st.st_uid & 0xFFFF) : st.st_uid;
+        gid_t gid = map ? c->uids.shift + (st.st_gid & 0xFFFF) : st.st_gid;
+        if (mkdir(upper, 0755) < 0 || chown(upper, uid, gid) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
+            mkdir(work, 0700) < 0)
+                return nb_error_set(err, errno, "create the ephemeral overlay's directories in %s", c->ephemeral_dir);
+        if (map) {
+                /* overlayfs cannot be idmapped itself, but takes idmapped
+                 * layers: the image goes in through an idmapped bind. */
+                _cleanup_close_ int target = -1;
+                if (mkdir(lower, 0700) < 0 || (target = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return nb_error_set(err, errno, "create %s", lower);
+                r = bind_on_fd(AT_FDCWD, c->root, target, true, false, userns_fd);
+                if (r < 0)
+                        return nb_error_set(err, -r, "create idmapped mount of %s for the ephemeral overlay", c->o->root);
+                c->idmapped = true;
+        }
+        snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", map ? lower : c->root, upper, work);
+        if (mount("overlay", c->root, "overlay", 0, data) < 0)
+                return nb_error_set(err, errno, "mount the ephemeral overlay on %s", c->o->root);
+        return 0;
+}
+
 int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         struct options *o = c->o;
         _cleanup_close_ int raw_fd = -1, root_fd = -1, host = -1;
@@ -317,6 +358,22 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return nb_error_set(err, errno, "open root directory %s", o->root);
         if (fstat(raw_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat root directory %s", o->root);
+        if (o->ephemeral) {
+                /* Idmapped lower layer for a user namespace unless the image
+                 * is already shifted (or ownership is off). */
+                bool map = c->uids.enabled && c->uids.shift != 0 && o->ownership != OWNERSHIP_OFF &&
+                           o->ownership != OWNERSHIP_CHOWN && (st.st_uid & 0xFFFF0000U) == 0;
+                r = mount_ephemeral_overlay(c, map ? userns_fd : -1, err);
+                if (r < 0)
+                        return r;
+                /* From here on the overlay is "the image". */
+                close(raw_fd);
+                raw_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (raw_fd < 0 || fstat(raw_fd, &st) < 0)
+                        return nb_error_set(err, errno, "open the ephemeral overlay of %s", o->root);
+                if (c->idmapped)
+                        st.st_uid = st.st_gid = 0;   /* seen through the idmapping, it is root's */
+        }
 
         if (c->uids.enabled && c->uids.shift != 0) {
                 bool shifted = st.st_uid == c->uids.shift;
@@ -338,14 +395,17 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         break;
                 }
         }
-        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 &&
+        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !o->ephemeral &&
                         (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
 
+        if (o->ephemeral && chown_tree)
+                return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral: its tree is shifted to another UID range and "
+                                    "shifting it again would copy it whole; use --private-users-ownership=map", o->root);
         r = check_api_dirs(c, raw_fd, disk_owner, err);
         if (r < 0)
                 return r;
 
-        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (!o->ephemeral && mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
         root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
@@ -386,6 +446,9 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 else if (o->ownership == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS && r != -EPERM))
                         return nb_error_set(err, -r, "create idmapped mount of %s for UIDs %u-%u", o->root,
                                             c->uids.shift, c->uids.shift + c->uids.size - 1);
+                else if (o->ephemeral)
+                        return nb_error_set(err, -r, "create idmapped mount of the ephemeral overlay of %s (needed for "
+                                            "--ephemeral with a user namespace)", o->root);
                 else {
                         log_debug("idmapped mounts not available for %s (%s): shifting ownership instead",
                                   o->root, strerror(-r));

@@ -250,6 +250,8 @@ struct options {
         bool quiet;
         bool trace;                  /* --trace: timestamps per set-up step */
         bool print_settings;         /* --print-settings: print, do not run */
+        bool detach;                 /* --detach: return once the container is ready */
+        unsigned timeout_sec;        /* --timeout for --detach (0: default) */
 };
 
 void options_init(struct options *o);

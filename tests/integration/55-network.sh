@@ -50,8 +50,10 @@ _net_run() {
 }
 
 _net_kill_jobs() {
-        local p
+        local p i
         for p in $(jobs -p); do
+                kill -TERM "$p" 2>/dev/null || continue
+                for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
                 kill -9 "$p" 2>/dev/null || true
         done
         wait 2>/dev/null || true
@@ -83,6 +85,15 @@ _net_init_pid() {
                 [[ $(cat "/proc/$p/comm" 2>/dev/null) == nixbox-ports ]] || { echo "$p"; return 0; }
         done
         return 1
+}
+
+# /sys/class/net shows the namespace that mounted /sys, not ours: ask ip.
+_net_has() {
+        ip link show dev "$1" >/dev/null 2>&1
+}
+
+_net_mac() {
+        ip -o link show dev "$1" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2
 }
 
 _net_links() {
@@ -160,13 +171,13 @@ _t_veth_names_and_macs() {
         r=$(copy_fixture busybox)
         out=$(test_tmp)/out
         _net_start "$out" -M web -n "$r" -- sh -c 'cat /sys/class/net/host0/address; cat /sys/class/net/host0/operstate; echo ready; exec sleep 100'
-        assert_eq "$(cat /sys/class/net/ve-web/address)" "$("$NETSETUP" mac web host)" "MAC of ve-web"
+        assert_eq "$(_net_mac ve-web)" "$("$NETSETUP" mac web host)" "MAC of ve-web"
         assert_eq "$(sed -n 1p "$out")" "$("$NETSETUP" mac web container)" "MAC of host0"
         # Without addresses host0 is the container's business, as with nspawn.
         assert_eq "$(sed -n 2p "$out")" down "host0 without addresses"
         ip -o link show ve-web | grep -q '[<,]UP[,>]' || fail "ve-web is not up"
         _net_stop
-        [[ ! -e /sys/class/net/ve-web ]] || fail "ve-web left after exit"
+        ! _net_has ve-web || fail "ve-web left after exit"
 }
 
 t_long_machine_name_is_shortened_with_altname() { _net_run _t_long_machine_name; }
@@ -177,11 +188,11 @@ _t_long_machine_name() {
         read -r short alt < <("$NETSETUP" veth-name "$name")
         assert_eq "$short" ve-averyvermBQ8 "shortened name"
         _net_start "$out" -M "$name" -n "$r" -- sh -c 'echo ready; exec sleep 100'
-        [[ -e /sys/class/net/$short ]] || fail "no $short: $(_net_links)"
+        _net_has "$short" || fail "no $short: $(_net_links)"
         ip -d link show "$short" | grep -q "altname $alt" || fail "no altname $alt: $(ip -d link show "$short")"
         ip link show "$alt" >/dev/null || fail "$short cannot be found by its altname"
         _net_stop
-        [[ ! -e /sys/class/net/$short ]] || fail "$short left after exit"
+        ! _net_has "$short" || fail "$short left after exit"
 }
 
 t_addresses_ping_and_tcp() { _net_run _t_addresses; }
@@ -216,17 +227,17 @@ _t_zone() {
         _net_start "$out/a" -M za --network-zone=tz --host-address=10.1.0.1/24 --local-address=10.1.0.2/24 "$r" -- \
                 sh -c 'nc -ll -p 80 -e echo hello-from-za & echo ready; exec sleep 100'
         nb_a=$NB
-        [[ $(cat /sys/class/net/vb-za/master/ifindex) == $(cat /sys/class/net/vz-tz/ifindex) ]] || fail "vb-za is not in vz-tz"
+        ip -o link show dev vb-za | grep -q 'master vz-tz ' || fail "vb-za is not in vz-tz: $(ip -o link show dev vb-za)"
         ip -o addr show dev vz-tz | grep -q 'inet 10.1.0.1/24' || fail "host address not on the zone bridge"
         got=$(run_nb -M zb --network-zone=tz --host-address=10.1.0.1/24 --local-address=10.1.0.3/24 "$r" -- \
                 sh -c 'nc -w 5 10.1.0.2 80; ping -c1 -W3 10.1.0.1 >/dev/null && echo gateway-ok')
         assert_eq "$got" "hello-from-za
 gateway-ok" "zb talks to za across the zone"
-        [[ ! -e /sys/class/net/vb-zb ]] || fail "vb-zb left after zb exited"
-        [[ -e /sys/class/net/vz-tz ]] || fail "zone bridge removed while za is still in it"
+        ! _net_has vb-zb || fail "vb-zb left after zb exited"
+        _net_has vz-tz || fail "zone bridge removed while za is still in it"
         NB=$nb_a
         _net_stop
-        [[ ! -e /sys/class/net/vz-tz ]] || fail "zone bridge left after its last member: $(_net_links)"
+        ! _net_has vz-tz || fail "zone bridge left after its last member: $(_net_links)"
 }
 
 t_port_forward_tcp_udp_from_loopback() { _net_run _t_ports; }
@@ -299,17 +310,17 @@ _t_interfaces() {
         ip link add phy0 type veth peer name phy0p
         ip link add phy1 type veth peer name phy1p
         ip link set phy1 up
-        mac=$(cat /sys/class/net/phy0/address)
+        mac=$(_net_mac phy0)
         _net_start "$out" -M ifs --network-interface=phy0:eth7 --network-veth-extra=vx1:vx1c --network-macvlan=phy1 "$r" -- \
                 sh -c 'for l in eth7 vx1c mv-phy1; do echo "$l $(cat /sys/class/net/$l/address)"; done; echo ready; exec sleep 100'
         grep -qx "eth7 $mac" "$out" || fail "phy0 not moved in as eth7: $(cat "$out")"
         grep -qx "vx1c $("$NETSETUP" mac ifs veth-extra-container)" "$out" || fail "vx1c: $(cat "$out")"
         grep -qx "mv-phy1 $("$NETSETUP" mac ifs macvlan)" "$out" || fail "mv-phy1: $(cat "$out")"
-        [[ ! -e /sys/class/net/phy0 ]] || fail "phy0 still on the host"
-        assert_eq "$(cat /sys/class/net/vx1/address)" "$("$NETSETUP" mac ifs veth-extra-host)" "MAC of vx1"
+        ! _net_has phy0 || fail "phy0 still on the host"
+        assert_eq "$(_net_mac vx1)" "$("$NETSETUP" mac ifs veth-extra-host)" "MAC of vx1"
         _net_stop
-        [[ $(cat /sys/class/net/phy0/address 2>/dev/null) == "$mac" ]] || fail "phy0 not moved back: $(_net_links)"
-        [[ ! -e /sys/class/net/vx1 ]] || fail "vx1 left after exit"
+        [[ $(_net_mac phy0) == "$mac" ]] || fail "phy0 not moved back: $(_net_links)"
+        ! _net_has vx1 || fail "vx1 left after exit"
 }
 
 t_invalid_options_are_rejected() { _net_run _t_invalid; }
@@ -372,8 +383,8 @@ _t_leftovers() {
         wait_for test ! -e "/proc/$init" || fail "PID 1 survived its nixbox"
         # Gone with nixbox: the veths (with the namespace), the forwarder, the
         # machine's nft table (owned by nixbox's netlink socket).
-        wait_for test ! -e /sys/class/net/vb-kl || fail "vb-kl left after SIGKILL"
-        wait_for test ! -e /sys/class/net/kx1 || fail "kx1 left after SIGKILL"
+        wait_for eval '! _net_has vb-kl' || fail "vb-kl left after SIGKILL"
+        wait_for eval '! _net_has kx1' || fail "kx1 left after SIGKILL"
         wait_for test -z "$(pgrep -x nixbox-ports)" || fail "forwarder survived its nixbox"
         timeout 5 busybox nc 127.0.0.1 8090 </dev/null 2>/dev/null && fail "port still forwarded after SIGKILL"
         [[ $(_net_nft_tables) != *nixbox-kl* ]] || fail "table nixbox-kl left after SIGKILL"
