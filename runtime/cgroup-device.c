@@ -56,7 +56,8 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 #define EXIT()                 insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 enum { R0, R1, R2, R3, R4, R5 };
-#define MAX_INSNS (6 + ELEMENTSOF(device_rules) * 7 + 2)
+#define RULE_INSNS 8
+#define MAX_INSNS (6 + ELEMENTSOF(device_rules) * RULE_INSNS + 2)
 
 /* r1 points at struct bpf_cgroup_dev_ctx { access_type, major, minor },
  * access_type being (BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*. Each rule is
@@ -93,7 +94,7 @@ static size_t build_program(struct bpf_insn *p) {
                 /* A jump's offset counts from the instruction after it. */
                 for (size_t j = 0; j < njumps; j++)
                         p[jumps[j]].off = (int16_t) (n - jumps[j] - 1);
-                assert(n - start <= 7);
+                assert(n - start <= RULE_INSNS);
         }
         p[n++] = MOV64_K(R0, 0);
         p[n++] = EXIT();
@@ -105,27 +106,38 @@ static int bpf(int cmd, union bpf_attr *attr) {
         return (int) syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int load_program(char *log, size_t log_size) {
+/* Loads the program; on failure, the verifier's log goes to the debug
+ * output (asked for only then: a log that does not fit is ENOSPC). */
+static int load_program(void) {
         struct bpf_insn prog[MAX_INSNS];
         union bpf_attr attr = {0};
+        char log[65536];
+        int fd, e;
 
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = (uint64_t) (uintptr_t) prog;
         attr.insn_cnt = (uint32_t) build_program(prog);
         attr.license = (uint64_t) (uintptr_t) "GPL";
-        attr.log_buf = (uint64_t) (uintptr_t) log;
-        attr.log_size = (uint32_t) log_size;
-        attr.log_level = 1;
         snprintf(attr.prog_name, sizeof(attr.prog_name), "nixbox_devices");
+        fd = bpf(BPF_PROG_LOAD, &attr);
+        if (fd >= 0 || log_debug_level <= 0)
+                return fd;
+        e = errno;
         log[0] = 0;
-        return bpf(BPF_PROG_LOAD, &attr);
+        attr.log_buf = (uint64_t) (uintptr_t) log;
+        attr.log_size = sizeof(log);
+        attr.log_level = 1;
+        if (bpf(BPF_PROG_LOAD, &attr) < 0 && log[0])
+                log_debug("BPF verifier: %s", log);
+        errno = e;
+        return -1;
 }
 
 int cg_device_policy_apply(struct cgroup *cg, struct nb_error *err) {
         static bool warned;
         _cleanup_close_ int cgfd = -1, prog = -1;
         union bpf_attr attr = {0};
-        char path[1024], log[4096];
+        char path[1024];
 
         snprintf(path, sizeof(path), "%s/payload", cg->dir);
         cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -137,14 +149,11 @@ int cg_device_policy_apply(struct cgroup *cg, struct nb_error *err) {
          * and attaching fails below a foreign program that forbids more
          * (EPERM): the container then runs without a device policy, as on a
          * host without cgroups at all. */
-        prog = load_program(log, sizeof(log));
+        prog = load_program();
         if (prog < 0) {
-                int e = errno;
-                if (*log)
-                        log_debug("BPF verifier: %s", log);
                 if (!warned)
                         log_warn("cannot load the BPF device policy (%s): the container's device access is not restricted",
-                                 strerror(e));
+                                 strerror(errno));
                 warned = true;
                 return 0;
         }

@@ -445,7 +445,7 @@ static void register_machine(struct container *c, const char *state, const char 
         if (machine_state_write(&m) < 0)
                 log_debug("write the state of %s: %s", o->machine, strerror(errno));
         /* --detach: the caller waits for this; from now on errors go to the log too. */
-        if (c->ready_fd >= 0 && streq(state, "running")) {
+        if (c->ready_fd >= 0 && streq(state, "running") && !c->exec_failed) {
                 (void) !write(c->ready_fd, "R", 1);
                 close(c->ready_fd);
                 c->ready_fd = -1;

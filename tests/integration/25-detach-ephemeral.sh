@@ -1,0 +1,94 @@
+# nixbox run --detach (returns once ready, console to a log) and
+# --ephemeral (writes vanish, the image is untouched), and finding an image
+# by name in the machines directory.
+
+t_detach_returns_when_ready_and_logs_the_console() {
+        local r out pid
+        r=$(copy_fixture busybox)
+        out=$("$NIXBOX" run -q -d -b -M det "$r" </dev/null)
+        assert_eq "$out" det "detach prints the machine name"
+        grep -q '^STATE=running' /run/nixbox/det/state || fail "not registered as running"
+        wait_for grep -q "nixbox-test-init: ready" /run/nixbox/det/console.log || fail "console not logged"
+        pid=$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/det/state)
+        kill -TERM "$pid"
+        wait_for sh -c "! kill -0 $pid 2>/dev/null" || fail "supervisor still running after SIGTERM"
+        [ ! -e /run/nixbox/det ] || fail "state left behind"
+}
+
+t_detach_waits_for_ready_1_with_notify_ready() {
+        local r start end
+        r=$(copy_fixture busybox)
+        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
+        cat >"$r/sbin/slow-init" <<'EOS'
+#!/bin/sh
+sleep 1
+exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
+EOS
+        chmod +x "$r/sbin/slow-init"
+        start=$(date +%s%N)
+        "$NIXBOX" run -q -d -b --notify-ready=yes --init=/sbin/slow-init -M slow "$r" </dev/null >/dev/null || fail "detach failed"
+        end=$(date +%s%N)
+        [ $(((end - start) / 1000000)) -ge 900 ] || fail "returned before READY=1 ($(((end - start) / 1000000)) ms)"
+        kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/slow/state)"
+        wait_for test ! -e /run/nixbox/slow || fail "state left behind"
+}
+
+t_detach_timeout_stops_the_container() {
+        local r rc=0 out
+        r=$(copy_fixture busybox)
+        cat >"$r/sbin/never-ready" <<'EOS'
+#!/bin/sh
+trap "exit 0" 37
+while :; do sleep 0.1; done
+EOS
+        chmod +x "$r/sbin/never-ready"
+        out=$("$NIXBOX" run -q -d -b --notify-ready=yes --timeout=1 --init=/sbin/never-ready -M nr "$r" </dev/null 2>&1) || rc=$?
+        assert_eq $rc 125 "exit status when not ready in time"
+        assert_match "$out" "did not become ready within 1 s" "message"
+        wait_for test ! -e /run/nixbox/nr || fail "container left running after the timeout"
+}
+
+t_detach_failure_is_reported_to_the_caller() {
+        local r rc=0 out
+        r=$(copy_fixture busybox)
+        out=$("$NIXBOX" run -q -d "$r" -- /no/such/program </dev/null 2>&1) || rc=$?
+        assert_eq $rc 127 "exit status"
+        assert_match "$out" "execute /no/such/program" "message"
+}
+
+t_ephemeral_writes_vanish() {
+        local r before after out
+        r=$(copy_fixture busybox)
+        before=$(cd "$r" && find . -printf '%p %s %m %U\n' | sort | md5sum)
+        out=$(run_nb -x "$r" -- sh -c 'echo x >/etc/new; rm /bin/ls; chmod 700 /etc; hostname; ls -ln /etc/new')
+        after=$(cd "$r" && find . -printf '%p %s %m %U\n' | sort | md5sum)
+        assert_eq "$after" "$before" "image unchanged"
+        assert_match "$(sed -n 1p <<<"$out")" '^busybox-[0-9a-f]{16}$' "ephemeral machine name with a random suffix"
+        assert_match "$(sed -n 2p <<<"$out")" ' 0 +0 ' "new file owned by root inside"
+        out=$(run_nb -x --private-users=no "$r" -- sh -c 'echo x >/etc/new && echo wrote')
+        assert_eq "$out" wrote "ephemeral without user namespace"
+        [ ! -e "$r/etc/new" ] || fail "ephemeral write reached the image"
+}
+
+t_ephemeral_nixos_with_immutable_var_empty() {
+        local r before out rc=0
+        [ -n "$NIXOS_ROOT" ] || skip "nixos fixture unavailable"
+        r=$(copy_fixture nixos)
+        mkdir -p "$r/etc/systemd/system"
+        printf '%s\n' '[Unit]' 'After=multi-user.target' '[Service]' 'Type=simple' \
+                'ExecStart=/bin/sh -c "touch /ephemeral-marker; systemctl --no-block poweroff"' \
+                >"$r/etc/systemd/system/nixbox-test-eph.service"
+        before=$(cd "$r" && find . -xdev -printf '%p %s\n' | sort | md5sum)
+        timeout 120 "$NIXBOX" run -q -x -b "$r" -- systemd.wants=nixbox-test-eph.service </dev/null >/dev/null 2>&1 || rc=$?
+        assert_eq $rc 0 "ephemeral NixOS boot and power-off"
+        assert_eq "$(cd "$r" && find . -xdev -printf '%p %s\n' | sort | md5sum)" "$before" "image unchanged"
+}
+
+t_run_finds_an_image_by_name_in_the_machines_directory() {
+        local name=nbtest-name-$RANDOM out
+        mkdir -p /var/lib/nixbox
+        cp -a "$BUSYBOX_ROOT" "/var/lib/nixbox/$name"
+        out=$(run_nb "$name" -- hostname) || { rm -rf "/var/lib/nixbox/$name"; fail "run by name failed"; }
+        rm -rf "/var/lib/nixbox/$name"
+        assert_eq "$out" "$name" "machine name from the image name"
+}
