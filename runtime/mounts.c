@@ -19,6 +19,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/sysmacros.h>
 
 #include "container.h"
@@ -243,7 +246,88 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
         return 0;
 }
 
-static int setup_custom_mounts(struct container *c, int root_fd, struct nb_error *err) {
+/* A user namespace whose only mapping is NS_ID -> HOST_ID (COUNT ids), for
+ * the idmapped binds that map a single owner: made by a short-lived child. */
+static int userns_with_map(uid_t ns_id, uid_t host_id, uid_t count, struct nb_error *err) {
+        char path[64], map[64];
+        int p[2], fd = -1;
+        char b;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return nb_error_set(err, errno, "create a pipe");
+        pid = fork();
+        if (pid < 0)
+                return nb_error_set(err, errno, "fork");
+        if (pid == 0) {
+                close(p[0]);
+                if (unshare(CLONE_NEWUSER) < 0)
+                        _exit(1);
+                (void) !write(p[1], "u", 1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        if (read(p[0], &b, 1) != 1) {
+                nb_error_set(err, ECHILD, "create a user namespace for an idmapped mount");
+                goto out;
+        }
+        snprintf(map, sizeof(map), "%u %u %u\n", ns_id, host_id, count);
+        static const char *const files[] = { "uid_map", "gid_map" };
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                int w;
+                snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
+                w = open(path, O_WRONLY | O_CLOEXEC);
+                if (w < 0 || write(w, map, strlen(map)) < 0) {
+                        nb_error_set(err, errno, "write \"%s\" to %s", map, path);
+                        if (w >= 0)
+                                close(w);
+                        goto out;
+                }
+                close(w);
+        }
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                nb_error_set(err, errno, "open %s", path);
+out:
+        close(p[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return fd;
+}
+
+/* The user namespace to idmap a custom bind with: *ret = fd, or -1 for a
+ * plain bind. Returns 0 or -errno. */
+static int bind_userns_fd(struct container *c, const struct custom_mount *m, int userns_fd, const struct stat *src,
+                          int *ret, struct nb_error *err) {
+        int fd = -1;
+
+        *ret = -1;
+        if (m->idmap == IDMAP_NONE || !c->uids.enabled || c->uids.shift == 0)
+                return 0;
+        switch (m->idmap) {
+        case IDMAP_IDMAP:
+                fd = fcntl(userns_fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return nb_error_set(err, errno, "duplicate the user namespace fd");
+                break;
+        case IDMAP_ROOT:
+                fd = userns_with_map(0, c->uids.shift, 1, err);
+                break;
+        case IDMAP_OWNER:
+                fd = userns_with_map(src->st_uid, c->uids.shift, 1, err);
+                break;
+        default:
+                return 0;
+        }
+        if (fd < 0)
+                return fd;
+        *ret = fd;
+        return 0;
+}
+
+static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, struct nb_error *err) {
         for (size_t i = 0; i < c->o->n_mounts; i++) {
                 const struct custom_mount *m = &c->o->mounts[i];
                 _cleanup_close_ int target = -1;
@@ -258,9 +342,16 @@ static int setup_custom_mounts(struct container *c, int root_fd, struct nb_error
                         target = root_mount_point(root_fd, m->dest, S_ISDIR(st.st_mode), c->root_uid, c->root_uid);
                         if (target < 0)
                                 return nb_error_set(err, -target, "bind %s on %s (in %s): mount point", m->source, m->dest, c->o->root);
-                        r = bind_on_fd(AT_FDCWD, m->source, target, m->recursive, m->type == MOUNT_BIND_RO, -1);
-                        if (r < 0)
-                                return nb_error_set(err, -r, "bind %s on %s (in %s)", m->source, m->dest, c->o->root);
+                        {
+                                _cleanup_close_ int ns = -1;
+                                r = bind_userns_fd(c, m, userns_fd, &st, &ns, err);
+                                if (r < 0)
+                                        return r;
+                                r = bind_on_fd(AT_FDCWD, m->source, target, m->recursive, m->type == MOUNT_BIND_RO, ns);
+                                if (r < 0)
+                                        return nb_error_set(err, -r, "bind %s on %s (in %s)%s", m->source, m->dest, c->o->root,
+                                                            ns >= 0 ? " with an idmapped mount" : "");
+                        }
                         break;
                 case MOUNT_TMPFS: {
                         target = root_mount_point(root_fd, m->dest, true, c->root_uid, c->root_uid);
@@ -423,7 +514,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = mount_tmpfs_at(c, root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
         if (r < 0)
                 return r;
-        r = setup_custom_mounts(c, root_fd, err);
+        r = setup_custom_mounts(c, root_fd, userns_fd, err);
         if (r < 0)
                 return r;
         r = setup_resolv_conf(c, root_fd, disk_owner, err);
