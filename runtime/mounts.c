@@ -336,9 +336,13 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
 
                 switch (m->type) {
                 case MOUNT_BIND:
-                case MOUNT_BIND_RO:
-                        if (stat(m->source, &st) < 0)
-                                return nb_error_set(err, errno, "bind %s on %s: source", m->source, m->dest);
+                case MOUNT_BIND_RO: {
+                        /* "+PATH": a path of the image itself, resolved inside the root. */
+                        _cleanup_close_ int src = m->source[0] == '+' ? root_open(root_fd, m->source + 1, O_PATH, 0)
+                                                                      : open(m->source, O_PATH | O_CLOEXEC);
+                        if (src < 0 || fstat(src, &st) < 0)
+                                return nb_error_set(err, src < 0 && m->source[0] == '+' ? -src : errno,
+                                                    "bind %s on %s: source", m->source, m->dest);
                         target = root_mount_point(root_fd, m->dest, S_ISDIR(st.st_mode), c->root_uid, c->root_uid);
                         if (target < 0)
                                 return nb_error_set(err, -target, "bind %s on %s (in %s): mount point", m->source, m->dest, c->o->root);
@@ -347,12 +351,13 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                                 r = bind_userns_fd(c, m, userns_fd, &st, &ns, err);
                                 if (r < 0)
                                         return r;
-                                r = bind_on_fd(AT_FDCWD, m->source, target, m->recursive, m->type == MOUNT_BIND_RO, ns);
+                                r = bind_on_fd(src, "", target, m->recursive, m->type == MOUNT_BIND_RO, ns);
                                 if (r < 0)
                                         return nb_error_set(err, -r, "bind %s on %s (in %s)%s", m->source, m->dest, c->o->root,
                                                             ns >= 0 ? " with an idmapped mount" : "");
                         }
                         break;
+                }
                 case MOUNT_TMPFS: {
                         target = root_mount_point(root_fd, m->dest, true, c->root_uid, c->root_uid);
                         if (target < 0)

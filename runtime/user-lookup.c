@@ -1,0 +1,74 @@
+#include <stdio.h>
+
+#include "error.h"
+#include "user-lookup.h"
+
+/* Splits a colon-separated line into at most n fields; returns the count. */
+static int split_fields(char *line, char **fields, int n) {
+        int k = 0;
+
+        line[strcspn(line, "\n")] = 0;
+        while (k < n && (fields[k] = strsep(&line, ":")))
+                k++;
+        return k;
+}
+
+static void lookup_groups(struct user_info *u) {
+        char line[4096];
+        FILE *f = fopen("/etc/group", "re");
+
+        u->n_groups = 0;
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f) && u->n_groups < (int) ELEMENTSOF(u->groups)) {
+                char *fields[4], *save = NULL;
+
+                if (split_fields(line, fields, 4) < 4)
+                        continue;
+                for (char *m = strtok_r(fields[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
+                        if (streq(m, u->name)) {
+                                u->groups[u->n_groups++] = (gid_t) strtoul(fields[2], NULL, 10);
+                                break;
+                        }
+        }
+        fclose(f);
+}
+
+int user_lookup(const char *user, struct user_info *u, struct nb_error *err) {
+        char line[4096], *end;
+        unsigned long numeric = strtoul(user, &end, 10);
+        bool is_numeric = *user && !*end;
+        bool found = false;
+        FILE *f;
+
+        *u = (struct user_info) {0};
+        f = fopen("/etc/passwd", "re");
+        if (!f && (errno != ENOENT || !is_numeric))
+                return nb_error_set(err, errno, "open /etc/passwd to look up user %s", user);
+        while (f && fgets(line, sizeof(line), f)) {
+                char *fields[7];
+
+                if (split_fields(line, fields, 7) < 7)
+                        continue;
+                if (is_numeric ? strtoul(fields[2], NULL, 10) != numeric : !streq(fields[0], user))
+                        continue;
+                snprintf(u->name, sizeof(u->name), "%s", fields[0]);
+                u->uid = (uid_t) strtoul(fields[2], NULL, 10);
+                u->gid = (gid_t) strtoul(fields[3], NULL, 10);
+                snprintf(u->home, sizeof(u->home), "%s", fields[5]);
+                snprintf(u->shell, sizeof(u->shell), "%s", fields[6]);
+                found = true;
+                break;
+        }
+        if (f)
+                fclose(f);
+        if (!found) {
+                if (!is_numeric)
+                        return nb_error_set(err, ESRCH, "look up user %s in the container's /etc/passwd", user);
+                snprintf(u->name, sizeof(u->name), "%s", user);
+                u->uid = u->gid = (uid_t) numeric;
+                snprintf(u->home, sizeof(u->home), "/");
+        }
+        lookup_groups(u);
+        return 0;
+}
