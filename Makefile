@@ -80,6 +80,11 @@ check: deps
 	$(MAKE) SANITIZE=1 all
 	tests/run.sh
 
+# The README's first command: build, then boot the NixOS-shaped demo tree.
+demo: deps
+	$(MAKE) all
+	tests/demo.sh
+
 bench: all
 	bench/run.sh
 
@@ -92,5 +97,5 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 clean:
 	rm -rf build
 
-.PHONY: all deps check bench install clean
+.PHONY: all deps check demo bench install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

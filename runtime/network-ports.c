@@ -301,7 +301,13 @@ static void tcp_event(struct forwarder *f, struct tcp_conn *c, int s, short reve
                 tcp_free(f, c);
                 return;
         }
-        if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        /* A reset, or a hang-up with bytes still owed to this side: nothing
+         * more can be delivered (and the event would come back at once). */
+        if ((revents & POLLERR) || ((revents & POLLHUP) && c->in[!s].len > 0)) {
+                tcp_free(f, c);
+                return;
+        }
+        if (revents & (POLLIN | POLLHUP)) {
                 if (c->in[s].len == 0 && !c->in[s].eof) {
                         ssize_t n = recv(c->fd[s], c->in[s].data, TCP_BUF_SIZE, 0);
                         if (n > 0) {

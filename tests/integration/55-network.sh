@@ -350,6 +350,21 @@ _t_invalid() {
         [[ $(_net_links) == "lo " ]] || fail "links left by refused runs: $(_net_links)"
 }
 
+t_taken_port_fails_and_undoes_the_rest() { _net_run _t_taken_port; }
+_t_taken_port() {
+        local r out rc=0 holder
+        r=$(copy_fixture busybox)
+        "$_NET_PY" -c 'import socket, time; s = socket.socket(); s.bind(("0.0.0.0", 8095)); s.listen(); time.sleep(60)' &
+        holder=$!
+        wait_for eval 'ss -ltn | grep -q ":8095 "'
+        out=$(run_nb -M taken -n --host-address=10.3.0.1/24 --local-address=10.3.0.2/24 -p 8095 "$r" -- true 2>&1) || rc=$?
+        kill "$holder"
+        assert_eq $rc 125 "exit status when the host port is taken"
+        assert_match "$out" "forward tcp port 8095: listen on 0.0.0.0: Address already in use" "message"
+        [[ $(_net_links) == "lo " ]] || fail "links left after the failed start: $(_net_links)"
+        [[ -z $(ip route show 10.3.0.2) ]] || fail "route left after the failed start"
+}
+
 t_stale_veth_is_removed_by_the_next_run() { _net_run _t_stale_veth; }
 _t_stale_veth() {
         local r
