@@ -246,8 +246,9 @@ _t_ports() {
         r=$(copy_fixture busybox)
         out=$(test_tmp)/out
         # No veth needed: the forwarder connects inside the container's namespace.
-        _net_start "$out" -M pf -p 8080:80 -p udp:5353:53 -p tcp:8081 "$r" -- \
-                sh -c 'nc -ll -p 80 -e echo tcp-from-container & nc -ll -p 8081 -e echo same-port & echo ready; exec sleep 100'
+        _net_start "$out" -M pf -p 8080:80 -p udp:5353:53 -p tcp:8081 -p 8082:81 "$r" -- \
+                sh -c 'nc -ll -p 80 -e echo tcp-from-container & nc -ll -p 8081 -e echo same-port &
+                       nc -ll -p 81 -e cat & echo ready; exec sleep 100'
         init=$(_net_init_pid "$NB") || fail "no PID 1"
         pgrep -P "$NB" -x nixbox-ports >/dev/null || fail "no forwarder process"
         # The forwarder stays in the host's pid namespace: PID 1 cannot see it.
@@ -261,6 +262,22 @@ _t_ports() {
         assert_eq "$got" tcp-from-container "TCP via ::1"
         got=$(timeout 10 busybox nc 127.0.0.1 8081 </dev/null) || true
         assert_eq "$got" same-port "TCP, container port = host port"
+        # Bulk both ways at once, and the client's half-close passed on.
+        got=$("$_NET_PY" -c '
+import os, socket, threading
+data = os.urandom(4 << 20)
+s = socket.create_connection(("127.0.0.1", 8082))
+def send():
+    s.sendall(data); s.shutdown(socket.SHUT_WR)
+t = threading.Thread(target=send); t.start()
+got = bytearray()
+while True:
+    b = s.recv(1 << 16)
+    if not b: break
+    got += b
+t.join()
+print("same" if bytes(got) == data else "differ: %d of %d bytes" % (len(got), len(data)))')
+        assert_eq "$got" same "4 MiB echoed through the forward"
         assert_eq "$(_net_udp_ask 127.0.0.1 5353)" echo:ping "UDP via 127.0.0.1"
         assert_eq "$(_net_udp_ask ::1 5353)" echo:ping "UDP via ::1"
         _net_stop
