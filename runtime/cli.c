@@ -39,6 +39,9 @@ void cli_usage(void) {
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
                "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
+               "      --rlimit=NAME=SOFT[:HARD] resource limit (e.g. RLIMIT_NOFILE=4096, or infinity)\n"
+               "      --oom-score-adjust=N      OOM score adjustment of the payload (-1000..1000)\n"
+               "      --cpu-affinity=LIST       CPUs the payload may run on (e.g. 0,2-3)\n"
                "  -d, --detach                  return once the container is ready; its console\n"
                "                                goes to /run/nixbox/MACHINE/console.log\n"
                "      --timeout=SEC             how long --detach waits for readiness (default 90)\n"
@@ -97,6 +100,7 @@ enum {
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
         ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
         ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT,
+        ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
 
 static const struct option run_options[] = {
@@ -135,6 +139,9 @@ static const struct option run_options[] = {
         { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
         { "property", required_argument, NULL, ARG_PROPERTY },
         { "detach", no_argument, NULL, 'd' },
+        { "rlimit", required_argument, NULL, ARG_RLIMIT },
+        { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
+        { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
         { "timeout", required_argument, NULL, ARG_TIMEOUT },
         { "ephemeral", no_argument, NULL, 'x' },
         { "network-veth", no_argument, NULL, 'n' },
@@ -423,6 +430,29 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         break;
                 case 'd':
                         o->detach = true;
+                        break;
+                case ARG_RLIMIT: {
+                        int res;
+                        struct rlimit rl;
+                        if ((r = parse_rlimit(optarg, &res, &rl, err)) < 0)
+                                return r;
+                        if (!o->rlimits[res] && !(o->rlimits[res] = malloc(sizeof(struct rlimit))))
+                                return nb_error_set(err, ENOMEM, "--rlimit");
+                        *o->rlimits[res] = rl;
+                        o->set_mask |= SET_RLIMIT;
+                        break;
+                }
+                case ARG_OOM_SCORE_ADJUST:
+                        if (parse_oom_score_adjust(optarg, &o->oom_score_adjust) < 0)
+                                return nb_error_set(err, 0, "invalid --oom-score-adjust '%s': expected -1000..1000", optarg);
+                        o->oom_score_adjust_set = true;
+                        o->set_mask |= SET_OOM_SCORE;
+                        break;
+                case ARG_CPU_AFFINITY:
+                        if ((r = parse_cpu_set(optarg, o->cpu_affinity, err)) < 0)
+                                return r;
+                        o->cpu_affinity_set = true;
+                        o->set_mask |= SET_CPU_AFFINITY;
                         break;
                 case ARG_TIMEOUT: {
                         char *end;

@@ -249,6 +249,37 @@ static int write_self_to(const char *path) {
         return write(fd, "0", 1) < 0 ? -errno : 0;
 }
 
+/* Resource limits, OOM score and CPU affinity are inherited by PID 1: set
+ * them here, in the host's user namespace, where raising a hard limit or
+ * lowering the OOM score is at all possible (with CAP_SYS_RESOURCE). */
+static void apply_process_limits(struct container *c) {
+        struct options *o = c->o;
+
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (o->rlimits[i] && setrlimit(i, o->rlimits[i]) < 0)
+                        log_warn("set resource limit %s=%llu:%llu: %s", rlimit_to_name(i),
+                                 (unsigned long long) o->rlimits[i]->rlim_cur,
+                                 (unsigned long long) o->rlimits[i]->rlim_max, strerror(errno));
+        if (o->oom_score_adjust_set) {
+                char v[16];
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                snprintf(v, sizeof(v), "%d", o->oom_score_adjust);
+                if (fd < 0 || write(fd, v, strlen(v)) < 0)
+                        log_warn("set OOM score adjustment %d: %s", o->oom_score_adjust, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (o->cpu_affinity_set) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                for (int cpu = 0; cpu < CPU_SETSIZE && cpu < 1024; cpu++)
+                        if (o->cpu_affinity[cpu / 64] & (1ULL << (cpu % 64)))
+                                CPU_SET(cpu, &set);
+                if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                        log_warn("set CPU affinity: %s", strerror(errno));
+        }
+}
+
 static pid_t clone_inner(struct container *c) {
         struct clone_args args = {
                 .flags = CLONE_PARENT | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP,
@@ -302,6 +333,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 nb_error_set(&err, errno, "create a socket pair");
                 child_fail(c->sync_child, &err);
         }
+        apply_process_limits(c);
         pid = clone_inner(c);
         if (pid < 0) {
                 nb_error_set(&err, errno, "create the container's namespaces (clone3)");

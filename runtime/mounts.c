@@ -172,6 +172,16 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
                         return nb_error_set(err, errno, "remove /etc/resolv.conf (in %s)", c->o->root);
                 return 0;
         }
+        if (c->o->resolv_conf == RESOLV_CONF_BIND_HOST) {
+                _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
+                int r;
+                if (target < 0)
+                        return nb_error_set(err, -target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
+                r = bind_on_fd(AT_FDCWD, "/etc/resolv.conf", target, false, true, -1);
+                if (r < 0)
+                        return nb_error_set(err, -r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
+                return 0;
+        }
         in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return 0;       /* nothing to copy */

@@ -1,9 +1,490 @@
-/* Placeholder until the machine verbs land. */
+/* machinectl-like verbs on running containers: list, status, stop (also
+ * poweroff, reboot, terminate, kill) and logs. Everything they know comes
+ * from the state entries (machine-state.h); every process they signal is
+ * pinned by a pidfd checked against its registered start time. */
+#include <assert.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cgroup.h"
 #include "error.h"
+#include "json-out.h"
 #include "log.h"
+#include "machine-cgtree.h"
+#include "machine-target.h"
+#include "parse-util.h"
 #include "verbs.h"
 
-int verb_list(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
-int verb_status(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
-int verb_stop(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
-int verb_logs(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
+#define STOP_TIMEOUT_DEFAULT_MS (30 * 1000LL)
+/* After SIGKILL the supervisor only has to clean up. */
+#define KILL_WAIT_MS (10 * 1000LL)
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* "3s", "4min 5s", "2h 7min", "3d 1h" */
+static const char *format_span(uint64_t usec, char *buf, size_t size) {
+        uint64_t s = usec / 1000000;
+
+        if (s < 60)
+                snprintf(buf, size, "%" PRIu64 "s", s);
+        else if (s < 3600)
+                snprintf(buf, size, "%" PRIu64 "min %" PRIu64 "s", s / 60, s % 60);
+        else if (s < 86400)
+                snprintf(buf, size, "%" PRIu64 "h %" PRIu64 "min", s / 3600, s % 3600 / 60);
+        else
+                snprintf(buf, size, "%" PRIu64 "d %" PRIu64 "h", s / 86400, s % 86400 / 3600);
+        return buf;
+}
+
+static uint64_t uptime_usec(const struct machine_info *m) {
+        uint64_t now = now_usec();
+        return now > m->start_usec ? now - m->start_usec : 0;
+}
+
+/* "SHIFT:RANGE" or "-" without a user namespace. */
+static const char *format_uids(const struct machine_info *m, char *buf, size_t size) {
+        if (m->uid_range == 0)
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, "%u:%u", m->uid_shift, m->uid_range);
+        return buf;
+}
+
+static void machine_json(FILE *f, const struct machine_info *m) {
+        fputs("{\"name\":", f);
+        json_string(f, m->name);
+        fputs(",\"state\":", f);
+        json_string(f, m->state);
+        fputs(",\"status\":", f);
+        json_string(f, m->status);
+        fprintf(f, ",\"leader\":%d,\"supervisor\":%d", m->leader, m->supervisor);
+        fprintf(f, ",\"uid_shift\":%u,\"uid_range\":%u", m->uid_shift, m->uid_range);
+        fputs(",\"addresses\":", f);
+        json_string_list(f, m->addresses);
+        fputs(",\"root\":", f);
+        json_string(f, m->root);
+        fputs(",\"cgroup\":", f);
+        json_string(f, m->cgroup[0] ? m->cgroup : NULL);
+        fprintf(f, ",\"boot\":%s,\"kill_signal\":%d", m->boot ? "true" : "false", m->kill_signal);
+        fprintf(f, ",\"start_usec\":%" PRIu64 ",\"uptime_usec\":%" PRIu64, m->start_usec, uptime_usec(m));
+        fputs(",\"log\":", f);
+        json_string(f, m->log[0] ? m->log : NULL);
+}
+
+struct machine_list {
+        struct machine_info *v;
+        size_t n;
+};
+
+static int collect(const struct machine_info *m, void *userdata) {
+        struct machine_list *l = userdata;
+        struct machine_info *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        l->v = v;
+        l->v[l->n++] = *m;
+        return 0;
+}
+
+static int cmp_name(const void *a, const void *b) {
+        return strcmp(((const struct machine_info *) a)->name, ((const struct machine_info *) b)->name);
+}
+
+/* Parses --json, --help and nothing else; returns -1 on a usage error. */
+static int parse_simple(int argc, char **argv, bool *json, const char *usage) {
+        static const struct option opts[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'j': *json = true; break;
+                case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
+                default: return -1;
+                }
+        return 0;
+}
+
+int verb_list(int argc, char **argv) {
+        struct machine_list l = {0};
+        bool json = false;
+        const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT" };
+        int w[7];
+        int r;
+
+        if (parse_simple(argc, argv, &json, "list [--json]") < 0)
+                return EXIT_NIXBOX_ERROR;
+        if (optind < argc) {
+                log_error("list: unexpected argument '%s'", argv[optind]);
+                return EXIT_NIXBOX_ERROR;
+        }
+        machines_sweep_stale();
+        r = machine_state_foreach(collect, &l);
+        if (r < 0) {
+                log_error("list the running containers: %s", strerror(-r));
+                free(l.v);
+                return EXIT_NIXBOX_ERROR;
+        }
+        if (l.v)
+                qsort(l.v, l.n, sizeof(*l.v), cmp_name);
+
+        if (json) {
+                fputc('[', stdout);
+                for (size_t i = 0; i < l.n; i++) {
+                        fputs(i ? "," : "", stdout);
+                        machine_json(stdout, &l.v[i]);
+                        fputc('}', stdout);
+                }
+                fputs("]\n", stdout);
+                free(l.v);
+                return 0;
+        }
+        if (l.n == 0) {
+                printf("No running containers.\n");
+                return 0;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(head); k++)
+                w[k] = (int) strlen(head[k]);
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1], w[2], head[2],
+                               w[3], head[3], w[4], head[4], w[5], head[5], head[6]);
+                for (size_t i = 0; i < l.n; i++) {
+                        const struct machine_info *m = &l.v[i];
+                        char pid[16], uids[32], up[32];
+                        const char *cols[7] = { m->name, m->state, pid, uids, m->addresses[0] ? m->addresses : "-",
+                                                format_span(uptime_usec(m), up, sizeof(up)), m->root };
+                        snprintf(pid, sizeof(pid), "%d", m->leader);
+                        format_uids(m, uids, sizeof(uids));
+                        if (pass == 0) {
+                                for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                                        if ((int) strlen(cols[k]) > w[k])
+                                                w[k] = (int) strlen(cols[k]);
+                                continue;
+                        }
+                        printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], w[1], cols[1], w[2], cols[2],
+                               w[3], cols[3], w[4], cols[4], w[5], cols[5], cols[6]);
+                }
+        }
+        free(l.v);
+        return 0;
+}
+
+/* "PID (comm)", or "PID (gone)" when the registered process is not running. */
+static const char *describe_pid(pid_t pid, unsigned long long start, char *buf, size_t size) {
+        char path[64], comm[64] = "?";
+        FILE *f;
+
+        if (pid_start_time(pid) != start) {
+                snprintf(buf, size, "%d (gone)", pid);
+                return buf;
+        }
+        snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+        f = fopen(path, "re");
+        if (f) {
+                if (fgets(comm, sizeof(comm), f))
+                        comm[strcspn(comm, "\n")] = 0;
+                fclose(f);
+        }
+        snprintf(buf, size, "%d (%s)", pid, comm);
+        return buf;
+}
+
+int verb_status(int argc, char **argv) {
+        struct machine_info m;
+        struct nb_error err = {0};
+        char mount[256] = "", buf[512], since[64];
+        bool json = false;
+        time_t t;
+        struct tm tm;
+
+        if (parse_simple(argc, argv, &json, "status NAME [--json]") < 0)
+                return EXIT_NIXBOX_ERROR;
+        if (optind + 1 != argc) {
+                log_error("status: expected one container name; see 'nixbox status --help'");
+                return EXIT_NIXBOX_ERROR;
+        }
+        machines_sweep_stale();
+        if (machine_lookup(argv[optind], &m, &err) < 0) {
+                nb_error_print(&err);
+                return EXIT_NO_MACHINE;
+        }
+        (void) cg_find_mount(mount, sizeof(mount));
+
+        if (json) {
+                machine_json(stdout, &m);
+                fputs(",\"cgroup_tree\":", stdout);
+                if (m.cgroup[0])
+                        cgtree_print_json(stdout, m.cgroup, mount);
+                else
+                        fputs("[]", stdout);
+                fputs("}\n", stdout);
+                return 0;
+        }
+
+        t = (time_t) (m.start_usec / 1000000);
+        localtime_r(&t, &tm);
+        strftime(since, sizeof(since), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+        printf("%s\n", m.name);
+        printf("       State: %s\n", m.state);
+        if (m.status[0])
+                printf("      Status: %s\n", m.status);
+        printf("       Since: %s; %s ago\n", since, format_span(uptime_usec(&m), buf, sizeof(buf)));
+        printf("        Mode: %s\n", m.boot ? "boot (init as PID 1)" : "command");
+        printf("      Leader: %s\n", describe_pid(m.leader, m.leader_start, buf, sizeof(buf)));
+        printf("  Supervisor: %s\n", describe_pid(m.supervisor, m.supervisor_start, buf, sizeof(buf)));
+        printf("        Root: %s\n", m.root);
+        if (m.uid_range)
+                printf("        UIDs: %u..%u (%u, container root = host uid %u)\n", m.uid_shift,
+                       m.uid_shift + m.uid_range - 1, m.uid_range, m.uid_shift);
+        else
+                printf("        UIDs: the host's (no user namespace)\n");
+        if (m.addresses[0])
+                printf("   Addresses: %s\n", m.addresses);
+        printf(" Kill signal: %s\n", signal_to_string(m.kill_signal, buf, sizeof(buf)));
+        if (m.log[0])
+                printf("         Log: %s\n", m.log);
+        if (m.cgroup[0]) {
+                printf("      CGroup: ");
+                cgtree_print(stdout, m.cgroup, mount, "              ", 100);
+        }
+        return 0;
+}
+
+/* SEC[.FRAC][ms|s|min|h] or "infinity" (-1); milliseconds or -EINVAL. */
+static long long parse_timeout_ms(const char *s) {
+        static const struct { const char *suffix; double ms; } units[] = {
+                { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },
+        };
+        char *end;
+        double v;
+
+        if (streq(s, "infinity"))
+                return -1;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || v < 0 || !isfinite(v) || *s == '-' || *s == '+')
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (streq(end, units[i].suffix)) {
+                        double ms = v * units[i].ms;
+                        return ms > 1e15 ? -EINVAL : (long long) ms;
+                }
+        return -EINVAL;
+}
+
+enum stop_action { ACT_STOP, ACT_POWEROFF, ACT_REBOOT, ACT_TERMINATE, ACT_KILL };
+
+struct stop_request {
+        enum stop_action action;
+        int signal;            /* kill: --signal */
+        long long timeout_ms;  /* stop: --timeout, -1 = forever */
+};
+
+/* Sends the action's signal to NAME's PID 1; stop and terminate then wait
+ * until its nixbox has ended (and so cleaned up). */
+static int stop_one(const char *name, const struct stop_request *req) {
+        struct machine_target t;
+        struct nb_error err = {0};
+        char sigbuf[16];
+        int sig, r, supervisor = -1, ret = 0;
+
+        r = machine_target_open(name, &t, &err);
+        if (r < 0) {
+                nb_error_print(&err);
+                return r == -ENOENT ? EXIT_NO_MACHINE : EXIT_NIXBOX_ERROR;
+        }
+        switch (req->action) {
+        case ACT_STOP:      sig = t.m.kill_signal > 0 ? t.m.kill_signal : (t.m.boot ? SIGRTMIN + 3 : SIGTERM); break;
+        /* A command's init-shim ignores SIGRTMIN+4: use its kill signal. */
+        case ACT_POWEROFF:  sig = t.m.boot ? SIGRTMIN + 4 : (t.m.kill_signal > 0 ? t.m.kill_signal : SIGTERM); break;
+        case ACT_REBOOT:    sig = SIGINT; break;
+        case ACT_TERMINATE: sig = SIGKILL; break;
+        default:            sig = req->signal; break;
+        }
+        if (req->action == ACT_STOP || req->action == ACT_TERMINATE) {
+                supervisor = pidfd_open_checked(t.m.supervisor, t.m.supervisor_start);
+                if (supervisor < 0) {
+                        log_error("container %s: its nixbox (pid %d) is not running", name, t.m.supervisor);
+                        machine_target_close(&t);
+                        return EXIT_NIXBOX_ERROR;
+                }
+        }
+        r = pidfd_signal(t.leader_pidfd, sig);
+        if (r < 0 && r != -ESRCH) {
+                log_error("send %s to container %s (pid %d): %s", signal_to_string(sig, sigbuf, sizeof(sigbuf)),
+                          name, t.m.leader, strerror(-r));
+                ret = EXIT_NIXBOX_ERROR;
+                goto out;
+        }
+        if (supervisor < 0)
+                goto out;
+        if (req->action == ACT_STOP && pidfd_wait_exit(supervisor, req->timeout_ms) == 0)
+                goto out;
+        if (req->action == ACT_STOP) {
+                log_warn("container %s did not stop within the timeout; killing it", name);
+                pidfd_signal(t.leader_pidfd, SIGKILL);
+        }
+        if (pidfd_wait_exit(supervisor, KILL_WAIT_MS) < 0) {
+                log_error("container %s: its nixbox (pid %d) did not end within %lld s after its init was killed",
+                          name, t.m.supervisor, KILL_WAIT_MS / 1000);
+                ret = EXIT_NIXBOX_ERROR;
+        }
+out:
+        if (supervisor >= 0)
+                close(supervisor);
+        machine_target_close(&t);
+        return ret;
+}
+
+int verb_stop(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "timeout", required_argument, NULL, 't' },
+                { "signal", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
+                { "stop", ACT_STOP, "stop NAME... [--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
+                { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
+                { "reboot", ACT_REBOOT, "reboot NAME..." },
+                { "terminate", ACT_TERMINATE, "terminate NAME..." },
+                { "kill", ACT_KILL, "kill NAME... [--signal=SIGNAL]   (default SIGTERM)" },
+        };
+        struct stop_request req = { .signal = SIGTERM, .timeout_ms = STOP_TIMEOUT_DEFAULT_MS };
+        const char *verb = argv[0], *usage = NULL;
+        int c, ret = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verb, verbs[i].verb)) {
+                        req.action = verbs[i].action;
+                        usage = verbs[i].usage;
+                }
+        assert(usage);
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hs:", opts, NULL)) >= 0)
+                switch (c) {
+                case 't':
+                        if (req.action != ACT_STOP) {
+                                log_error("%s: --timeout is an option of stop only", verb);
+                                return EXIT_NIXBOX_ERROR;
+                        }
+                        req.timeout_ms = parse_timeout_ms(optarg);
+                        if (req.timeout_ms < -1) {
+                                log_error("%s: invalid --timeout '%s' (seconds, or with ms, s, min, h; or infinity)", verb, optarg);
+                                return EXIT_NIXBOX_ERROR;
+                        }
+                        break;
+                case 's':
+                        if (req.action != ACT_KILL) {
+                                log_error("%s: --signal is an option of kill only", verb);
+                                return EXIT_NIXBOX_ERROR;
+                        }
+                        req.signal = parse_signal(optarg);
+                        if (req.signal < 0) {
+                                log_error("%s: invalid signal '%s'", verb, optarg);
+                                return EXIT_NIXBOX_ERROR;
+                        }
+                        break;
+                case 'h':
+                        printf("Usage: nixbox %s\n", usage);
+                        return 0;
+                default:
+                        return EXIT_NIXBOX_ERROR;
+                }
+        if (optind >= argc) {
+                log_error("%s: expected a container name; see 'nixbox %s --help'", verb, verb);
+                return EXIT_NIXBOX_ERROR;
+        }
+        machines_sweep_stale();
+        for (int i = optind; i < argc; i++) {
+                int r = stop_one(argv[i], &req);
+                if (r != 0 && (ret == 0 || r > ret))
+                        ret = r;
+        }
+        return ret;
+}
+
+/* Copies what is readable from fd to stdout; -errno on a read error. */
+static int copy_out(int fd) {
+        char buf[65536];
+        ssize_t n;
+
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                if (fwrite(buf, 1, (size_t) n, stdout) != (size_t) n)
+                        return -EPIPE;
+        fflush(stdout);
+        return n < 0 ? -errno : 0;
+}
+
+int verb_logs(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "follow", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        struct machine_info m;
+        struct nb_error err = {0};
+        _cleanup_close_ int fd = -1, supervisor = -1;
+        bool follow = false;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) >= 0)
+                switch (c) {
+                case 'f': follow = true; break;
+                case 'h': printf("Usage: nixbox logs NAME [-f|--follow]\n"); return 0;
+                default: return EXIT_NIXBOX_ERROR;
+                }
+        if (optind + 1 != argc) {
+                log_error("logs: expected one container name; see 'nixbox logs --help'");
+                return EXIT_NIXBOX_ERROR;
+        }
+        machines_sweep_stale();
+        if (machine_lookup(argv[optind], &m, &err) < 0) {
+                nb_error_print(&err);
+                return EXIT_NO_MACHINE;
+        }
+        if (!m.log[0]) {
+                log_error("container %s has no console log (only 'nixbox run --detach' writes one)", m.name);
+                return EXIT_NIXBOX_ERROR;
+        }
+        /* Opened before the supervisor check: once it ends, the file is
+         * unlinked, but what it wrote stays readable through fd. */
+        fd = open(m.log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                log_error("open the console log %s: %s", m.log, strerror(errno));
+                return EXIT_NIXBOX_ERROR;
+        }
+        if (follow)
+                supervisor = pidfd_open_checked(m.supervisor, m.supervisor_start);
+        for (;;) {
+                r = copy_out(fd);
+                if (r < 0) {
+                        if (r != -EPIPE)
+                                log_error("read the console log %s: %s", m.log, strerror(-r));
+                        return r == -EPIPE ? 0 : EXIT_NIXBOX_ERROR;
+                }
+                if (!follow || supervisor < 0)
+                        return 0;
+                if (pidfd_wait_exit(supervisor, 200) == 0) {
+                        copy_out(fd);          /* its last words */
+                        return 0;
+                }
+        }
+}
