@@ -1,0 +1,155 @@
+/* Unit tests of the runtime's pure parts: SipHash-2-4, nspawn's UID range
+ * candidates, path resolution inside a root, and command-line parsing. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "options.h"
+#include "path-in-root.h"
+#include "siphash24.h"
+#include "unit.h"
+#include "userns.h"
+
+static void test_siphash(void) {
+        /* The reference vector of the SipHash paper (appendix A). */
+        uint8_t k[16], in[15];
+        for (int i = 0; i < 16; i++)
+                k[i] = (uint8_t) i;
+        for (int i = 0; i < 15; i++)
+                in[i] = (uint8_t) i;
+        CHECK("siphash24 paper vector", siphash24(in, sizeof(in), k) == 0xa129ca6149be45e5ULL);
+}
+
+static void test_uid_pick(void) {
+        /* Values from tests/uid-pick.py, an independent implementation. */
+        CHECK("uid candidate bb", uid_candidate_from_name("bb") == 406061056U);
+        CHECK("uid candidate pick-test", uid_candidate_from_name("pick-test") == 1046020096U);
+        CHECK("uid candidate nixos", uid_candidate_from_name("nixos") == 819134464U);
+        CHECK("uid candidate long name", uid_candidate_from_name("a-very-long-machine-name-indeed") == 1207107584U);
+        CHECK("uid candidate x", uid_candidate_from_name("x") == 994377728U);
+        for (uint32_t v = 0; v < 0xFFFFFFF0U; v += 0x0FFFFFFFU) {
+                uid_t c = uid_candidate_fold(v);
+                CHECK("fold stays in the window", c >= CONTAINER_UID_BASE_MIN && c <= CONTAINER_UID_BASE_MAX);
+                CHECK("fold is 64K-aligned", (c & 0xFFFF) == 0);
+        }
+        CHECK("fold keeps an aligned value in range", uid_candidate_fold(0x00100000) == 0x00100000);
+}
+
+static int make_tree(char *dir) {
+        char p[4200];
+        if (!mkdtemp(dir))
+                return -1;
+        snprintf(p, sizeof(p), "%s/etc", dir);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/etc/passwd", dir);
+        close(open(p, O_WRONLY | O_CREAT, 0644));
+        /* Absolute symlinks that would point to the host if followed there. */
+        snprintf(p, sizeof(p), "%s/abs", dir);
+        if (symlink("/etc", p) < 0)
+                return -1;
+        snprintf(p, sizeof(p), "%s/dangling", dir);
+        if (symlink("/made/inside", p) < 0)
+                return -1;
+        snprintf(p, sizeof(p), "%s/escape", dir);
+        if (symlink("../../../../../../etc", p) < 0)
+                return -1;
+        return 0;
+}
+
+static void test_path_in_root(void) {
+        char dir[] = "/tmp/nixbox-unit.XXXXXX", out[4096], p[4200];
+        int root, fd;
+        struct stat st;
+
+        if (make_tree(dir) < 0) {
+                CHECK("make a test tree", 0);
+                return;
+        }
+        root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK("resolve an absolute symlink inside the root", root_resolve(root, "/abs/passwd", out, sizeof(out)) == 0 &&
+              streq(out, "/etc/passwd"));
+        CHECK("resolve ../ escapes inside the root", root_resolve(root, "/escape/passwd", out, sizeof(out)) == 0 &&
+              streq(out, "/etc/passwd"));
+        fd = root_mkdir_p(root, "/dangling/sub", 0755, (uid_t) -1, (gid_t) -1);
+        CHECK("mkdir -p through a dangling absolute symlink", fd >= 0);
+        if (fd >= 0)
+                close(fd);
+        snprintf(p, sizeof(p), "%s/made/inside/sub", dir);
+        CHECK("... creates the target inside the root", stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK("... and nothing on the host", stat("/made/inside", &st) < 0);
+        fd = root_mount_point(root, "/etc/passwd", true, (uid_t) -1, (gid_t) -1);
+        CHECK("a directory mount point on a file is refused", fd == -ENOTDIR);
+        CHECK("root_write_file refuses a symlink as last component",
+              root_write_file(root, "/abs", "x", 0644, (uid_t) -1, (gid_t) -1) < 0);
+        close(root);
+        snprintf(p, sizeof(p), "rm -rf %s", dir);
+        CHECK("clean up", system(p) == 0);
+}
+
+static int parse(struct options *o, struct nb_error *err, const char *const *args) {
+        int argc = 0;
+        char *argv[32];
+        while (args[argc]) {
+                argv[argc] = (char *) args[argc];
+                argc++;
+        }
+        argv[argc] = NULL;
+        options_init(o);
+        return cli_parse_run(argc, argv, o, err);
+}
+
+static void test_cli(void) {
+        struct options o;
+        struct nb_error err = {0};
+
+        CHECK("run ROOT -- cmd", parse(&o, &err, (const char *[]) { "run", "-M", "m1", "/r", "--", "echo", "-n", "x", NULL }) == 0 &&
+              streq(o.root, "/r") && streq(o.machine, "m1") && o.argc == 3 && streq(o.argv[1], "-n"));
+        options_free(&o);
+        CHECK("options after ROOT", parse(&o, &err, (const char *[]) { "run", "/r", "--hostname=h", "--read-only", "--", "ls", NULL }) == 0 &&
+              streq(o.hostname, "h") && o.read_only && o.argc == 1);
+        options_free(&o);
+        CHECK("command without --", parse(&o, &err, (const char *[]) { "run", "/r", "ls", "-l", NULL }) == 0 &&
+              o.argc == 2 && streq(o.argv[1], "-l"));
+        options_free(&o);
+        CHECK("--private-users=BASE:RANGE", parse(&o, &err, (const char *[]) { "run", "--private-users=1966080:65536", "/r", NULL }) == 0 &&
+              o.private_users == PRIVATE_USERS_FIXED && o.uid_shift == 1966080 && o.uid_range == 65536);
+        options_free(&o);
+        CHECK("--private-users=bogus refused", parse(&o, &err, (const char *[]) { "run", "--private-users=bogus", "/r", NULL }) < 0);
+        options_free(&o);
+        CHECK("--bind with options", parse(&o, &err, (const char *[]) { "run", "--bind=/a:/b:norbind,idmap", "/r", NULL }) == 0 &&
+              o.n_mounts == 1 && !o.mounts[0].recursive && o.mounts[0].idmap == IDMAP_IDMAP && streq(o.mounts[0].dest, "/b"));
+        options_free(&o);
+        CHECK("--bind relative destination refused", parse(&o, &err, (const char *[]) { "run", "--bind=/a:b", "/r", NULL }) < 0);
+        options_free(&o);
+        CHECK("--setenv NAME=VALUE", parse(&o, &err, (const char *[]) { "run", "-E", "A=b=c", "/r", NULL }) == 0 &&
+              o.n_setenv == 1 && streq(o.setenv[0], "A=b=c"));
+        options_free(&o);
+        CHECK("--setenv without = refused", parse(&o, &err, (const char *[]) { "run", "-E", "A", "/r", NULL }) < 0);
+        options_free(&o);
+        CHECK("--system-call-filter=~a b negates the list",
+              parse(&o, &err, (const char *[]) { "run", "--system-call-filter=~reboot swapon", "/r", NULL }) == 0 &&
+              o.n_syscall_filter == 2 && streq(o.syscall_filter[0], "~reboot") && streq(o.syscall_filter[1], "~swapon"));
+        options_free(&o);
+        CHECK("--port rejects tcp::8080", parse(&o, &err, (const char *[]) { "run", "--port=tcp::8080", "/r", NULL }) < 0);
+        options_free(&o);
+        CHECK("--kill-signal=SIGRTMIN+3", parse(&o, &err, (const char *[]) { "run", "--kill-signal=SIGRTMIN+3", "/r", NULL }) == 0 &&
+              o.kill_signal == SIGRTMIN + 3);
+        options_free(&o);
+        CHECK("--property=MemoryMax=1G", parse(&o, &err, (const char *[]) { "run", "--property=MemoryMax=1G", "/r", NULL }) == 0 &&
+              o.resources.memory_max_set && o.resources.memory_max == 1ULL << 30);
+        options_free(&o);
+        CHECK("no ROOTFS refused", parse(&o, &err, (const char *[]) { "run", "-q", NULL }) < 0);
+        options_free(&o);
+}
+
+int main(void) {
+        test_siphash();
+        test_uid_pick();
+        test_path_in_root();
+        test_cli();
+        UNIT_END();
+}
