@@ -88,6 +88,10 @@ demo: deps
 bench: all
 	bench/run.sh
 
+# The VM lane: pure cgroup v2 and an older kernel under QEMU (tests/vm/).
+check-vm: all
+	tests/vm/run.sh
+
 install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(PREFIX)/bin/nixbox
 	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(PREFIX)/bin/nixbox-netsetup
@@ -97,5 +101,5 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check check-vm demo bench install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

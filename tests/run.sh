@@ -83,6 +83,39 @@ else
         [ $rc -eq 0 ] || { echo "not ok - integration runner exited $rc"; fail=$((fail + 1)); }
 fi
 
+# The VM lane (pure cgroup v2, older kernel) counts in the totals; it says
+# itself when it cannot run (skipped, with the reason).
+if [[ "vm:lane" =~ $FILTER ]] && [ -x "$TOP/tests/vm/run.sh" ] && [ "${NIXBOX_SKIP_VM:-0}" != 1 ]; then
+        echo "== VM lane"
+        vmlog=$(mktemp)
+        "$TOP/tests/vm/run.sh" 2>&1 | tee "$vmlog"
+        rc=${PIPESTATUS[0]}
+        line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$vmlog" | tail -1)
+        if [ -n "$line" ]; then
+                p=$(sed -E 's/.*([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+                s=0; [[ "$line" =~ ([0-9]+)\ skipped ]] && s=${BASH_REMATCH[1]}
+                pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+                [ "$f" -eq 0 ] || failed_names+=("vm-lane")
+        fi
+        if [ $rc -ne 0 ] || [ -z "$line" ]; then
+                echo "not ok - vm lane: exited $rc${line:+ }${line:-, no closing line}"
+                fail=$((fail + 1)); failed_names+=("vm-lane")
+        fi
+        rm -f "$vmlog"
+fi
+
+# The benchmark runs once in its smallest form, to keep it working (never
+# judged on its numbers).
+if [[ "bench:quick" =~ $FILTER ]] && [ -x "$TOP/bench/run.sh" ] && [ "${NIXBOX_SKIP_BENCH:-0}" != 1 ]; then
+        echo "== bench --quick"
+        if "$TOP/bench/run.sh" --quick >/tmp/nixbox-bench-quick.log 2>&1; then
+                pass=$((pass + 1)); echo "ok - bench:quick"
+        else
+                fail=$((fail + 1)); failed_names+=("bench:quick")
+                echo "not ok - bench:quick"; tail -30 /tmp/nixbox-bench-quick.log | sed 's/^/    /'
+        fi
+fi
+
 if [ ${#failed_names[@]} -gt 0 ]; then
         echo "failed: ${failed_names[*]}"
 fi
