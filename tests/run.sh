@@ -92,8 +92,9 @@ if [[ "vm:lane" =~ $FILTER ]] && [ -x "$TOP/tests/vm/run.sh" ] && [ "${NIXBOX_SK
         rc=${PIPESTATUS[0]}
         line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$vmlog" | tail -1)
         if [ -n "$line" ]; then
-                p=$(sed -E 's/.*([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-                s=0; [[ "$line" =~ ([0-9]+)\ skipped ]] && s=${BASH_REMATCH[1]}
+                p=$(grep -oE '[0-9]+ passed' <<<"$line" | cut -d' ' -f1)
+                f=$(grep -oE '[0-9]+ failed' <<<"$line" | cut -d' ' -f1)
+                s=$(grep -oE '[0-9]+ skipped' <<<"$line" | cut -d' ' -f1); s=${s:-0}
                 pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
                 [ "$f" -eq 0 ] || failed_names+=("vm-lane")
         fi
