@@ -1,8 +1,9 @@
 /* nixbox-init: the small static PID 1 that nixbox runs when it runs a
  * command instead of booting an init. It starts COMMAND as PID 2, reaps
- * every zombie in the container, forwards SIGTERM, SIGINT, SIGHUP,
- * SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to it, and exits with its status
- * (a death by signal N as 128+N, like a shell).
+ * every zombie in the container, forwards every signal it can catch to it
+ * (SIGTERM, SIGINT, SIGHUP, SIGUSR1, real-time signals, ...; not the job
+ * control and fault signals), and exits with its status (a death by signal
+ * N as 128+N, like a shell).
  *
  * nixbox runs it from a sealed memfd, so the container can neither see it
  * in its tree nor overwrite it through /proc/1/exe.
@@ -23,7 +24,16 @@
 
 #include "../runtime/sync-protocol.h"
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+/* Not forwarded: what cannot be caught, job control, and faults. */
+static int forwardable(int sig) {
+        switch (sig) {
+        case SIGKILL: case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGCHLD:
+        case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGTRAP: case SIGSYS: case SIGABRT:
+                return 0;
+        default:
+                return 1;   /* glibc's own two RT signals are below SIGRTMIN: sigaddset refuses them */
+        }
+}
 
 static void report_exec_failure(int sync_fd, const char *cmd, int errnum) {
         struct sync_msg m = { .type = SYNC_EXEC_FAILED };
@@ -58,8 +68,9 @@ int main(int argc, char **argv) {
          * namespace, anything without a handler would be ignored anyway. */
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
-        for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
-                sigaddset(&set, forwarded[k]);
+        for (int s = 1; s < _NSIG; s++)
+                if (forwardable(s))
+                        sigaddset(&set, s);
         sigprocmask(SIG_BLOCK, &set, &old);
 
         child = fork();

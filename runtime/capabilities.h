@@ -25,7 +25,8 @@ void caps_format(uint64_t mask, char *buf, size_t size);
 
 /* Drops every capability outside `bounding` from the bounding set, clears
  * the ambient and inheritable sets, and sets permitted = effective =
- * bounding for uid 0 (empty for another uid, after the uid change).
+ * bounding for uid 0 (a later change to another uid empties them).
  * With no_new_privs, sets PR_SET_NO_NEW_PRIVS. Called in the payload
- * after the uid change and before the seccomp filter is loaded. */
+ * after the seccomp filter is loaded (loading it needs CAP_SYS_ADMIN
+ * without no_new_privs) and before the uid change. */
 int caps_apply(uint64_t bounding, bool no_new_privs, struct nb_error *err);

@@ -14,9 +14,10 @@
  * PID 1 (exec.c): system-call filter, capability bounding set,
  * no_new_privs, uid change; then it execs. */
 #include <fcntl.h>
-#include <libgen.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,10 +33,6 @@
 #include "exec-env.h"
 #include "seccomp-policy.h"
 #include "user-lookup.h"
-
-_noreturn_ static void fail(int sync_fd, struct nb_error *err) {
-        child_fail(sync_fd, err);
-}
 
 void env_vector_set(char **v, size_t *n, size_t max, const char *name, const char *value) {
         size_t l = strlen(name);
@@ -218,22 +215,25 @@ _noreturn_ static void command_child(struct enter_plan *p) {
         char *env[256], argv0[300];
         sigset_t empty;
 
-        /* Our parent is nixbox now: end with it. */
+        /* Our parent is nixbox now: end with it. Had it already ended,
+         * its end of the sync socket would be closed. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (poll(&(struct pollfd) { .fd = p->sync_fd, .events = POLLIN }, 1, 0) > 0)
+                _exit(EXIT_NIXBOX_ERROR);
         if (user_lookup(req->user ? req->user : "0", &u, &err) < 0)
-                fail(p->sync_fd, &err);
-        if (!req->user && !u.shell[0]) {
+                child_fail(p->sync_fd, &err);
+        if (!req->user && streq(u.name, "0")) {
                 /* No root in /etc/passwd: the usual defaults. */
                 snprintf(u.name, sizeof(u.name), "root");
                 snprintf(u.home, sizeof(u.home), "/root");
         }
         if (p->use_pty) {
                 if (attach_pty(p, &u, &err) < 0)
-                        fail(p->sync_fd, &err);
+                        child_fail(p->sync_fd, &err);
         } else if (setsid() < 0) {
                 /* Its own session: it can never reach the caller's terminal. */
                 nb_error_set(&err, errno, "create a new session");
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
         }
         if (!req->argv)
                 shell = pick_shell(&u);
@@ -243,18 +243,18 @@ _noreturn_ static void command_child(struct enter_plan *p) {
         if (chdir(dir) < 0) {
                 if (req->working_dir) {
                         nb_error_set(&err, errno, "change directory to %s", dir);
-                        fail(p->sync_fd, &err);
+                        child_fail(p->sync_fd, &err);
                 }
                 (void) !chdir("/");
         }
         if (confine(p, &u, &err) < 0)
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
 
         /* Only stdio and the sync socket (close-on-exec: its EOF tells
          * nixbox the exec worked) are left. */
         if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
                 nb_error_set(&err, errno, "mark descriptors close-on-exec");
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
         }
         for (int s = 1; s < _NSIG; s++)
                 if (s != SIGKILL && s != SIGSTOP)
@@ -295,14 +295,21 @@ void enter_child(struct enter_plan *p) {
                 r = write_self_to(p->cgroup_procs);
                 if (r < 0) {
                         nb_error_set(&err, -r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
-                        fail(p->sync_fd, &err);
+                        child_fail(p->sync_fd, &err);
                 }
         }
         if (enter_namespaces(p, &err) < 0)
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
+        /* In the container's user namespace our host uid 0 is unmapped:
+         * become its root, as its PID 1 did. */
+        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+                nb_error_set(&err, errno, "become root in container %s", p->target.m.name);
+                child_fail(p->sync_fd, &err);
+        }
+        prctl(PR_SET_PDEATHSIG, SIGKILL);       /* the uid change cleared it */
         if (fchdir(p->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
                 nb_error_set(&err, errno, "enter the root of container %s", p->target.m.name);
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
         }
         close(p->root_fd);
         close(p->target.proc_fd);
@@ -312,7 +319,7 @@ void enter_child(struct enter_plan *p) {
         pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0) {
                 nb_error_set(&err, errno, "fork in container %s", p->target.m.name);
-                fail(p->sync_fd, &err);
+                child_fail(p->sync_fd, &err);
         }
         if (pid == 0)
                 command_child(p);

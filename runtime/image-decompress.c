@@ -39,20 +39,22 @@ static int drop_privileges(void) {
         return 0;
 }
 
-static _noreturn_ void child(const char *program, int file_fd, int out_fd, int status_fd) {
+static _noreturn_ void child(const char *program, int file_fd, int out_fd, int status_fd, pid_t parent) {
         sigset_t all;
         int e;
 
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         signal(SIGPIPE, SIG_DFL);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* The death signal after the uid change, which would clear it. */
         if (dup2(file_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || drop_privileges() < 0 ||
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
                 e = errno;
                 (void) !write(status_fd, &e, sizeof(e));
                 _exit(127);
         }
+        if (getppid() != parent)
+                _exit(127);     /* nixbox died before the death signal was set */
         execlp(program, program, "-dc", (char *) NULL);
         e = errno;
         (void) !write(status_fd, &e, sizeof(e));
@@ -61,6 +63,7 @@ static _noreturn_ void child(const char *program, int file_fd, int out_fd, int s
 
 int decompressor_start(struct decompressor *d, const char *program, int file_fd, struct nb_error *err) {
         int data[2], status[2], e = 0;
+        pid_t parent = getpid();
         ssize_t n;
 
         *d = (struct decompressor) { .pid = 0, .fd = -1, .program = program };
@@ -84,7 +87,7 @@ int decompressor_start(struct decompressor *d, const char *program, int file_fd,
                 return nb_error_set(err, e, "fork %s", program);
         }
         if (d->pid == 0)
-                child(program, file_fd, data[1], status[1]);
+                child(program, file_fd, data[1], status[1], parent);
         close(data[1]);
         close(status[1]);
         d->fd = data[0];

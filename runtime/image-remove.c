@@ -42,9 +42,10 @@ static void clear_immutable(int fd) {
         (void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
 
-static void failed(struct removal *m, int errnum, const char *fmt, const char *path) {
+/* Remembers the first failure: "WHAT PATH". */
+static void failed(struct removal *m, int errnum, const char *what, const char *path) {
         if (m->first == 0)
-                m->first = nb_error_set(m->err, errnum, fmt, path);
+                m->first = nb_error_set(m->err, errnum, "%s %s", what, path);
 }
 
 /* Unlinks a non-directory; an immutable or append-only file is opened to
@@ -61,7 +62,7 @@ static void remove_file(struct removal *m, int dfd, const char *name, const stru
                 if (unlinkat(dfd, name, 0) == 0)
                         return;
         }
-        failed(m, errno, "remove %s", path);
+        failed(m, errno, "remove", path);
 }
 
 static void remove_children(struct removal *m, int dfd, char *path);
@@ -70,19 +71,20 @@ static void remove_directory(struct removal *m, int dfd, const char *name, const
         int fd, before = m->first;
 
         if (!same_mount(m, sx)) {
-                failed(m, 0, "%s is on another mount (a mount point?): not removed", path);
+                if (m->first == 0)
+                        m->first = nb_error_set(m->err, 0, "%s is on another mount (a mount point?): not removed", path);
                 return;
         }
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
-                failed(m, errno, "open %s", path);
+                failed(m, errno, "open", path);
                 return;
         }
         remove_children(m, fd, path);
         close(fd);
         /* A subtree that could not be emptied was reported already. */
         if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && !(errno == ENOTEMPTY && m->first != before))
-                failed(m, errno, "remove %s", path);
+                failed(m, errno, "remove", path);
 }
 
 /* path holds the directory's path for messages (PATH_MAX bytes, extended
@@ -100,7 +102,7 @@ static void remove_children(struct removal *m, int dfd, char *path) {
         if (!d) {
                 if (fd >= 0)
                         close(fd);
-                failed(m, errno, "read directory %s", path);
+                failed(m, errno, "read directory", path);
                 return;
         }
         while ((errno = 0, de = readdir(d))) {
@@ -114,7 +116,7 @@ static void remove_children(struct removal *m, int dfd, char *path) {
                 if (r == -ENOENT)
                         ;
                 else if (r < 0)
-                        failed(m, -r, "stat %s", path);
+                        failed(m, -r, "stat", path);
                 else if (S_ISDIR(sx.stx_mode))
                         remove_directory(m, dfd, de->d_name, &sx, path);
                 else
@@ -122,7 +124,7 @@ static void remove_children(struct removal *m, int dfd, char *path) {
                 path[len] = 0;
         }
         if (errno)
-                failed(m, errno, "read directory %s", path);
+                failed(m, errno, "read directory", path);
         closedir(d);
 }
 

@@ -1,7 +1,492 @@
-/* Placeholder until import-tar/remove land. */
+/* `nixbox import-tar` and `nixbox remove`: images in MACHINES_DIR.
+ *
+ * import-tar unpacks into MACHINES_DIR/.NAME.partial-XXXXXX (locked with
+ * flock for as long as the import runs) and renames it to NAME at the end,
+ * so an image is either complete or absent; a partial directory whose lock
+ * is free was left by a killed import and is swept by the next one. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
 #include "error.h"
+#include "image-decompress.h"
+#include "image-remove.h"
+#include "image-tar.h"
+#include "image-unpack.h"
+#include "image.h"
 #include "log.h"
+#include "machine-state.h"
+#include "parse-util.h"
+#include "path-in-root.h"
+#include "state.h"
 #include "verbs.h"
 
-int verb_import_tar(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
-int verb_remove(int argc, char **argv) { (void) argc; log_error("%s: not implemented yet", argv[0]); return EXIT_NIXBOX_ERROR; }
+bool image_name_valid(const char *name) {
+        return name && hostname_valid(name);
+}
+
+int image_find(const char *name, char *path, size_t size) {
+        struct stat st;
+        int n;
+
+        if (!image_name_valid(name))
+                return -EINVAL;
+        n = snprintf(path, size, MACHINES_DIR "/%s", name);
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        if (stat(path, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* ---- import-tar ---------------------------------------------------------- */
+
+static volatile sig_atomic_t cancelled;
+
+static void on_signal(int sig) {
+        cancelled = sig;
+}
+
+/* No SA_RESTART: a read waiting for the decompressor returns at once. */
+static void catch_signals(void) {
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+}
+
+struct progress {
+        int file_fd;          /* the archive: its offset is how far it was read */
+        uint64_t total;
+        const char *label;
+        bool enabled;         /* stderr is a terminal */
+        bool shown;
+        uint64_t last_usec;
+};
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static const char *format_bytes(uint64_t n, char buf[static 32]) {
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        double v = (double) n;
+        size_t u = 0;
+
+        while (v >= 1024 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1024;
+                u++;
+        }
+        snprintf(buf, 32, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        return buf;
+}
+
+static void progress_show(struct progress *p) {
+        char a[32], b[32];
+        off_t off = lseek(p->file_fd, 0, SEEK_CUR);
+        uint64_t done = off < 0 ? 0 : (uint64_t) off;
+
+        if (done > p->total)
+                done = p->total;
+        fprintf(stderr, "\r%s: %s / %s (%u%%)\033[K", p->label, format_bytes(done, a), format_bytes(p->total, b),
+                p->total ? (unsigned) (done * 100 / p->total) : 100);
+        p->shown = true;
+}
+
+/* Called by the tar reader after each read: redraws at most 5 times a
+ * second, and turns a caught signal into the end of the import. */
+static int progress_update(void *userdata) {
+        struct progress *p = userdata;
+        uint64_t now;
+
+        if (cancelled)
+                return -EINTR;
+        if (!p->enabled)
+                return 0;
+        now = now_usec();
+        if (p->shown && now - p->last_usec < 200000)
+                return 0;
+        p->last_usec = now;
+        progress_show(p);
+        return 0;
+}
+
+static void progress_end(struct progress *p) {
+        if (p->shown)
+                fputs("\r\033[K", stderr);
+}
+
+/* The image name a file suggests: its name without the archive and
+ * compression extensions. */
+static int name_from_file(const char *file, char *out, size_t size) {
+        static const char *const suffixes[] = {
+                ".tar.xz", ".tar.gz", ".tar.zst", ".tar.zstd", ".tar.bz2", ".txz", ".tgz", ".tzst", ".tbz2",
+                ".tar", ".xz", ".gz", ".zst", ".bz2",
+        };
+        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        size_t n = strlen(base);
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t l = strlen(suffixes[i]);
+                if (n > l && strcmp(base + n - l, suffixes[i]) == 0) {
+                        n -= l;
+                        break;
+                }
+        }
+        if (n >= size)
+                return -ENAMETOOLONG;
+        memcpy(out, base, n);
+        out[n] = 0;
+        return image_name_valid(out) ? 0 : -EINVAL;
+}
+
+/* Removes the .NAME.partial-* directories of imports that were killed
+ * (their lock is free). The caller holds the machines directory's lock. */
+static void sweep_stale_partials(int machines_fd) {
+        int fd = fcntl(machines_fd, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_close_ int pfd = -1;
+                char path[PATH_MAX];
+                struct nb_error err = {0};
+
+                if (de->d_name[0] != '.' || !strstr(de->d_name, ".partial-"))
+                        continue;
+                pfd = openat(machines_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                snprintf(path, sizeof(path), MACHINES_DIR "/%s", de->d_name);
+                log_info("removing %s, left by an interrupted import", path);
+                if (tree_remove_at(machines_fd, de->d_name, path, &err) < 0)
+                        nb_error_print(&err);
+        }
+        closedir(d);
+}
+
+/* LXD's "unified" image tarball: metadata.yaml and templates/ beside the
+ * tree, which is under rootfs/. */
+static bool is_lxd_unified(int dir_fd) {
+        struct stat a, b, c;
+
+        return fstatat(dir_fd, "metadata.yaml", &a, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(a.st_mode) &&
+               fstatat(dir_fd, "rootfs", &b, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(b.st_mode) &&
+               fstatat(dir_fd, "etc", &c, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
+static bool has_os_release(int root_fd) {
+        static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_RDONLY | O_NONBLOCK, 0);
+                struct stat st;
+                if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                        return true;
+        }
+        return false;
+}
+
+/* Unpacks the archive (decompressing it when needed) into dir_fd. */
+static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct unpack_stats *stats,
+                          struct nb_error *err) {
+        struct decompressor dc = { .pid = 0, .fd = -1 };
+        const char *program = decompressor_detect(file_fd);
+        struct tar_reader *tr;
+        int r;
+
+        if (program) {
+                r = decompressor_start(&dc, program, file_fd, err);
+                if (r < 0)
+                        return r;
+        }
+        tr = tar_reader_new(program ? dc.fd : file_fd, progress_update, p);
+        if (!tr) {
+                decompressor_finish(&dc, true, NULL);
+                return nb_error_set(err, ENOMEM, "allocate a tar reader");
+        }
+        r = tar_unpack(tr, dir_fd, stats, err);
+        /* The rest of the stream, so that the decompressor can check it. */
+        if (r == 0 && program)
+                r = tar_drain(tr, err);
+        tar_reader_free(tr);
+        if (r < 0) {
+                /* A corrupt stream makes the decompressor fail first: its
+                 * message explains better than "truncated archive". */
+                struct nb_error dc_err = {0};
+                if (program && !cancelled && decompressor_finish(&dc, false, &dc_err) < 0)
+                        *err = dc_err;
+                decompressor_finish(&dc, true, NULL);
+                if (cancelled)
+                        return nb_error_set(err, 0, "interrupted by signal %d", (int) cancelled);
+                return r;
+        }
+        return decompressor_finish(&dc, false, err);
+}
+
+/* Moves the unpacked tree (or its rootfs/ for an LXD image) to NAME. */
+static int install_image(int machines_fd, const char *tmp_name, int tmp_fd, const char *name, struct nb_error *err) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        if (syncfs(tmp_fd) < 0)
+                return nb_error_set(err, errno, "sync %s", MACHINES_DIR);
+        if (is_lxd_unified(tmp_fd)) {
+                log_info("LXD image: taking the tree under rootfs/");
+                if (renameat2(tmp_fd, "rootfs", machines_fd, name, RENAME_NOREPLACE) < 0)
+                        return nb_error_set(err, errno, "rename the unpacked rootfs/ to %s", path);
+                return 0;  /* the caller removes the rest (metadata.yaml, templates/) */
+        }
+        if (renameat2(machines_fd, tmp_name, machines_fd, name, RENAME_NOREPLACE) < 0)
+                return nb_error_set(err, errno, "rename the unpacked tree to %s", path);
+        return 1;
+}
+
+static int import_tar(const char *file, const char *name, struct nb_error *err) {
+        _cleanup_close_ int file_fd = -1, machines_fd = -1, tmp_fd = -1, image_fd = -1;
+        char tmp_path[PATH_MAX], path[PATH_MAX];
+        const char *tmp_name;
+        struct unpack_stats stats;
+        struct progress p;
+        uint64_t file_size;
+        struct stat st;
+        int r;
+
+        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        file_fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (file_fd < 0)
+                return nb_error_set(err, errno, "open %s", file);
+        if (fstat(file_fd, &st) < 0)
+                return nb_error_set(err, errno, "stat %s", file);
+        if (!S_ISREG(st.st_mode))
+                return nb_error_set(err, 0, "%s is not a regular file", file);
+        file_size = (uint64_t) st.st_size;
+
+        /* 0700 like /var/lib/machines: host users must not reach the
+         * images' setuid programs. */
+        if (mkdir(MACHINES_DIR, 0700) < 0 && errno != EEXIST)
+                return nb_error_set(err, errno, "create %s", MACHINES_DIR);
+        machines_fd = open(MACHINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (machines_fd < 0)
+                return nb_error_set(err, errno, "open %s", MACHINES_DIR);
+        if (fstat(machines_fd, &st) == 0 && (st.st_mode & 0077))
+                log_warn("%s has mode %04o: other users can run the setuid programs of its images "
+                         "(chmod 0700 %s)", MACHINES_DIR, st.st_mode & 07777, MACHINES_DIR);
+        /* Held while sweeping and until our partial directory is locked, so
+         * that no other import takes it for a stale one. */
+        if (flock(machines_fd, LOCK_EX) < 0)
+                return nb_error_set(err, errno, "lock %s", MACHINES_DIR);
+        if (fstatat(machines_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return nb_error_set(err, 0, "image '%s' exists already in %s (nixbox remove %s deletes it)",
+                                    name, MACHINES_DIR, name);
+        sweep_stale_partials(machines_fd);
+        snprintf(tmp_path, sizeof(tmp_path), MACHINES_DIR "/.%s.partial-XXXXXX", name);
+        if (!mkdtemp(tmp_path))
+                return nb_error_set(err, errno, "create a directory in %s", MACHINES_DIR);
+        tmp_name = strrchr(tmp_path, '/') + 1;
+        tmp_fd = open(tmp_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (tmp_fd < 0 || flock(tmp_fd, LOCK_EX) < 0) {
+                r = nb_error_set(err, errno, "open %s", tmp_path);
+                (void) unlinkat(machines_fd, tmp_name, AT_REMOVEDIR);
+                return r;
+        }
+        (void) flock(machines_fd, LOCK_UN);
+        /* What a tree's top usually is; a "./" member may say otherwise. */
+        (void) fchmod(tmp_fd, 0755);
+
+        p = (struct progress) { .file_fd = file_fd, .total = file_size, .label = file,
+                                .enabled = !log_quiet && isatty(STDERR_FILENO) };
+        r = unpack_archive(file_fd, &p, tmp_fd, &stats, err);
+        if (r == 0 && p.enabled)
+                progress_show(&p);
+        progress_end(&p);
+        if (r == 0)
+                r = install_image(machines_fd, tmp_name, tmp_fd, name, err);
+        if (r <= 0) {
+                /* Failed, or an LXD image whose rootfs/ was moved out: the rest goes. */
+                struct nb_error rm_err = {0};
+                if (r < 0)
+                        nb_error_prefix(err, "import %s", file);
+                if (tree_remove_at(machines_fd, tmp_name, tmp_path, &rm_err) < 0) {
+                        nb_error_prefix(&rm_err, "remove the partial image");
+                        nb_error_print(&rm_err);
+                }
+                if (r < 0)
+                        return r;
+        }
+
+        log_info("imported %s as image %s (%s, %llu members, %s of file data)", file, name, path,
+                 stats.members, format_bytes(stats.bytes, (char[32]) {0}));
+        if (stats.xattrs_failed > 0)
+                log_warn("%lu extended attributes could not be set", stats.xattrs_failed);
+        image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (image_fd >= 0 && !has_os_release(image_fd))
+                log_warn("%s has no /etc/os-release or /usr/lib/os-release: booting it needs --check-os-release=no",
+                         path);
+        return 0;
+}
+
+static void import_usage(void) {
+        printf("Usage: nixbox import-tar [-q] FILE [NAME]\n"
+               "\n"
+               "Unpacks a root file system tarball (.tar, .tar.xz, .tar.gz, .tar.zst, .tar.bz2: a NixOS\n"
+               "system tarball, an LXC or LXD rootfs tarball) into " MACHINES_DIR "/NAME, where\n"
+               "'nixbox run NAME' finds it. NAME defaults to the file name without its extensions.\n"
+               "\n"
+               "  -q, --quiet   no progress and no summary\n"
+               "  -h, --help    show this help\n");
+}
+
+int verb_import_tar(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "quiet", no_argument, NULL, 'q' },
+                {},
+        };
+        struct nb_error err = {0};
+        char name[256];
+        const char *file;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+hq", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'h':
+                        import_usage();
+                        return 0;
+                case 'q':
+                        log_quiet = true;
+                        break;
+                default:
+                        return EXIT_NIXBOX_ERROR;
+                }
+        }
+        if (argc - optind < 1 || argc - optind > 2) {
+                log_error("usage: nixbox import-tar [-q] FILE [NAME]");
+                return EXIT_NIXBOX_ERROR;
+        }
+        file = argv[optind];
+        if (argc - optind == 2) {
+                if (!image_name_valid(argv[optind + 1])) {
+                        log_error("invalid image name '%s': use letters, digits, '-', '_' and dots between (at most 64)",
+                                  argv[optind + 1]);
+                        return EXIT_NIXBOX_ERROR;
+                }
+                snprintf(name, sizeof(name), "%s", argv[optind + 1]);
+        } else if (name_from_file(file, name, sizeof(name)) < 0) {
+                log_error("cannot make an image name from '%s': give one (nixbox import-tar FILE NAME)", file);
+                return EXIT_NIXBOX_ERROR;
+        }
+        if (geteuid() != 0) {
+                log_error("import-tar needs root: it sets owners and writes to %s", MACHINES_DIR);
+                return EXIT_NIXBOX_ERROR;
+        }
+        umask(022);
+        catch_signals();
+        if (import_tar(file, name, &err) < 0) {
+                nb_error_print(&err);
+                return EXIT_NIXBOX_ERROR;
+        }
+        return 0;
+}
+
+/* ---- remove -------------------------------------------------------------- */
+
+struct running_check {
+        const char *name;
+        const char *path;
+        char real[PATH_MAX];
+        struct machine_info found;
+        bool is_running;
+};
+
+/* A machine of that name, or one whose root is in the image. */
+static int check_machine(const struct machine_info *m, void *userdata) {
+        struct running_check *c = userdata;
+        size_t l = strlen(c->real);
+
+        if (streq(m->name, c->name) || streq(m->root, c->path) ||
+            (l > 0 && strncmp(m->root, c->real, l) == 0 && (m->root[l] == 0 || m->root[l] == '/'))) {
+                c->found = *m;
+                c->is_running = true;
+                return -EBUSY;
+        }
+        return 0;
+}
+
+static int remove_image(const char *name, struct nb_error *err) {
+        _cleanup_close_ int machines_fd = -1;
+        struct running_check c = { .name = name };
+        char path[PATH_MAX];
+        struct stat st;
+        int lock, r;
+
+        if (!image_name_valid(name))
+                return nb_error_set(err, 0, "invalid image name '%s'", name);
+        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        machines_fd = open(MACHINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (machines_fd < 0 && errno == ENOENT)
+                return nb_error_set(err, 0, "no image '%s' in %s", name, MACHINES_DIR);
+        if (machines_fd < 0)
+                return nb_error_set(err, errno, "open %s", MACHINES_DIR);
+        if (fstatat(machines_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? nb_error_set(err, 0, "no image '%s' in %s", name, MACHINES_DIR)
+                                       : nb_error_set(err, errno, "stat %s", path);
+
+        c.path = path;
+        if (!realpath(path, c.real))
+                c.real[0] = 0;
+        (void) machine_state_foreach(check_machine, &c);
+        if (c.is_running)
+                return nb_error_set(err, 0, "image '%s' is in use by running machine '%s' (root %s, pid %d): "
+                                    "stop it first", name, c.found.name, c.found.root, (int) c.found.leader);
+        /* Holding the machine's lock keeps `nixbox run NAME` from starting
+         * on a half-removed tree. */
+        lock = state_try_lock_machine(name);
+        if (lock == -EBUSY)
+                return nb_error_set(err, 0, "machine '%s' is starting or running: stop it first", name);
+        if (lock < 0)
+                return nb_error_set(err, -lock, "lock machine '%s'", name);
+        r = tree_remove_at(machines_fd, name, path, err);
+        state_unlock_machine(name, lock);
+        return r;
+}
+
+int verb_remove(int argc, char **argv) {
+        struct nb_error err = {0};
+        int ret = 0;
+
+        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+                printf("Usage: nixbox remove NAME...\n\nDeletes images from " MACHINES_DIR ".\n");
+                return argc < 2 ? EXIT_NIXBOX_ERROR : 0;
+        }
+        if (geteuid() != 0) {
+                log_error("remove needs root");
+                return EXIT_NIXBOX_ERROR;
+        }
+        for (int i = 1; i < argc; i++) {
+                if (remove_image(argv[i], &err) < 0) {
+                        nb_error_print(&err);
+                        ret = EXIT_NIXBOX_ERROR;
+                        err = (struct nb_error) {0};
+                }
+        }
+        return ret;
+}

@@ -41,7 +41,7 @@ int pidfd_open_checked(pid_t pid, unsigned long long start) {
                 return -errno;
         if (pid_start_time(pid) != start) {
                 close(fd);
-                return -ESRCH;
+                return -ESTALE;
         }
         return fd;
 }
@@ -67,13 +67,13 @@ int machine_target_open(const char *name, struct machine_target *t, struct nb_er
         if (r < 0)
                 return r;
         r = pidfd_open_checked(t->m.leader, t->m.leader_start);
-        if (r < 0) {
-                /* Gone between registration and now: the supervisor is
-                 * tearing down or restarting, or the pid was reused. */
-                return nb_error_set(err, -r == ESRCH ? 0 : -r,
-                                    "container %s: its init (pid %d) is not running any more (it is stopping or restarting)",
+        if (r == -ESTALE)
+                return nb_error_set(err, 0, "container %s: pid %d is no longer its init (another process has that pid now); "
+                                    "refusing to touch it", name, t->m.leader);
+        if (r < 0)
+                /* Gone since registration: the container is stopping or rebooting. */
+                return nb_error_set(err, -r == ESRCH ? 0 : -r, "container %s: its init (pid %d) is not running (stopping or rebooting?)",
                                     name, t->m.leader);
-        }
         t->leader_pidfd = r;
         snprintf(path, sizeof(path), "/proc/%d", t->m.leader);
         t->proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

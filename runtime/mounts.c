@@ -234,7 +234,7 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                         return nb_error_set(err, -r, "write /run/host/os-release (in %s)", c->o->root);
         }
 
-        /* Mount point for a fully visible proc (see setup_proc). */
+        /* Mount point for a second, fully visible proc (see setup_proc). */
         if (c->uids.enabled) {
                 _cleanup_close_ int pin = root_mkdir_p(root_fd, "/run/host/proc", 0555, u, u);
                 if (pin < 0)
@@ -400,7 +400,9 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                 }
                 case MOUNT_OVERLAY:
                 case MOUNT_OVERLAY_RO:
-                        return nb_error_set(err, EOPNOTSUPP, "overlay mount on %s: not supported yet", m->dest);
+                        /* Only a settings file can ask for it; its merge warned with file:line. */
+                        log_warn("overlay mount on %s skipped: custom overlay mounts are not implemented", m->dest);
+                        break;
                 }
         }
         return 0;
@@ -617,8 +619,8 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
 
         /* The kernel lets a nested user namespace mount a new proc only
          * while a fully visible one (no locked mounts on top) exists in its
-         * mount namespace; the masks below hide parts of /proc. A second,
-         * read-only instance at /run/host/proc is that visible one, so that
+         * mount namespace; the masks below hide parts of /proc. A second
+         * instance at /run/host/proc is that visible one, so that
          * `unshare -Urpf --mount-proc` and the Nix sandbox work inside. It must
          * be writable (a read-only one only allows read-only new mounts). It
          * is the container's own pid namespace, only done with a user
@@ -678,9 +680,10 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         if (fd < 0)
                 return nb_error_set(err, -fd, "mount sysfs on /sys (in %s): mount point", c->o->root);
         r = mount_on_fd("sysfs", fd, "sysfs", MNT_API | MS_RDONLY, NULL);
-        if (r == -EPERM && c->uids.enabled && !c->o->private_network) {
+        if (r == -EPERM && c->uids.enabled && (!c->o->private_network || c->o->network_namespace_path)) {
                 /* A user namespace may mount sysfs only for a network namespace
-                 * it owns; on the host's network show the host's /sys, read-only. */
+                 * it owns; in one it joined (or the host's), show the host's
+                 * /sys, read-only. */
                 r = bind_on_fd(AT_FDCWD, "/sys", fd, true, true, -1);
         }
         if (r < 0)

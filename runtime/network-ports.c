@@ -76,16 +76,21 @@ struct forwarder {
 
 /* --- the parent's side: listening sockets --- */
 
+/* 0, or 1 when IPv6 is missing on this host (skip it), or -errno. */
 static int bind_listener(const struct port_forward *p, int family, struct listener *ret, struct nb_error *err) {
         const char *proto = p->protocol == IPPROTO_UDP ? "udp" : "tcp";
+        const char *any = family == AF_INET6 ? "[::]" : "0.0.0.0";
         int type = (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
         struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(p->host_port) };
         struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(p->host_port) };
         _cleanup_close_ int fd = socket(family, type, 0);
         int one = 1, r;
 
-        if (fd < 0)
-                return -errno;  /* caller decides whether a missing IPv6 matters */
+        if (fd < 0) {
+                if (family == AF_INET6 && errno == EAFNOSUPPORT)
+                        return 1;
+                return nb_error_set(err, errno, "forward %s port %u: create a socket", proto, p->host_port);
+        }
         if (p->protocol == IPPROTO_TCP)
                 (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (family == AF_INET6) {
@@ -99,13 +104,12 @@ static int bind_listener(const struct port_forward *p, int family, struct listen
                 r = bind(fd, (struct sockaddr *) &in4, sizeof(in4));
         }
         if (r < 0) {
-                if (family == AF_INET6 && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT))
-                        return -errno;
-                return nb_error_set(err, errno, "forward %s port %u: listen on %s", proto, p->host_port,
-                                    family == AF_INET6 ? "[::]" : "0.0.0.0");
+                if (family == AF_INET6 && errno == EADDRNOTAVAIL)
+                        return 1;       /* IPv6 disabled on this host */
+                return nb_error_set(err, errno, "forward %s port %u: listen on %s", proto, p->host_port, any);
         }
         if (p->protocol == IPPROTO_TCP && listen(fd, SOMAXCONN) < 0)
-                return nb_error_set(err, errno, "forward %s port %u: listen", proto, p->host_port);
+                return nb_error_set(err, errno, "forward %s port %u: listen on %s", proto, p->host_port, any);
         *ret = (struct listener) { .fd = TAKE_FD(fd), .protocol = p->protocol, .family = family,
                                    .host_port = p->host_port, .container_port = p->container_port };
         return 0;
@@ -126,22 +130,15 @@ static int bind_all(const struct port_forward *ports, size_t n, struct listener 
         if (!l)
                 return nb_error_set(err, ENOMEM, "forward ports");
         for (size_t i = 0; i < n; i++) {
-                int r = bind_listener(&ports[i], AF_INET, &l[k], err);
-                if (r < 0) {
-                        if (err->msg[0] == 0)
-                                nb_error_set(err, -r, "forward port %u: create a socket", ports[i].host_port);
-                        close_listeners(l, k);
-                        return r;
-                }
-                k++;
-                /* IPv6 only where the host has it. */
-                err->msg[0] = 0;
-                r = bind_listener(&ports[i], AF_INET6, &l[k], err);
-                if (r >= 0)
-                        k++;
-                else if (err->msg[0]) {
-                        close_listeners(l, k);
-                        return r;
+                static const int families[] = { AF_INET, AF_INET6 };
+                for (size_t j = 0; j < ELEMENTSOF(families); j++) {
+                        int r = bind_listener(&ports[i], families[j], &l[k], err);
+                        if (r < 0) {
+                                close_listeners(l, k);
+                                return r;
+                        }
+                        if (r == 0)
+                                k++;
                 }
         }
         *ret = l;
@@ -548,12 +545,12 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         struct nb_error err = {0};
         struct rlimit rl;
         sigset_t none;
-        int keep[4 + 2 * 64];
+        int *keep = malloc((4 + f->n_l) * sizeof(int));
         size_t k = 0;
         cap_t caps;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
+        if (getppid() != parent || !keep)
                 _exit(EXIT_FAILURE);
         prctl(PR_SET_NAME, "nixbox-ports");
         sigemptyset(&none);
@@ -569,6 +566,7 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         for (size_t i = 0; i < f->n_l; i++)
                 keep[k++] = f->l[i].fd;
         close_all_but(keep, k);
+        free(keep);
 
         if (setns(netns_fd, CLONE_NEWNET) < 0) {
                 nb_error_set(&err, errno, "port forwarder: join the container's network namespace");
@@ -612,8 +610,6 @@ int port_forwarder_start(const struct port_forward *ports, size_t n, int netns_f
         ssize_t got;
         pid_t parent = getpid(), pid;
 
-        if (n > 64)
-                return nb_error_set(err, E2BIG, "forward %zu ports: at most 64 are supported", n);
         r = bind_all(ports, n, &f.l, &f.n_l, err);
         if (r < 0)
                 return r;

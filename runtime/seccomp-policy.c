@@ -1,7 +1,7 @@
 /* The container's system-call filter: systemd-nspawn's default policy
  * (src/nspawn/nspawn-seccomp.c, v252 onwards) on the native and compatible
  * architectures, plus nspawn's second filter that hides audit netlink
- * sockets.
+ * sockets, which here also refuses the terminal ioctls that inject input.
  *
  * libseccomp names the calls (a number per architecture); the BPF programs
  * are generated here, because libseccomp takes about 20 ms to build this
@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -426,8 +427,34 @@ static uint32_t arg_low(int i) {
 }
 
 /* Audit is not namespaced: socket(AF_NETLINK, *, NETLINK_AUDIT) fails with
- * EAFNOSUPPORT, which audit userspace reads as "no audit in this kernel". */
-static int build_audit_program(struct bpf_buf *b) {
+ * EAFNOSUPPORT, which audit userspace reads as "no audit in this kernel".
+ * TIOCSTI (push bytes into a terminal's input) and TIOCLINUX (its selection
+ * paste does the same on a virtual console) fail with EPERM: a payload that
+ * holds the caller's terminal (--console=pipe) could otherwise type commands
+ * into the caller's shell. Its own session stops TIOCSTI only for a root
+ * without CAP_SYS_ADMIN in the host's user namespace, i.e. not with
+ * --private-users=no (nspawn allows both calls; bubblewrap and Flatpak
+ * filter them too). Like the kernel, the checks read only the low 32 bits
+ * of the arguments (ioctl's cmd and socket's are ints): garbage in the
+ * upper half must neither bypass nor trigger them. */
+static int push_socket_check(struct bpf_buf *b, int allow, int afnosupport) {
+        int r = push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_AUDIT,
+                                                      offset_to(b, afnosupport), offset_to(b, allow)));
+        r = r ?: push_load(b, arg_low(2));
+        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK,
+                                                      0, offset_to(b, allow)));
+        return r ?: push_load(b, arg_low(0));
+}
+
+static int push_ioctl_check(struct bpf_buf *b, int allow, int eperm) {
+        int r = push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX,
+                                                      offset_to(b, eperm), offset_to(b, allow)));
+        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI,
+                                                      offset_to(b, eperm), 0));
+        return r ?: push_load(b, arg_low(1));
+}
+
+static int build_argument_program(struct bpf_buf *b) {
         struct arch archs[3];
         size_t n_archs = filter_archs(archs);
         uint32_t tokens[3];
@@ -438,21 +465,25 @@ static int build_audit_program(struct bpf_buf *b) {
         r = push_ret(b, SECCOMP_RET_ALLOW);
         int allow = b->start;
         r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
-        int deny = b->start;
-        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_AUDIT,
-                                                      offset_to(b, deny), offset_to(b, allow)));
-        r = r ?: push_load(b, arg_low(2));
-        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK,
-                                                      0, offset_to(b, allow)));
-        r = r ?: push_load(b, arg_low(0));
-        int check = b->start;
+        int afnosupport = b->start;
+        r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EPERM);
+        int eperm = b->start;
+        r = r ?: push_socket_check(b, allow, afnosupport);
+        int socket_check = b->start;
+        r = r ?: push_ioctl_check(b, allow, eperm);
+        int ioctl_check = b->start;
 
         for (size_t t = n_tokens; r >= 0 && t-- > 0;) {
                 r = push_ret(b, SECCOMP_RET_ALLOW);
                 for (size_t a = 0; r >= 0 && a < n_archs; a++) {
-                        int nr = archs[a].audit == tokens[t] ? call_number(archs[a].scmp, "socket") : -1;
+                        if (archs[a].audit != tokens[t])
+                                continue;
+                        int nr = call_number(archs[a].scmp, "socket");
                         if (nr >= 0)
-                                r = push_jeq(b, (uint32_t) nr, check);
+                                r = push_jeq(b, (uint32_t) nr, socket_check);
+                        nr = call_number(archs[a].scmp, "ioctl");
+                        if (r >= 0 && nr >= 0)
+                                r = push_jeq(b, (uint32_t) nr, ioctl_check);
                 }
                 r = r ?: push_load(b, offsetof(struct seccomp_data, nr));
                 sections[t] = b->start;
@@ -497,8 +528,8 @@ int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struc
         if (r < 0)
                 return r;
 
-        r = build_audit_program(b);
+        r = build_argument_program(b);
         if (r < 0)
-                return nb_error_set(err, -r, "build the audit socket filter");
-        return load_program(b, "audit socket", err);
+                return nb_error_set(err, -r, "build the audit socket and terminal ioctl filter");
+        return load_program(b, "audit socket and terminal ioctl", err);
 }

@@ -1,8 +1,9 @@
 /* The container's system-call filter (libseccomp): nspawn's default policy
  * (allow-list of groups and calls, capability-gated groups, EPERM for every
  * other known call, ENOSYS for unknown ones, EAFNOSUPPORT for audit netlink
- * sockets) on the native and compatible architectures, adjusted by
- * --system-call-filter entries. */
+ * sockets; beyond nspawn, EPERM for the TIOCSTI and TIOCLINUX ioctls) on the
+ * native and compatible architectures, adjusted by --system-call-filter
+ * entries. */
 #pragma once
 
 #include <stddef.h>

@@ -9,7 +9,7 @@
  *   confine-probe syscall NAME...    call NAME with harmless arguments
  *   confine-probe audit-socket       an audit netlink socket, and a route one
  *   confine-probe tiocsti            ioctl(0, TIOCSTI, "x")
- *   confine-probe open PATH r|w|rw   open (not following a last symlink) and close
+ *   confine-probe open PATH r|w|rw [nofollow]  open and close (O_NOFOLLOW with nofollow)
  *   confine-probe seals PATH         the memfd seals of PATH (F_GET_SEALS)
  *   confine-probe fds                this process's open descriptors and targets
  *   confine-probe exchange A B       renameat2(RENAME_EXCHANGE) A and B until killed
@@ -123,9 +123,11 @@ int main(int argc, char **argv) {
                 report("route", fd);
         } else if (!strcmp(argv[1], "tiocsti")) {
                 report("tiocsti", ioctl(0, TIOCSTI, "x"));
-        } else if (!strcmp(argv[1], "open") && argc == 4) {
+        } else if (!strcmp(argv[1], "open") && (argc == 4 || argc == 5)) {
                 int flags = !strcmp(argv[3], "w") ? O_WRONLY : !strcmp(argv[3], "rw") ? O_RDWR : O_RDONLY;
-                int fd = open(argv[2], flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (argc == 5 && !strcmp(argv[4], "nofollow"))
+                        flags |= O_NOFOLLOW;
+                int fd = open(argv[2], flags | O_CLOEXEC | O_NOCTTY);
                 report("open", fd);
                 if (fd >= 0)
                         close(fd);
@@ -142,7 +144,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[1], "exchange") && argc == 4) {
                 unsigned long n = 0, failed = 0;
                 for (;;) {
-                        if (syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 1 /* RENAME_EXCHANGE */) < 0)
+                        if (renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE) < 0)
                                 failed++;
                         n++;
                         if (failed > 1000 && failed == n) {

@@ -108,8 +108,11 @@ order=()
 add_module() {
 	local name=$1 line path dep
 	[[ -n ${loaded[$name]:-} ]] && return 0
-	line=$(grep -E "/${name//_/[_-]}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1) ||
+	line=$(grep -E "/${name//_/[_-]}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1) || {
+		# Built into this kernel: nothing to load.
+		grep -qE "/${name//_/[_-]}\.ko\$" "$moddir/modules.builtin" 2>/dev/null && return 0
 		die "module $name not found in $release"
+	}
 	path=${line%%:*}
 	for dep in ${line#*:}; do
 		dep=${dep##*/}
@@ -125,7 +128,6 @@ add_module() {
 	order+=("$name")
 }
 for m in "${modules[@]}"; do
-	grep -q "^CONFIG_${m^^}=y" "$tmp/out/config" 2>/dev/null && continue
 	add_module "$m"
 done
 printf '%s\n' "${order[@]}" >"$tmp/out/modules.load"
