@@ -32,12 +32,15 @@ LXC_UID_BASE = 0x70000000         # above nspawn's and nixbox's pick range (0x00
 live = set()                      # pids we spawned and have not reaped
 
 
-def log(*a):
-    print("bench:", *a, file=sys.stderr, flush=True)
-
-
 def now():
     return time.perf_counter()    # CLOCK_MONOTONIC on Linux
+
+
+T0 = now()
+
+
+def log(*a):
+    print(f"bench: [{now() - T0:5.0f} s]", *a, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- processes
@@ -48,6 +51,25 @@ def spawn(argv, env=None, out=None, err=None):
           (os.POSIX_SPAWN_DUP2, DEVNULL if out is None else out, 1),
           (os.POSIX_SPAWN_DUP2, DEVNULL if err is None else err, 2)]
     pid = os.posix_spawnp(argv[0], argv, env, file_actions=fa)
+    live.add(pid)
+    return pid
+
+
+def spawn_in_cgroup(argv, cgroup, env, out, err):
+    """Like spawn, in a fresh cgroup of its own, as a service manager would
+    start it: concurrent nspawns with --keep-unit must not share one."""
+    os.makedirs(cgroup, exist_ok=True)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write("0")
+            os.dup2(DEVNULL, 0)
+            os.dup2(out, 1)
+            os.dup2(err, 2)
+            os.execvpe(argv[0], argv, env)
+        finally:
+            os._exit(127)
     live.add(pid)
     return pid
 
@@ -451,6 +473,8 @@ def trace_breakdown(runs):
             per.setdefault(step, []).append(ms - prev)
             order.setdefault(step, []).append(ms)
             prev = ms
+        if t0 is None:
+            continue      # no arrival times: steps only
         first_ms, first_arrival = lines[0][0], lines[0][1]
         pre.append((first_arrival - t0) * 1e3 - first_ms)
         post.append((t1 - lines[-1][1]) * 1e3)
@@ -548,8 +572,12 @@ def boot_once(ctx, runtime, root, fixture, machine, timeout):
         res["exit"] = exited[0]
         res["ok"] = True
         if runtime == "nixbox":
-            with open(ctx.errfile(tag), errors="replace") as f:
-                res["trace"] = [(float(m.group(1)), m.group(3).strip()) for m in map(TRACE_RE.search, f) if m]
+            # PID 1's last lines go to the container's console (its stderr
+            # by then), the others to nixbox's stderr.
+            res["trace"] = []
+            for path in (ctx.errfile(tag), os.path.join(ctx.logs, tag + ".console")):
+                with open(path, errors="replace") as f:
+                    res["trace"] += [(float(m.group(1)), m.group(3).strip()) for m in map(TRACE_RE.search, f) if m]
         return res
     finally:
         note.close()
@@ -594,8 +622,8 @@ def section_boot(ctx, roots):
                  "pss_kb": stats([b["mem"].get("Pss") for b in ok if b.get("mem")]),
                  "ready_all_s": [b["ready_s"] for b in ok]}
             if rt == "nixbox":
-                runs = [[(ms, 0, 0, s) for ms, s in b.get("trace", [])] for b in ok]
-                e["trace"] = trace_breakdown([(0, 0, l, 0) for l in runs if l])
+                runs = [[(ms, None, 0, s) for ms, s in b.get("trace", [])] for b in ok]
+                e["trace"] = trace_breakdown([(None, None, l, 0) for l in runs if l])
                 e["exec_ms"] = stats([next((ms for ms, s in b.get("trace", []) if s == "inner: exec"), None)
                                       for b in ok])
             out[fixture][rt] = e
@@ -620,7 +648,11 @@ def boot_many(ctx, runtime, roots, timeout):
                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             fds.append(fd)
             env = dict(env0, NOTIFY_SOCKET=note.path)
-            pids.append(spawn(boot_argv(ctx, runtime, machine, root, "debian"), env, fd, fd))
+            argv = boot_argv(ctx, runtime, machine, root, "debian")
+            if ctx.cgbase:
+                pids.append(spawn_in_cgroup(argv, f"/sys/fs/cgroup/scale/{runtime}-{i}", env, fd, fd))
+            else:
+                pids.append(spawn(argv, env, fd, fd))
         exited = {}
         while now() - t0 < timeout:
             pending = [nt for i, nt in enumerate(notes) if nt.ready_at is None and i not in exited]

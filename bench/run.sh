@@ -32,7 +32,7 @@ BENCH=$TOP/bench
 PEERS=(systemd-container crun bubblewrap lxc gnuplot-nox)
 
 die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
+say() { echo "bench: [+${SECONDS}s] $*" >&2; }
 
 # ------------------------------------------------------------ inside the view
 # run.sh --inner HAS_CGROUP2 ARGS...: PID 1 of the private namespaces; makes the
@@ -148,6 +148,7 @@ v1_before=$(v1_dirs)
 cleanup() {
 	local rc=$? i leftover new
 	trap - EXIT INT TERM
+	say "cleaning up"
 	if [ -n "$cg" ]; then
 		# The PID namespace is gone with its init, so every process in it is
 		# dead; cgroups empty asynchronously: retry for a while.
@@ -172,6 +173,7 @@ cleanup() {
 	fi
 	chattr -R -f -i "$work" 2>/dev/null || true
 	rm -rf --one-file-system "$work"
+	say "done"
 	exit $rc
 }
 trap cleanup EXIT
@@ -182,12 +184,13 @@ nixos=$(fixture nixos)
 busybox=$(fixture busybox)
 
 if [ -n "$cg2" ]; then
-	# Nothing is enabled in its cgroup.subtree_control: the unshare process
-	# stays in it, and crun and LXC would try (crun for seconds) to enable
-	# what cgroup.controllers offers. The containers get no controllers;
-	# resource limits are not what this measures.
+	# The run's cgroup namespace is rooted at $cg/view, which keeps unshare's
+	# parent process. Nothing is enabled in $cg's cgroup.subtree_control, so
+	# nothing is offered below it: crun and LXC would otherwise try (crun for
+	# seconds) to enable controllers in a cgroup that holds a process. The
+	# containers get no controllers; resource limits are not measured here.
 	cg=$cg2/$(basename "$work")
-	mkdir "$cg"
+	mkdir -p "$cg/view"
 fi
 
 peers=$(for p in systemd-nspawn crun bwrap lxc-start; do
@@ -203,13 +206,14 @@ meta=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], s
 
 say "work directory $work, results in $out"
 (
-	[ -n "$cg" ] && echo $BASHPID >"$cg/cgroup.procs"
+	[ -n "$cg" ] && echo $BASHPID >"$cg/view/cgroup.procs"
 	exec unshare --cgroup --mount --net --pid --fork --mount-proc --propagation private -- \
 		"$BENCH/run.sh" --inner "$([ -n "$cg" ] && echo 1 || echo 0)" \
 		--work "$work" --out "$out" --nixbox "$work/bin/nixbox" \
 		${debian:+--debian "$debian"} ${nixos:+--nixos "$nixos"} ${busybox:+--busybox "$busybox"} \
 		${cg:+--cgroup-base /driver/main} --meta "$meta" "${args[@]}"
 ) && rc=0 || rc=$?
+say "private namespaces gone"
 [ -d "$work/logs" ] && cp -a "$work/logs" "$out/" 2>/dev/null || true
 ln -sfn "$stamp" "$BENCH/results/latest"
 if [ -f "$out/results.md" ]; then

@@ -132,10 +132,10 @@ _net_peer_server() {
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(8)
-print("listening", flush=True)
 while True:
     c, a = s.accept(); c.sendall(("peer=%s\n" % a[0]).encode()); c.close()
 ' "$2" &
+        wait_for eval "nsenter --net=/proc/$1/ns/net ss -ltn | grep -q ':$2 '"
 }
 
 # A UDP echo server in namespace of pid $1 on 127.0.0.1:$2 ("echo:DATA").
@@ -255,7 +255,7 @@ _t_ports() {
         assert_eq "$(readlink /proc/"$(pgrep -P "$NB" -x nixbox-ports)"/ns/pid)" "$(readlink /proc/self/ns/pid)" \
                 "the forwarder's pid namespace"
         _net_udp_echo "$init" 53
-        sleep 0.3
+        wait_for eval "nsenter --net=/proc/$init/ns/net ss -lun | grep -q '127.0.0.1:53 '"
         got=$(timeout 10 busybox nc 127.0.0.1 8080 </dev/null) || true
         assert_eq "$got" tcp-from-container "TCP via 127.0.0.1"
         got=$(timeout 10 busybox nc ::1 8080 </dev/null) || true
@@ -292,7 +292,6 @@ _t_masquerade() {
         out=$(test_tmp)/out
         _net_make_outside
         _net_peer_server "$OUTSIDE" 9000
-        sleep 0.5
         # Without masquerading the outside has no way back to 10.0.0.2.
         got=$(run_nb -M mq --host-address=10.0.0.1/24 --local-address=10.0.0.2/24 "$r" -- nc -w 2 192.0.2.2 9000 2>&1) &&
                 fail "reached the outside without --masquerade: $got"

@@ -245,7 +245,7 @@ stop_and_check() {
 boot_ready() {
 	local name=$1 out rc=0
 	shift
-	out=$(timeout 200 $NIXBOX run -q -d --timeout=180 -M "$name" "$@" 2>&1) || rc=$?
+	out=$(timeout 200 $NIXBOX run -q -d --notify-ready=yes --timeout=180 -M "$name" "$@" 2>&1) || rc=$?
 	echo "$out"
 	((rc == 0)) || fail "boot to READY=1 failed (status $rc): $out"
 }
