@@ -159,7 +159,9 @@ cleanup() {
 		done
 		[ -d "$cg" ] && say "WARNING: could not remove $cg: $(find "$cg" -type d | head -5 | tr '\n' ' ')"
 	fi
+	say "cgroups removed"
 	new=$(comm -13 <(echo "$v1_before") <(v1_dirs) | sed '/^$/d')
+	say "v1 checked"
 	if [ -n "$new" ]; then
 		{
 			echo "bench: ####################################################################"
@@ -179,6 +181,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+say "start"
 debian=$(fixture debian)
 nixos=$(fixture nixos)
 busybox=$(fixture busybox)
@@ -193,6 +196,7 @@ if [ -n "$cg2" ]; then
 	mkdir -p "$cg/view"
 fi
 
+say "fixtures"
 peers=$(for p in systemd-nspawn crun bwrap lxc-start; do
 	command -v $p >/dev/null && printf '%s %s; ' $p "$($p --version 2>/dev/null | head -n 1 | tr -d '()' | awk '{ print $NF }')"
 done)

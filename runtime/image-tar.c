@@ -413,9 +413,6 @@ static int make_entry(struct tar_reader *r, const uint8_t *h, struct tar_entry *
                 return nb_error_set(err, 0, "member '%s': owner out of range", r->path);
         if (r->pax.sparse)
                 e->type = TAR_SPARSE;
-        /* Old tars marked directories by a trailing slash only. */
-        if (e->type == TAR_FILE && e->path[0] && e->path[strlen(e->path) - 1] == '/')
-                e->type = TAR_DIRECTORY;
         /* Which members carry data: regular files, GNU dump-dirs, and pax
          * hard links that say so; the size of the others is not data. */
         switch (e->type) {
@@ -434,6 +431,10 @@ static int make_entry(struct tar_reader *r, const uint8_t *h, struct tar_entry *
         }
         r->data_left = e->size;
         r->pad = padding(e->size);
+        /* Old tars marked directories by a trailing slash only (any data
+         * such a member has is skipped). */
+        if (e->type == TAR_FILE && e->path[0] && e->path[strlen(e->path) - 1] == '/')
+                e->type = TAR_DIRECTORY;
         return 0;
 }
 

@@ -13,7 +13,7 @@ t_sanitized_runtime_main_paths() {
         local r d rc
         [ -x "$NIXBOX_SAN" ] || skip "no sanitizer build (make SANITIZE=1)"
         r=$(copy_fixture busybox); d=$(test_tmp)
-        mkdir -p "$d/src"
+        mkdir -p "$d/src"; chmod 0777 "$d/src"
         "$NIXBOX_SAN" run -q "$r" -- sh -c 'echo hi; exit 3' </dev/null >"$d/out" 2>"$d/log" && rc=0 || rc=$?
         assert_eq $rc 3 "exit status"
         "$NIXBOX_SAN" run -q --bind="$d/src:/mnt" --tmpfs=/scratch --private-users-ownership=chown "$r" -- touch /mnt/x </dev/null 2>>"$d/log" || fail "binds"

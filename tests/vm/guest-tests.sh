@@ -35,9 +35,10 @@ wait_for() {
 	return 1
 }
 has_controllers() { # FILE: lists cpu io memory pids
-	local c
+	local c list
+	list=" $(cat "$1") "
 	for c in cpu io memory pids; do
-		grep -qw "$c" "$1" || return 1
+		[[ $list == *" $c "* ]] || return 1
 	done
 }
 gone() { [ ! -e "$1" ]; }
@@ -262,7 +263,8 @@ check_systemd() {
 		/system.slice/systemd-journald.service || return 1
 	[ -d $d/init.scope ] && [ -d $d/system.slice/systemd-journald.service ] ||
 		fail "systemd's units are not under $d: $(ls $d)" || return 1
-	has_controllers <(inside "$name" cat /sys/fs/cgroup/cgroup.controllers) || fail "controllers not seen inside" || return 1
+	inside "$name" cat /sys/fs/cgroup/cgroup.controllers >/tmp/controllers.inside
+	has_controllers /tmp/controllers.inside || fail "controllers inside: '$(cat /tmp/controllers.inside)'" || return 1
 	grep -qw memory $d/cgroup.subtree_control && grep -qw pids $d/cgroup.subtree_control ||
 		fail "systemd did not enable memory and pids in payload/: '$(cat $d/cgroup.subtree_control)'" || return 1
 }
