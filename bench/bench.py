@@ -703,15 +703,24 @@ def boot_many(ctx, runtime, roots, timeout):
 def section_scale(ctx, primed):
     sizes = [2] if ctx.quick else (ctx.a.scale or [10, 50])
     runtimes = ["nixbox"] + (["systemd-nspawn"] if ctx.have["systemd-nspawn"] else [])
+    # Each container needs a tree of its own in the in-memory file system.
+    size_kb = int(subprocess.run(["du", "-sk", primed], capture_output=True, text=True).stdout.split()[0])
+    st = os.statvfs(ctx.trees)
+    fits = 1 + int(st.f_bavail * st.f_frsize / 1024 / (size_kb * 1.1))
+    with open("/proc/meminfo") as f:
+        avail = next(int(l.split()[1]) for l in f if l.startswith("MemAvailable:"))
+    fits = min(fits, 1 + int(avail / (size_kb * 1.1 + 64 * 1024)))   # and ~64 MiB to run each
+    if max(sizes) > fits:
+        ctx.results["notes"].append(f"scale: only {fits} containers fit in memory here; sizes {sizes} cut to it")
+        sizes = sorted({min(n, fits) for n in sizes})
     need = max(sizes)
-    copies = [primed]
     log(f"5. scale: copying the primed Debian tree {need - 1} times")
-    for i in range(1, need):
-        dst = os.path.join(ctx.trees, f"debian-scale-{i:02d}")
-        if not os.path.isdir(dst):
-            os.makedirs(dst)
-            copy_tree(primed, dst)
-        copies.append(dst)
+    copies = [primed] + [os.path.join(ctx.trees, f"debian-scale-{i:02d}") for i in range(1, need)]
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for dst in copies[1:]:
+            os.makedirs(dst, exist_ok=True)
+        list(pool.map(lambda d: copy_tree(primed, d), copies[1:]))
     out = []
     for n in sizes:
         for rt in random.sample(runtimes, len(runtimes)):

@@ -35,12 +35,12 @@ die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "bench: [+${SECONDS}s] $*" >&2; }
 
 # ------------------------------------------------------------ inside the view
-# run.sh --inner HAS_CGROUP2 ARGS...: PID 1 of the private namespaces; makes the
+# run.sh --inner HAS_CGROUP2 WORK ARGS...: PID 1 of the private namespaces; makes the
 # pure cgroup v2 view and the private run directories, then runs bench.py.
 if [ "${1:-}" = --inner ]; then
 	shift
-	hascg=$1
-	shift
+	hascg=$1 work=$2
+	shift 2
 	if [ "$hascg" = 1 ]; then
 		# A cgroup2 mount made in our cgroup namespace shows our own cgroup as
 		# its root: every cgroup the runtimes make lands in there, and (on a
@@ -61,6 +61,12 @@ if [ "${1:-}" = --inner ]; then
 		mkdir -p "$d"
 		mount -t tmpfs -o mode=0755 bench-private "$d"
 	done
+	# The root file systems live in memory: copying one takes a second or
+	# two instead of ten on a busy disk, other people's disk I/O does not
+	# reach the boots, and the copies vanish with this mount namespace.
+	# tmpfs supports the idmapped mounts that all the runtimes use.
+	mkdir -p "$work/trees"
+	mount -t tmpfs -o size=75%,mode=0755 bench-trees "$work/trees"
 	ip link set lo up
 	export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 	# Not exec: bash stays PID 1 here and reaps whatever gets orphaned.
@@ -212,7 +218,7 @@ say "work directory $work, results in $out"
 (
 	[ -n "$cg" ] && echo $BASHPID >"$cg/view/cgroup.procs"
 	exec unshare --cgroup --mount --net --pid --fork --mount-proc --propagation private -- \
-		"$BENCH/run.sh" --inner "$([ -n "$cg" ] && echo 1 || echo 0)" \
+		"$BENCH/run.sh" --inner "$([ -n "$cg" ] && echo 1 || echo 0)" "$work" \
 		--work "$work" --out "$out" --nixbox "$work/bin/nixbox" \
 		${debian:+--debian "$debian"} ${nixos:+--nixos "$nixos"} ${busybox:+--busybox "$busybox"} \
 		${cg:+--cgroup-base /driver/main} --meta "$meta" "${args[@]}"

@@ -13,7 +13,7 @@ settings_file() {
 }
 
 t_nixos_tooling_nspawn_file_boots_the_nixos_fixture() {
-        local r name=nbset$RANDOM init out rc=0
+        local r name=nbset$RANDOM init out rc=0 port=$((20000 + RANDOM % 20000))
         [ -n "$NIXOS_ROOT" ] || skip "nixos fixture unavailable"
         r=$(copy_fixture nixos "$name")
         init=$(readlink "$r/sbin/init")
@@ -35,9 +35,13 @@ PrivateUsersOwnership=auto
 BindReadOnly=$r/nix/store:/nix/store:idmap
 
 [Network]
-Private=yes"
+Private=yes
+VirtualEthernet=yes
+Zone=nbz$((RANDOM % 1000))
+Port=tcp:$port:80"
         out=$("$NIXBOX" run --print-settings "$r" 2>&1)
         assert_match "$out" "Parameters=$init" "merged Parameters"
+        assert_match "$out" "Port=tcp:$port:80" "merged Port"
         timeout 120 "$NIXBOX" run -q "$r" </dev/null >"$r.console" 2>&1 || rc=$?
         assert_eq $rc 0 "exit status after power-off"
         grep -q "STATE=running" "$r/nixbox-test-state" 2>/dev/null || fail "not running: $(cat "$r/nixbox-test-state" 2>&1; tail -20 "$r.console")"
