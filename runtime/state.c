@@ -8,12 +8,7 @@
 #include "machine-state.h"
 #include "state.h"
 
-int state_try_lock_machine(const char *machine) {
-        char path[512];
-
-        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+int lock_file_nb(const char *path) {
         for (;;) {
                 struct stat a, b;
                 int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -25,11 +20,21 @@ int state_try_lock_machine(const char *machine) {
                         close(fd);
                         return r;
                 }
-                /* Only a lock on the file still linked at the path counts. */
+                /* Someone may have unlinked the file between open and flock:
+                 * only a lock on the file still linked at the path counts. */
                 if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
                         return fd;
                 close(fd);
         }
+}
+
+int state_try_lock_machine(const char *machine) {
+        char path[512];
+
+        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+        return lock_file_nb(path);
 }
 
 void state_unlock_machine(const char *machine, int fd) {

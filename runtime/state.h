@@ -5,6 +5,11 @@
 
 #define STATE_DIR "/run/nixbox"
 
+/* Takes an exclusive flock on PATH (created if missing) without waiting:
+ * the fd, or -EBUSY when another process holds it. A lock file that a dead
+ * process left behind is simply reused. */
+int lock_file_nb(const char *path);
+
 /* Takes /run/nixbox/NAME.lock without waiting: fd, or -EBUSY when held. */
 int state_try_lock_machine(const char *machine);
 

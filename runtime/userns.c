@@ -11,6 +11,7 @@
 #include "log.h"
 #include "options.h"
 #include "siphash24.h"
+#include "state.h"
 #include "userns.h"
 
 /* systemd-nspawn's key for deriving a UID base from the machine name. */
@@ -37,27 +38,10 @@ static bool uid_in_user_db(uid_t base) {
 }
 
 /* Takes the lock file for a range; returns the fd, -EBUSY when another
- * container holds it. A lock file left by a dead nixbox is simply reused. */
+ * container holds it. */
 static int lock_range(uid_t base, char *path, size_t size) {
-        for (;;) {
-                struct stat a, b;
-                int fd;
-
-                snprintf(path, size, UID_LOCK_DIR "/%u", base);
-                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0)
-                        return -errno;
-                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                        int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-                        close(fd);
-                        return r;
-                }
-                /* Someone may have unlinked the file between open and flock:
-                 * only a lock on the file that is still there counts. */
-                if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-                        return fd;
-                close(fd);
-        }
+        snprintf(path, size, UID_LOCK_DIR "/%u", base);
+        return lock_file_nb(path);
 }
 
 int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err) {
