@@ -35,14 +35,16 @@ while time.monotonic() < deadline:
     if p:
         status = st
         break
+# The terminal closes a moment before the command's status is there: wait.
+while status is None and time.monotonic() < deadline:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        status = st
+    else:
+        time.sleep(0.02)
 if status is None:
-    try:
-        p, status = os.waitpid(pid, os.WNOHANG)
-        if not p:
-            os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-            print("TIMEOUT")
-    except ChildProcessError:
-        status = 0
+    os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    print("TIMEOUT")
 sys.stdout.write(out.decode(errors='replace'))
 print("\nEXIT=%d" % (os.waitstatus_to_exitcode(status) if status is not None else -1))
