@@ -45,9 +45,10 @@ done
 if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
         echo "== fuzz (${FUZZ_SECONDS}s)"
         out=$("$TOP/tests/fuzz/build-and-run.sh" "$FUZZ_SECONDS" 2>&1); rc=$?
+        if [ $rc -eq 0 ] && grep -q '^skip:' <<<"$out"; then rc=77; fi
         case $rc in
         0) pass=$((pass + 1)); echo "ok - fuzz:settings" ;;
-        77) skip=$((skip + 1)); echo "skip - fuzz:settings: $(tail -1 <<<"$out")" ;;
+        77) skip=$((skip + 1)); echo "skip - fuzz:settings: $(grep -m1 '^skip:' <<<"$out" | sed 's/^skip: //')" ;;
         *) fail=$((fail + 1)); failed_names+=("fuzz:settings"); echo "not ok - fuzz:settings"; tail -30 <<<"$out" | sed 's/^/    /' ;;
         esac
 fi
