@@ -489,7 +489,7 @@ def section_trace(ctx, root):
     reps = ctx.reps(30)
     log(f"3. nixbox --trace, command mode: {reps} runs per variant")
     variants = {"default": (), "--private-users=no": ("--private-users=no",),
-                "--share-network": ("--share-network",)}
+                "--private-users=no --share-network": ("--private-users=no", "--share-network")}
     runs = {k: [] for k in variants}
     for r in range(ctx.warmup(2) + reps):
         for k in random.sample(list(variants), len(variants)):
@@ -793,7 +793,7 @@ def section_chown(ctx, busybox):
     sizes = [1000] if ctx.quick else [1000, 10000, 100000]
     runtimes = ["nixbox"] + (["systemd-nspawn"] if ctx.have["systemd-nspawn"] else [])
     reps = ctx.reps(3)
-    base = os.path.join(ctx.work, "chown")
+    base = os.path.join(ctx.trees, "chown")   # in memory, like the other trees
     os.makedirs(base, exist_ok=True)
     out = []
     for n in sizes:
@@ -864,12 +864,12 @@ def main():
             roots["debian"] = os.path.join(ctx.trees, "debian")
             os.makedirs(roots["debian"])
             copy_tree(a.debian, roots["debian"])
-        if a.nixos and ("boot" in sections):
+        if a.nixos and "boot" in sections and not a.quick:
             log("copying the NixOS-shaped fixture")
             roots["nixos"] = os.path.join(ctx.trees, "nixos")
             os.makedirs(roots["nixos"])
             copy_tree(a.nixos, roots["nixos"])
-        if any(s in sections for s in ("boot", "scale")):
+        if any(s in sections for s in ("boot", "scale")) and not a.quick:
             for f, r in roots.items():
                 log(f"priming {f} (one boot)")
                 prime(ctx, r, f)

@@ -86,8 +86,8 @@ def md(res):
     o.append(f"- machine: {m.get('kernel', '?')}, {m.get('cpus', '?')} CPUs, {m.get('memory', '?')}; "
              f"cgroups: {m.get('cgroups', '?')}")
     o.append(f"- nixbox {m.get('nixbox_version', '?')} ({m.get('git', '?')}); peers: {m.get('peers', '?')}")
-    o.append("- every runtime ran on the same copy of each fixture, inside one private mount, network and PID "
-             "namespace with a pure cgroup v2 view; runs interleaved in shuffled rounds; times are wall-clock "
+    o.append("- every runtime ran on the same in-memory copy of each fixture, inside one set of private mount, "
+             "network, PID and cgroup namespaces with a pure cgroup v2 view; runs interleaved in shuffled rounds; times are wall-clock "
              "from spawn to reaping (CLOCK_MONOTONIC). Compare ratios within this run, not across machines.\n")
     if res.get("error"):
         o.append(f"**The run stopped early: {res['error']}** (the tables hold what was measured before).\n")
@@ -240,7 +240,7 @@ def plots(res, out):
         with open(os.path.join(out, "latency.dat"), "w") as f:
             for v in vs:
                 xs = sorted(v["times_ms"])
-                f.write(f"# {v['name']}\n")
+                f.write(f"# {v['name']}\n{xs[0]:.3f} 0\n")
                 for i, x in enumerate(xs):
                     f.write(f"{x:.3f} {(i + 1) / len(xs):.4f}\n")
                 f.write("\n\n")
@@ -248,7 +248,7 @@ def plots(res, out):
                          for i, v in enumerate(vs))
         script = ("set terminal pngcairo size 1200,700 font 'sans,10'\nset output 'latency.png'\n"
                   "set title 'Start-to-exit latency of /bin/true in the Debian fixture (CDF)'\n"
-                  "set xlabel 'ms (log scale)'\nset ylabel 'fraction of runs'\nset logscale x\n"
+                  "set xlabel 'ms (log scale)'\nset ylabel 'fraction of runs'\nset logscale x\nset yrange [0:1]\n"
                   "set key right bottom\nset grid\nplot " + plot + "\n")
         subprocess.run(["gnuplot"], input=script.encode(), cwd=out, stderr=subprocess.DEVNULL)
     boot = res["sections"].get("boot")
@@ -262,7 +262,7 @@ def plots(res, out):
                         f.write(f"{len(cats) - 1 + random.uniform(-0.15, 0.15):.3f} {y:.4f}\n")
         xt = ", ".join(f"\"{c}\" {i}" for i, c in enumerate(cats))
         script = ("set terminal pngcairo size 1000,600 font 'sans,10'\nset output 'boot.png'\n"
-                  "set title 'Boot to READY=1 (each point one boot)'\nset ylabel 's'\nset grid y\n"
+                  "set title 'Boot to READY=1 (each point one boot)'\nset ylabel 's'\nset grid y\nset bmargin 4\n"
                   f"set xtics ({xt})\nset xrange [-0.6:{len(cats) - 0.4}]\nset yrange [0:*]\n"
                   "plot 'boot.dat' using 1:2 with points pt 7 ps 1 notitle\n")
         subprocess.run(["gnuplot"], input=script.encode(), cwd=out, stderr=subprocess.DEVNULL)

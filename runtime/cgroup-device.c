@@ -111,12 +111,13 @@ static int bpf(int cmd, union bpf_attr *attr) {
 static int load_program(void) {
         struct bpf_insn prog[MAX_INSNS];
         union bpf_attr attr = {0};
-        char log[65536];
+        static char log[65536];
         int fd, e;
 
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = (uint64_t) (uintptr_t) prog;
         attr.insn_cnt = (uint32_t) build_program(prog);
+        /* Only gates GPL-only helpers, of which the program uses none. */
         attr.license = (uint64_t) (uintptr_t) "GPL";
         snprintf(attr.prog_name, sizeof(attr.prog_name), "nixbox_devices");
         fd = bpf(BPF_PROG_LOAD, &attr);
@@ -146,9 +147,9 @@ int cg_device_policy_apply(struct cgroup *cg, struct nb_error *err) {
 
         /* Loading fails in a nested container without CAP_BPF/CAP_SYS_ADMIN
          * (EPERM), on a kernel without cgroup BPF (EINVAL) or bpf(2) (ENOSYS),
-         * and attaching fails below a foreign program that forbids more
-         * (EPERM): the container then runs without a device policy, as on a
-         * host without cgroups at all. */
+         * and attaching fails below an ancestor whose device program was
+         * attached without BPF_F_ALLOW_MULTI (EPERM): the container then runs
+         * without a device policy, as on a host without cgroup2 at all. */
         prog = load_program();
         if (prog < 0) {
                 if (!warned)

@@ -83,7 +83,9 @@ static int leader_cgroup(struct enter_plan *p, struct nb_error *err) {
         if (read_proc(p->target.proc_fd, "cgroup", buf, sizeof(buf)) < 0)
                 return nb_error_set(err, errno, "read /proc/%d/cgroup", m->leader);
         /* m->cgroup is MOUNT/nixbox/NAME: find that tail in the leader's path. */
-        base = strstr(m->cgroup, "/nixbox/");
+        base = NULL;
+        for (const char *q = m->cgroup; (q = strstr(q, "/nixbox/")); q++)
+                base = q;
         if (!base)
                 return nb_error_set(err, 0, "container %s: unexpected cgroup %s", m->name, m->cgroup);
         l = strlen(base);
@@ -149,7 +151,9 @@ static int plan_prepare(struct enter_plan *p, const struct enter_request *req, s
         if (r < 0)
                 return r;
         leader_environment(p);
-        p->use_pty = req->pty >= 0 ? req->pty : isatty(STDIN_FILENO);
+        /* Automatic only for a terminal on both ends: output redirected to
+         * a file must not get a terminal's line endings. */
+        p->use_pty = req->pty >= 0 ? req->pty : isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
         /* All of it came through /proc/LEADER while the pidfd was alive. */
         if (pidfd_alive(p->target.leader_pidfd) < 0)
                 return nb_error_set(err, 0, "container %s: its init (pid %d) ended", req->machine, p->target.m.leader);

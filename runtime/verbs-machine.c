@@ -111,7 +111,7 @@ static int parse_simple(int argc, char **argv, bool *json, const char *usage) {
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'j': *json = true; break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);

@@ -23,13 +23,11 @@ mname() { echo "m70-$1-$$"; }
 listed() { "$NIXBOX" list --json | grep -q "\"name\":\"$1\""; }
 not_listed() { ! listed "$1"; }
 
-# json_field NAME FIELD: FIELD of NAME's entry in `nixbox list --json`.
+# json_field NAME FIELD: FIELD (a string or a number) of NAME's entry in
+# `nixbox list --json` (one flat object per machine: no JSON parser needed).
 json_field() {
-        "$NIXBOX" list --json | python3 -c '
-import json, sys
-for m in json.load(sys.stdin):
-    if m["name"] == sys.argv[1]:
-        print(m[sys.argv[2]])' "$1" "$2"
+        "$NIXBOX" list --json | tr '{' '\n' | grep "\"name\":\"$1\"" |
+                sed -E "s/.*\"$2\":(\"([^\"]*)\"|([^,}]*)).*/\2\3/"
 }
 
 # run_bg NAME ROOT [ARGS...]: a command container in the background
@@ -38,9 +36,9 @@ for m in json.load(sys.stdin):
 run_bg() {
         local name=$1 root=$2; shift 2
         [ $# -gt 0 ] || set -- -- sleep 100
-        "$NIXBOX" run -q -M "$name" "$root" "$@" </dev/null >/dev/null 2>&1 &
+        "$NIXBOX" run -q -M "$name" "$root" "$@" </dev/null >>"$TEST_TMP/run-$name.log" 2>&1 &
         BG_PID=$!
-        wait_for listed "$name" || fail "$name never appeared in nixbox list"
+        wait_for listed "$name" || fail "$name never appeared in nixbox list: $(cat "$TEST_TMP/run-$name.log")"
 }
 
 # boot_bg NAME ROOT OUT [ARGS...]: boots the busybox fixture's fake init
@@ -51,6 +49,12 @@ boot_bg() {
         BG_PID=$!
         wait_for grep -q "nixbox-test-init: ready" "$out" || fail "init not ready: $(cat "$out")"
         wait_for listed "$name" || fail "$name never appeared in nixbox list"
+}
+
+# stop_bg NAME: stops the container of run_bg and waits for its nixbox.
+stop_bg() {
+        "$NIXBOX" stop "$1" || fail "stop $1: $(cat "$TEST_TMP/run-$1.log" 2>/dev/null)"
+        wait $BG_PID || true
 }
 
 # gone NAME: nothing of NAME is left in /run/nixbox or the cgroup tree.
@@ -85,8 +89,7 @@ assert any(p["comm"] == "sleep" for c in m["cgroup_tree"] for p in c["processes"
         rc=0; "$NIXBOX" status "m70-nosuch-$$" 2>"$(test_tmp)/err" || rc=$?
         assert_eq $rc 1 "status of an unknown container"
         grep -q "no running container named m70-nosuch-$$" "$(test_tmp)/err" || fail "message: $(cat "$(test_tmp)/err")"
-        "$NIXBOX" stop "$name"
-        wait $BG_PID || true
+        stop_bg "$name"
         gone "$name" || fail "left behind after stop"
 }
 
@@ -143,8 +146,7 @@ not a tty" "stdin and no pty"
         assert_eq "$out" "0
 $(readlink /proc/$leader/ns/user)
 $(readlink /proc/$leader/ns/mnt)" "per-namespace fallback"
-        "$NIXBOX" stop "$name"
-        wait $BG_PID || true
+        stop_bg "$name"
         gone "$name" || fail "left behind"
 }
 
@@ -170,8 +172,7 @@ CapEff:	0000000000000000" "--user=nobody"
         grep -q "^PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$" <<<"$out" || fail "PATH: $out"
         # Only stdio crosses.
         assert_eq "$("$NIXBOX" exec "$name" ls /proc/self/fd | sort -n | tr '\n' ' ')" "0 1 2 3 " "open descriptors (3 = ls's own)"
-        "$NIXBOX" stop "$name"
-        wait $BG_PID || true
+        stop_bg "$name"
 }
 
 t_exec_without_user_namespace() {
@@ -181,8 +182,7 @@ t_exec_without_user_namespace() {
         assert_eq "$(json_field "$name" uid_range)" 0 "no range registered"
         assert_eq "$("$NIXBOX" exec "$name" sh -c 'id -u; cat /proc/self/uid_map' | tr -s ' ' | sed 's/^ //')" "0
 0 0 4294967295" "host ids"
-        "$NIXBOX" stop "$name"
-        wait $BG_PID || true
+        stop_bg "$name"
 }
 
 t_exec_pty_and_shell() {
@@ -206,8 +206,7 @@ rc=4" "login shell"
         mkdir -p "$r/home/tester"
         out=$(echo 'echo $0 $(id -u) $HOME $USER $(pwd)' | "$NIXBOX" shell --user=tester "$name")
         assert_eq "$out" "-ash 1000 /home/tester tester /home/tester" "shell --user"
-        "$NIXBOX" stop "$name"
-        wait $BG_PID || true
+        stop_bg "$name"
 }
 
 t_exec_into_booted_systemd() {
@@ -216,7 +215,9 @@ t_exec_into_booted_systemd() {
         r=$(copy_fixture debian); name=$(mname deb)
         "$NIXBOX" run -q -b -M "$name" "$r" </dev/null >"$(test_tmp)/console" 2>&1 &
         BG_PID=$!
-        wait_for listed "$name" || fail "not listed"
+        # The first run shifts the ownership of the whole tree: give it time.
+        for i in $(seq 600); do listed "$name" || ! kill -0 $BG_PID 2>/dev/null && break; sleep 0.2; done
+        listed "$name" || fail "not listed: $(cat "$(test_tmp)/console")"
         for i in $(seq 100); do
                 out=$("$NIXBOX" exec "$name" systemctl is-system-running 2>/dev/null) || true
                 [ "$out" = running ] || [ "$out" = degraded ] && break

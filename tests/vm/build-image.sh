@@ -1,13 +1,17 @@
 #!/bin/bash
-# build-image.sh CACHE DEBIAN NIXOS BUSYBOX: prints the path of the VM lane's
-# root disk image, building it when it is missing:
-#   CACHE/root-KEY.img   ext4: the Debian fixture as the VM's own root (the
-#                        pure cgroup v2 "host"), plus copies of the three
-#                        fixtures as /machines/{debian,nixos,busybox}
-# KEY covers this script and the fixtures' keys (fixture.sh's NAME.hash), so
-# a fixture rebuild makes a new image; older images are removed. The VM opens
-# the image with snapshot=on: it never changes. nixbox itself and the tests
-# are not in it (they come with each run's initramfs). Exit 1 with a reason.
+# build-image.sh CACHE DEBIAN NIXOS BUSYBOX: prints the directory holding the
+# VM lane's two ext4 disk images, building them when they are missing:
+#   CACHE/images-KEY/root.img       the Debian fixture: the VM's own root
+#                                   (the pure cgroup v2 "host"), /dev/vda
+#   CACHE/images-KEY/machines.img   the three fixtures as debian/, nixos/,
+#                                   busybox/: the VM's /machines, /dev/vdb
+# Two images, so that the VM's root and the container tree made from the
+# same fixture never share an inode, and no copy of the fixtures is needed
+# (mke2fs reads them in place, or through hard links).
+# KEY covers this script and the fixtures' keys (fixture.sh's NAME.hash): a
+# fixture rebuild makes new images; older ones are removed. The VM opens the
+# images with snapshot=on: they never change. nixbox and the tests are not in
+# them (they come with each run's initramfs). Exit 1 with a reason.
 set -euo pipefail
 
 cache=${1:?usage: build-image.sh CACHE DEBIAN NIXOS BUSYBOX}
@@ -19,9 +23,8 @@ die() {
 }
 
 fixture_key() {
-	local f=$1.hash
-	[[ -f $f ]] || die "fixture $1 has no key file $f"
-	cat "$f"
+	[[ -f $1.hash ]] || die "fixture $1 has no key file $1.hash"
+	cat "$1.hash"
 }
 
 key=$({
@@ -30,28 +33,38 @@ key=$({
 		echo "$(basename "$f") $(fixture_key "$f")"
 	done
 } | sha256sum | cut -c1-16)
-img=$cache/root-$key.img
-if [[ -f $img ]]; then
-	echo "$img"
+dir=$cache/images-$key
+if [[ -f $dir/machines.img && -f $dir/root.img ]]; then
+	echo "$dir"
 	exit 0
 fi
 
-stage=$(mktemp -d "$cache/.stage.XXXXXX")
-trap 'rm -rf --one-file-system "$stage" "$img.tmp"' EXIT
-chmod 0755 "$stage"
-cp -a --reflink=auto "$debian/." "$stage/" || die "cannot copy $debian"
-mkdir -p "$stage/machines" "$stage/nixbox-vm"
-for f in "$debian" "$nixos" "$busybox"; do
-	cp -a --reflink=auto "$f" "$stage/machines/$(basename "$f")" || die "cannot copy $f"
-done
-# The VM's own root: it runs no systemd (the lane's bash script is PID 1).
-echo nixbox-vm >"$stage/etc/hostname"
+tmp=$(mktemp -d "$cache/.images.XXXXXX")
+trap 'rm -rf --one-file-system "$tmp"' EXIT
 
-# Room for what the non-ephemeral boots write (the snapshot keeps it off the file).
-size_mb=$(($(du -sm --apparent-size "$stage" | cut -f1) * 13 / 10 + 512))
-mke2fs -q -F -t ext4 -L nixbox-vm -d "$stage" "$img.tmp" "${size_mb}M" >&2 ||
-	die "mke2fs -d failed for $img"
-mv -T "$img.tmp" "$img"
-rm -f $(ls "$cache"/root-*.img | grep -vxF "$img") 2>/dev/null || true
-echo "build-image.sh: built $img (${size_mb} MB)" >&2
-echo "$img"
+# SOURCE-DIR IMAGE: an ext4 image of the tree, with room for what the
+# non-ephemeral boots write (the snapshot keeps it off the file).
+make_image() {
+	local mb
+	mb=$(($(du -sm --apparent-size "$1" | cut -f1) * 13 / 10 + 256))
+	mke2fs -q -F -t ext4 -L "$(basename "$2" .img)" -d "$1" "$2" "${mb}M" >&2 ||
+		die "mke2fs -d $1 failed"
+}
+
+make_image "$debian" "$tmp/root.img"
+mkdir -p "$tmp/machines"
+for f in "$debian" "$nixos" "$busybox"; do
+	cp -al "$f" "$tmp/machines/$(basename "$f")" 2>/dev/null ||
+		cp -a --reflink=auto "$f" "$tmp/machines/$(basename "$f")" || die "cannot stage $f"
+done
+make_image "$tmp/machines" "$tmp/machines.img"
+rm -rf --one-file-system "$tmp/machines"
+
+rm -rf "$dir"
+mv -T "$tmp" "$dir"
+chmod 0755 "$dir"
+for old in "$cache"/images-*; do
+	[[ $old == "$dir" ]] || rm -rf "$old"
+done
+echo "build-image.sh: built $dir" >&2
+echo "$dir"

@@ -50,7 +50,7 @@ if [[ -z $pkg ]] && update_lists; then
 	pkg=$(resolve || true)
 fi
 if [[ -n $pkg ]]; then
-	for attempt in 1 2; do
+	for _ in 1 2; do
 		read -r filename sha < <(describe "$pkg" || true) || true
 		if [[ -n ${filename:-} ]]; then
 			candidate=$debs/${filename##*/}
@@ -134,5 +134,9 @@ printf '%s\n' "${order[@]}" >"$tmp/out/modules.load"
 touch "$tmp/out/done"
 rm -rf "$dir"
 mv -T "$tmp/out" "$dir"
+# Unpacked by an older version of this script: not used any more.
+for old in "$cache"/kernel-*; do
+	[[ $old != "$dir" && $(cat "$old/package" 2>/dev/null) == "$(basename "$deb")" ]] && rm -rf "$old"
+done
 echo "fetch-kernel.sh: unpacked $release from $(basename "$deb") into $dir" >&2
 echo "$dir"

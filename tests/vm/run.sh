@@ -14,7 +14,7 @@
 # build); failed tests are counted in the closing line, exit 0.
 #
 # Environment: NIXBOX (default $BUILD/nixbox), NIXBOX_VM_CACHE (default
-# /var/cache/nixbox-vm: kernel packages and root images, keyed by content),
+# /var/cache/nixbox-vm: kernel packages and disk images, keyed by content),
 # NIXBOX_VM_KERNEL (meta package, default linux-image-cloud-amd64),
 # NIXBOX_VM_TIMEOUT (seconds for the VM, default 480), NIXBOX_VM_FILTER (a
 # regular expression on test names; the others are not run or counted).
@@ -89,25 +89,26 @@ fixtures=$("$TOP/tests/fixtures/fixture.sh" debian nixos busybox 2>"$cache/fixtu
 read -r -d '' debian nixos busybox <<<"$fixtures"
 kernel=$("$here/fetch-kernel.sh" "$cache" "$kernel_meta" 2>"$cache/kernel.log") ||
 	skip_lane "no kernel: $(tail -n 1 "$cache/kernel.log")"
-image=$("$here/build-image.sh" "$cache" "$debian" "$nixos" "$busybox" 2>"$cache/image.log") ||
-	broke "cannot build the root image: $(tail -n 1 "$cache/image.log")"
+images=$("$here/build-image.sh" "$cache" "$debian" "$nixos" "$busybox" 2>"$cache/image.log") ||
+	broke "cannot build the disk images: $(tail -n 1 "$cache/image.log")"
 flock -u "$lockfd"
 
 run=$(mktemp -d /var/tmp/nixbox-vm.XXXXXX)
 "$here/build-initrd.sh" "$run/initrd" "$kernel" "$NIXBOX" 2>"$run/initrd.log" ||
 	broke "cannot build the initramfs: $(tail -n 1 "$run/initrd.log")"
-echo "vm: kernel $(cat "$kernel/release") ($(cat "$kernel/package")), image $(basename "$image"), prepared in $((SECONDS - t0)) s"
+echo "vm: kernel $(cat "$kernel/release") ($(cat "$kernel/package")), images $(basename "$images"), prepared in $((SECONDS - t0)) s"
 
 # Only the tests asked for: the guest reads their names from the command line.
 cmdline="console=ttyS0 loglevel=4 panic=-1 cgroup_no_v1=all nixbox_vm.tests=$(tr '\n' ',' <<<"$tests")"
 : >"$run/console.log"
 : >"$run/results.log"
-# No network device, bounded memory; the snapshot keeps the image unchanged
-# (its temporary file goes to $run). The pid is ours to kill.
+# No network device, bounded memory; the snapshots keep the images unchanged
+# (their temporary files go to $run). The pid is ours to kill.
 TMPDIR=$run "$qemu" -nodefaults -no-user-config -machine q35,accel=tcg -cpu max -smp 2 -m 1G \
 	-display none -no-reboot -nic none \
 	-kernel "$kernel/vmlinuz" -initrd "$run/initrd" -append "$cmdline" \
-	-drive "file=$image,format=raw,if=virtio,snapshot=on" \
+	-drive "file=$images/root.img,format=raw,if=virtio,snapshot=on" \
+	-drive "file=$images/machines.img,format=raw,if=virtio,snapshot=on" \
 	-serial "file:$run/console.log" -serial "file:$run/results.log" \
 	>"$run/qemu.log" 2>&1 &
 qpid=$!
