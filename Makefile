@@ -89,7 +89,8 @@ bench: all
 	bench/run.sh
 
 # The VM lane: pure cgroup v2 and an older kernel under QEMU (tests/vm/).
-check-vm: all
+check-vm: deps
+	$(MAKE) all
 	tests/vm/run.sh
 
 install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup

@@ -349,6 +349,8 @@ def latency_variants(ctx, root):
     add("floor: unshare -Urpf chroot", ["unshare", "-Urpf", "chroot", root, "/bin/true"], "floor",
         "user+pid namespaces, chroot; no mounts, no seccomp")
     add("nixbox", nb(), "nixbox", "default: user (idmapped root), pid, mount, uts, ipc, net, cgroup ns; seccomp; caps")
+    add("nixbox --private-users=0x60000000:65536", nb("--private-users=1610612736:65536"), "nixbox-variant",
+        "a fixed UID range: no pick (no NSS lookups, no range lock)")
     add("nixbox --private-users=no", nb("--private-users=no"), "nixbox-variant", "no user namespace")
     add("nixbox --share-network", nb("--share-network"), "nixbox-variant", "no network namespace")
     add("nixbox --private-users=no --share-network", nb("--private-users=no", "--share-network"),
@@ -480,8 +482,8 @@ def trace_breakdown(runs):
         post.append((t1 - lines[-1][1]) * 1e3)
         total.append((t1 - t0) * 1e3)
     steps = sorted(per, key=lambda s: statistics.median(order[s]))
-    return {"steps": [{"step": s, "median_ms": statistics.median(per[s]), "at_ms": statistics.median(order[s]),
-                       "n": len(per[s])} for s in steps],
+    return {"steps": [{"step": s, "median_ms": statistics.median(per[s]), "min_ms": min(per[s]),
+                       "at_ms": statistics.median(order[s]), "n": len(per[s])} for s in steps],
             "before_main_ms": stats(pre), "after_last_line_ms": stats(post), "wall_ms": stats(total)}
 
 
@@ -632,7 +634,10 @@ def section_boot(ctx, roots):
 
 # ---------------------------------------------------------------- 5. scale
 
-def boot_many(ctx, runtime, roots, timeout):
+def boot_many(ctx, runtime, roots, timeout, stall=30):
+    """Boots all roots at once; waits until each is ready or gone, for at
+    most timeout s, or until nothing has changed for stall s once something
+    did (a container whose boot hangs never sends READY=1)."""
     n = len(roots)
     notes, pids, fds = [], [], []
     env0 = dict(os.environ)
@@ -644,28 +649,33 @@ def boot_many(ctx, runtime, roots, timeout):
             os.makedirs(d, exist_ok=True)
             note = Notify(os.path.join(d, "notify"))
             notes.append(note)
-            fd = os.open(os.path.join(ctx.logs, f"scale-{runtime}-{i}.log"),
+            fd = os.open(os.path.join(ctx.logs, f"scale{n}-{runtime}-{i}.log"),
                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             fds.append(fd)
             env = dict(env0, NOTIFY_SOCKET=note.path)
             argv = boot_argv(ctx, runtime, machine, root, "debian")
             if ctx.cgbase:
-                pids.append(spawn_in_cgroup(argv, f"/sys/fs/cgroup/scale/{runtime}-{i}", env, fd, fd))
+                pids.append(spawn_in_cgroup(argv, f"/sys/fs/cgroup/scale/{n}-{runtime}-{i}", env, fd, fd))
             else:
                 pids.append(spawn(argv, env, fd, fd))
         exited = {}
+        last_change = t0
         while now() - t0 < timeout:
             pending = [nt for i, nt in enumerate(notes) if nt.ready_at is None and i not in exited]
             if not pending:
                 break
+            if now() - last_change > stall and last_change > t0:
+                break
             select.select(pending, [], [], 0.05)
             for nt in pending:
-                nt.drain()
+                if nt.drain():
+                    last_change = now()
             for i, pid in enumerate(pids):
                 if i not in exited and notes[i].ready_at is None:
                     e = reap(pid, os.WNOHANG)
                     if e:
                         exited[i] = e[0]
+                        last_change = now()
         ready = [nt.ready_at - t0 for nt in notes if nt.ready_at is not None]
         all_ready = now() - t0 if len(ready) < n else max(ready)
         mem = [proc_mem(p) for i, p in enumerate(pids) if i not in exited]
@@ -687,8 +697,14 @@ def boot_many(ctx, runtime, roots, timeout):
                 os.kill(pid, signal.SIGKILL)
                 reap(pid)
                 codes[i] = "killed after 120 s"
-        failed = sum(1 for i in range(n) if notes[i].ready_at is None or codes[i] != 0)
-        return {"n": n, "ready": len(ready), "failures": failed, "all_ready_s": all_ready,
+        failed = [i for i in range(n) if notes[i].ready_at is None or codes[i] != 0]
+        causes = {}
+        for i in failed:
+            text = open(os.path.join(ctx.logs, f"scale{n}-{runtime}-{i}.log"), errors="replace").read()
+            cause = ("inotify instances exhausted (Too many open files)" if "inotify" in text and "Too many open files" in text
+                     else "no READY=1" if notes[i].ready_at is None else f"exit {codes[i]}")
+            causes[cause] = causes.get(cause, 0) + 1
+        return {"n": n, "ready": len(ready), "failures": len(failed), "causes": causes, "all_ready_s": all_ready,
                 "ready_s": stats(ready), "stop_all_s": stop,
                 "exit_codes": sorted({str(c) for c in codes.values()}),
                 "supervisor_vmhwm_kb_sum": sum(m["VmHWM"] for m in mem if m),
@@ -721,11 +737,13 @@ def section_scale(ctx, primed):
         for dst in copies[1:]:
             os.makedirs(dst, exist_ok=True)
         list(pool.map(lambda d: copy_tree(primed, d), copies[1:]))
+    with open("/proc/sys/fs/inotify/max_user_instances") as f:
+        ctx.results["meta"]["inotify_max_user_instances"] = int(f.read())
     out = []
     for n in sizes:
         for rt in random.sample(runtimes, len(runtimes)):
             log(f"5. scale: {n} x {rt} booting at once")
-            r = boot_many(ctx, rt, copies[:n], 60 + 6 * n)
+            r = boot_many(ctx, rt, copies[:n], 60 + 3 * n)
             r["runtime"] = rt
             log(f"   {r['ready']}/{n} ready, all in {r['all_ready_s']:.2f} s, {r['failures']} failed")
             out.append(r)

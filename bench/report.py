@@ -146,8 +146,9 @@ def md(res):
                         "share"], rows))
     tc = s.get("trace_command")
     if tc:
-        o.append("\nWhere the time goes, command mode (`/bin/true`), median ms of each step "
-                 "(the time since the previous trace line):\n")
+        o.append("\nWhere the time goes, command mode (`/bin/true`): median (and minimum) ms of each step, "
+                 "i.e. the time since the previous trace line. The minimum is the step's cost when nothing "
+                 "else on the machine got in the way.\n")
         keys = list(tc)
         steps = []
         for k in keys:
@@ -155,15 +156,15 @@ def md(res):
                 if st["step"] not in steps:
                     steps.append(st["step"])
         rows = [["(exec of nixbox, dynamic linking, until main)"] +
-                [f2(med(tc[k]["before_main_ms"])) for k in keys]]
+                [f"{f2(med(tc[k]['before_main_ms']))} ({f2(tc[k]['before_main_ms']['min']) if tc[k]['before_main_ms'] else '–'})" for k in keys]]
         for stp in steps:
             row = [stp]
             for k in keys:
                 d = {x["step"]: x for x in tc[k]["steps"]}.get(stp)
-                row.append(f2(d["median_ms"]) if d else "–")
+                row.append(f"{f2(d['median_ms'])} ({f2(d.get('min_ms'))})" if d else "–")
             rows.append(row)
         rows.append(["(after the last line: payload runs and exits, teardown, nixbox exits)"] +
-                    [f2(med(tc[k]["after_last_line_ms"])) for k in keys])
+                    [f"{f2(med(tc[k]['after_last_line_ms']))} ({f2(tc[k]['after_last_line_ms']['min']) if tc[k]['after_last_line_ms'] else '–'})" for k in keys])
         rows.append(["**wall, median**"] + [f"**{f2(med(tc[k]['wall_ms']))}**" for k in keys])
         o.append(table(["step"] + [f"`{k}`" for k in keys], rows))
     if boot:
@@ -198,8 +199,19 @@ def md(res):
     sc = s.get("scale")
     if sc:
         o.append("\n## 5. Scale: N Debian containers booted at once\n")
+        o.append("All N start together (each in a cgroup of its own, as a service manager would start them); "
+                 "\"all READY=1\" is when the last one was ready, or when the wait ended (nothing changed for "
+                 "30 s, or the time limit). A container that never got ready or did not exit 0 after SIGTERM is "
+                 "a failure.\n")
+        if m.get("inotify_max_user_instances"):
+            o.append(f"Note: this host's fs.inotify.max_user_instances is {m['inotify_max_user_instances']}. "
+                     "The inotify instances of every container's systemd are charged to host root (the owner of "
+                     "the containers' user namespaces) whatever the runtime, and a booted Debian needs 7 to 8, "
+                     "so about max_user_instances / 8 containers can boot at once on any runtime; raise it "
+                     "(`sysctl fs.inotify.max_user_instances=1024`) to measure beyond that.\n")
         rows = [[r["n"], r["runtime"], f2(r["all_ready_s"]), f2(med(r["ready_s"])),
-                 f"{r['failures']}/{r['n']}" + (" (timed out)" if r["timed_out"] else ""),
+                 f"{r['failures']}/{r['n']}" + (" (timed out)" if r["timed_out"] else "") +
+                 "".join(f"; {v}: {k}" for k, v in r.get("causes", {}).items()),
                  f2(r["stop_all_s"]), ",".join(r["exit_codes"]),
                  f1(r["supervisor_vmhwm_kb_sum"] / 1024)] for r in sc]
         o.append(table(["N", "runtime", "all READY=1 (s)", "median READY=1 (s)", "failures",

@@ -65,6 +65,16 @@ int cg_find_mount(char *out, size_t size) {
         return r;
 }
 
+/* Whether a space-separated list contains word. */
+static bool has_word(const char *list, const char *word) {
+        size_t l = strlen(word);
+
+        for (const char *p = list; (p = strstr(p, word)); p += l)
+                if ((p == list || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\n' || p[l] == 0))
+                        return true;
+        return false;
+}
+
 static void kill_cgroup_procs(const char *dir) {
         char path[1024], buf[8192];
 
@@ -170,6 +180,36 @@ static void enable_controllers(const char *dir) {
                 log_debug("enable controllers \"%s\" in %s: %s", req, dir, strerror(errno));
 }
 
+/* On a host where nobody enabled controllers for the root's children (a
+ * bare pure-v2 host without systemd or OpenRC), limits would have nothing to
+ * act on: enable memory, pids, cpu and io there, one at a time and add-only.
+ * Only at the real root (it has no cgroup.type; a cgroup namespace's root
+ * has), which is exempt from the no-internal-processes rule. */
+static void enable_root_controllers(const char *mount) {
+        static const char *const wanted[] = { "memory", "pids", "cpu", "io" };
+        char path[1024], avail[512], enabled[512];
+
+        snprintf(path, sizeof(path), "%s/cgroup.type", mount);
+        if (access(path, F_OK) == 0)
+                return;
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", mount);
+        if (read_str(path, avail, sizeof(avail)) <= 0)
+                return;
+        snprintf(path, sizeof(path), "%s/cgroup.subtree_control", mount);
+        if (read_str(path, enabled, sizeof(enabled)) < 0)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(wanted); i++) {
+                char req[32];
+                if (!has_word(avail, wanted[i]) || has_word(enabled, wanted[i]))
+                        continue;
+                snprintf(req, sizeof(req), "+%s", wanted[i]);
+                if (write_str(path, req) == 0)
+                        log_info("enabled the %s controller for the children of the root cgroup", wanted[i]);
+                else
+                        log_debug("enable %s in %s: %s", wanted[i], path, strerror(errno));
+        }
+}
+
 static int own_cgroup(char *out, size_t size) {
         char buf[4096];
         FILE *f = fopen("/proc/self/cgroup", "re");
@@ -200,6 +240,7 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
                 return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
         snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(self, "/") ? "" : self);
 
+        enable_root_controllers(cg->mount);
         snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->mount, machine);
         cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
         snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
@@ -248,7 +289,7 @@ static int write_limit(const struct cgroup *cg, const char *controller, const ch
         int r;
 
         snprintf(path, sizeof(path), "%s/payload/cgroup.controllers", cg->dir);
-        if (read_str(path, avail, sizeof(avail)) < 0 || !strstr(avail, controller)) {
+        if (read_str(path, avail, sizeof(avail)) < 0 || !has_word(avail, controller)) {
                 log_warn("cgroup controller '%s' is not available on this host: %s=%s not applied", controller, file, value);
                 return 0;
         }
@@ -301,11 +342,26 @@ int cg_apply_resources(struct cgroup *cg, const struct resources *res, struct nb
         return 0;
 }
 
+/* An OOM kill inside is easy to miss: say it, before the counters go. */
+static void report_oom(const struct cgroup *cg) {
+        char path[1024], buf[1024];
+        const char *p;
+
+        snprintf(path, sizeof(path), "%s/payload/memory.events", cg->dir);
+        if (read_str(path, buf, sizeof(buf)) <= 0)
+                return;
+        p = strstr(buf, "oom_kill ");
+        if (p && atol(p + strlen("oom_kill ")) > 0)
+                log_warn("processes of the container were killed for lack of memory %ld time(s) (its memory limit)",
+                         atol(p + strlen("oom_kill ")));
+}
+
 void cg_destroy(struct cgroup *cg) {
         char path[1024];
 
         if (!cg->created)
                 return;
+        report_oom(cg);
         snprintf(path, sizeof(path), "%s/cgroup.procs", cg->original);
         if (write_str(path, "0") < 0)
                 log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));

@@ -219,10 +219,9 @@ static int supervise(pid_t cmd, int master, int sfd) {
                 pid_t w;
 
                 p[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+                p[1] = p[2] = (struct pollfd) { .fd = -1 };
                 if (f.master >= 0)
                         pty_forward_pollfds(&f, p + 1);
-                else
-                        p[1].fd = p[2].fd = -1;
                 if (poll(p, 3, -1) < 0 && errno != EINTR)
                         break;
                 if (f.master >= 0)

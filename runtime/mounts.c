@@ -558,8 +558,9 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         return nb_error_set(err, -r, "create idmapped mount of the ephemeral overlay of %s (needed for "
                                             "--ephemeral with a user namespace)", o->root);
                 else {
-                        log_debug("idmapped mounts not available for %s (%s): shifting ownership instead",
-                                  o->root, strerror(-r));
+                        log_warn("idmapped mounts are not available for %s (%s): shifting the ownership of its "
+                                 "files to UIDs %u-%u instead (once; --private-users-ownership= chooses)",
+                                 o->root, strerror(-r), c->uids.shift, c->uids.shift + c->uids.size - 1);
                         chown_tree = true;
                 }
         }

@@ -5,7 +5,8 @@
 CG2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
 
 fail() { echo "FAIL: $*" >&2; return 1; }
-skip() { echo "skip: $*"; exit 77; }
+# skip REASON: ends the test as skipped (stderr: it may run inside $(...)).
+skip() { echo "skip: $*" >&2; exit 77; }
 
 # assert_eq ACTUAL EXPECTED WHAT
 assert_eq() {
@@ -37,10 +38,16 @@ remove_tree() {
 copy_fixture() {
         local src dst
         case $1 in
-        busybox) src=$BUSYBOX_ROOT ;;
-        debian) src=$DEBIAN_ROOT; [ -n "$src" ] || skip "debian fixture unavailable (mmdebstrap failed; see /tmp/nixbox-fixture-debian.log)" ;;
-        nixos) src=$NIXOS_ROOT; [ -n "$src" ] || skip "nixos fixture unavailable (see /tmp/nixbox-fixture-nixos.log)" ;;
+        busybox) src=${BUSYBOX_ROOT:-} ;;
+        debian) src=${DEBIAN_ROOT:-} ;;
+        nixos) src=${NIXOS_ROOT:-} ;;
         esac
+        if [ -z "$src" ]; then
+                # Inside $(...) the exit only ends the subshell: also hand back
+                # a path nothing can be written under.
+                echo /nonexistent/fixture-unavailable
+                skip "$1 fixture unavailable (see /tmp/nixbox-fixture-$1.log)"
+        fi
         dst=$TEST_TMP/${2:-$1}
         cp -a --reflink=auto "$src" "$dst"
         echo "$dst"

@@ -269,8 +269,10 @@ t_sigkilled_nixbox_is_cleaned_by_the_next_command() {
         run_bg "$name" "$r"
         kill -KILL $BG_PID
         wait $BG_PID || true
-        [ -e "/run/nixbox/$name/state" ] || fail "expected a stale state entry"
-        # The container's PID 1 dies with its nixbox.
+        # (Any nixbox command cleans it: one of somebody else's may have been first.)
+        [ -e "/run/nixbox/$name/state" ] || echo "note: the stale entry was already cleaned"
+        # The container's PID 1 dies with its nixbox; the next command
+        # removes the entry, the locks and the cgroup subtree.
         "$NIXBOX" list >/dev/null
         gone "$name" || fail "left behind: $(ls /run/nixbox; ls "$CG2/nixbox" 2>/dev/null)"
 }
