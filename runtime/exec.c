@@ -15,6 +15,7 @@
 #include "path-in-root.h"
 #include "seccomp-policy.h"
 #include "trace.h"
+#include "user-lookup.h"
 
 struct env {
         char *v[256];
@@ -80,78 +81,6 @@ static void env_host_os_release(struct env *e) {
         fclose(f);
 }
 
-struct user_info {
-        uid_t uid;
-        gid_t gid;
-        char home[256];
-        char shell[256];
-        gid_t groups[64];
-        int n_groups;
-};
-
-/* Looks the user up in the container's own /etc/passwd and /etc/group
- * (after pivot_root). Parsing by hand keeps the container's NSS modules
- * out of this process. */
-static int lookup_user(const char *user, struct user_info *u, struct nb_error *err) {
-        char line[1024];
-        bool found = false;
-        FILE *f = fopen("/etc/passwd", "re");
-        char *end;
-        unsigned long numeric = strtoul(user, &end, 10);
-        bool is_numeric = *user && !*end;
-
-        if (!f)
-                return nb_error_set(err, errno, "open /etc/passwd to look up user %s", user);
-        while (fgets(line, sizeof(line), f)) {
-                char *fields[7] = {0}, *p = line;
-                int n = 0;
-
-                line[strcspn(line, "\n")] = 0;
-                while (n < 7 && (fields[n++] = strsep(&p, ":")))
-                        ;
-                if (!fields[0] || !fields[3] || !fields[6])
-                        continue;
-                if (is_numeric ? strtoul(fields[2], NULL, 10) != numeric : !streq(fields[0], user))
-                        continue;
-                u->uid = (uid_t) strtoul(fields[2], NULL, 10);
-                u->gid = (gid_t) strtoul(fields[3], NULL, 10);
-                snprintf(u->home, sizeof(u->home), "%s", fields[5]);
-                snprintf(u->shell, sizeof(u->shell), "%s", fields[6]);
-                user = fields[0][0] ? strdupa(fields[0]) : user;
-                found = true;
-                break;
-        }
-        fclose(f);
-        if (!found) {
-                if (!is_numeric)
-                        return nb_error_set(err, ESRCH, "look up user %s in the container's /etc/passwd", user);
-                u->uid = u->gid = (uid_t) numeric;
-                snprintf(u->home, sizeof(u->home), "/");
-        }
-
-        u->n_groups = 0;
-        f = fopen("/etc/group", "re");
-        if (f) {
-                while (fgets(line, sizeof(line), f) && u->n_groups < (int) ELEMENTSOF(u->groups)) {
-                        char *fields[4] = {0}, *p = line;
-                        int n = 0;
-
-                        line[strcspn(line, "\n")] = 0;
-                        while (n < 4 && (fields[n++] = strsep(&p, ":")))
-                                ;
-                        if (!fields[3])
-                                continue;
-                        for (char *m = strtok(fields[3], ","); m; m = strtok(NULL, ","))
-                                if (streq(m, user)) {
-                                        u->groups[u->n_groups++] = (gid_t) strtoul(fields[2], NULL, 10);
-                                        break;
-                                }
-                }
-                fclose(f);
-        }
-        return 0;
-}
-
 static const char *const init_candidates[] = {
         "/sbin/init",
         "/nix/var/nix/profiles/system/init",
@@ -173,7 +102,7 @@ int exec_payload(struct container *c, struct nb_error *err) {
         int r;
 
         if (o->user && !streq(o->user, "root") && !streq(o->user, "0")) {
-                r = lookup_user(o->user, &user, err);
+                r = user_lookup(o->user, &user, err);
                 if (r < 0)
                         return r;
         }
@@ -279,7 +208,9 @@ int exec_payload(struct container *c, struct nb_error *err) {
         }
 
         if (o->as_pid1) {
-                execvpe(o->argv[0], o->argv, env.v);
+                /* execvp searches the PATH of environ (execvpe too, in glibc). */
+                environ = env.v;
+                execvp(o->argv[0], o->argv);
                 err->exit_code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
                 return nb_error_set(err, errno, "execute %s", o->argv[0]);
         }
