@@ -28,7 +28,9 @@ for file in "$TOP"/tests/integration/*.sh; do
                 leaks=$(check_leaks "$before")
                 if [ -n "$leaks" ]; then
                         echo "leftovers after $name: $leaks" >>"$log"
-                        LEAKS_FOUND=$leaks cleanup_leaks "$leaks"
+                        # Only a run that owns the machine (tests/run.sh) may
+                        # kill leftovers: others' tests may be running too.
+                        [ "${NIXBOX_TEST_EXCLUSIVE:-0}" = 1 ] && LEAKS_FOUND=$leaks cleanup_leaks "$leaks"
                         rc=1
                 fi
                 case $rc in

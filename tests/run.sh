@@ -71,7 +71,7 @@ else
         [ -n "$DEBIAN_ROOT" ] || echo "note: debian fixture unavailable: $(tail -1 /tmp/nixbox-fixture-debian.log)"
         [ -n "$NIXOS_ROOT" ] || echo "note: nixos fixture unavailable: $(tail -1 /tmp/nixbox-fixture-nixos.log)"
         results=$(mktemp)
-        unshare --net -- "$TOP/tests/integration-runner.sh" "$results" "$FILTER"
+        NIXBOX_TEST_EXCLUSIVE=${NIXBOX_TEST_EXCLUSIVE:-1} unshare --net -- "$TOP/tests/integration-runner.sh" "$results" "$FILTER"
         rc=$?
         while read -r kind name; do
                 case $kind in

@@ -86,7 +86,7 @@ t_ephemeral_nixos_with_immutable_var_empty() {
 
 t_run_finds_an_image_by_name_in_the_machines_directory() {
         local name=nbtest-name-$RANDOM out
-        mkdir -p /var/lib/nixbox
+        mkdir -p -m 0700 /var/lib/nixbox
         cp -a "$BUSYBOX_ROOT" "/var/lib/nixbox/$name"
         out=$(run_nb "$name" -- hostname) || { rm -rf "/var/lib/nixbox/$name"; fail "run by name failed"; }
         rm -rf "/var/lib/nixbox/$name"

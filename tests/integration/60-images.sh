@@ -37,6 +37,15 @@ images_left() {
         true
 }
 
+# Entries of the machines directory whose name contains $1 (partial ones too).
+entries_named() {
+        local e n=0
+        for e in "$MACHINES"/*"$1"* "$MACHINES"/.*"$1"*; do
+                [ -e "$e" ] && n=$((n + 1))
+        done
+        echo $n
+}
+
 assert_no_images() {
         local left
         left=$(images_left)
@@ -121,7 +130,7 @@ t_import_nixos_tarball_boots_and_is_removed() {
         "$NIXBOX" import-tar "$TEST_TMP/$name.tar.xz" 2>"$TEST_TMP/err" || fail "import-tar failed: $(cat "$TEST_TMP/err")"
         grep -q "imported .* as image $name" "$TEST_TMP/err" || fail "no summary: $(cat "$TEST_TMP/err")"
         [ -d "$MACHINES/$name" ] || fail "no $MACHINES/$name"
-        assert_eq "$(ls -a "$MACHINES" | grep -c -- "$name")" 1 "only the image itself in $MACHINES"
+        assert_eq "$(entries_named "$name")" 1 "only the image itself in $MACHINES"
         same_tree "$MACHINES/$name" "$r" "imported tree" "$NO_TIME"
         assert_eq "$(find "$MACHINES/$name" -printf '%T@\n' | sort -u)" "1.0000000000" "mtimes"
         cmp "$r/nix-path-registration" "$MACHINES/$name/nix-path-registration" || fail "/nix-path-registration differs"
@@ -204,7 +213,7 @@ t_import_lxd_and_plain_lxc_tarballs() {
         "$NIXBOX" import-tar "$TEST_TMP/lxd.tar.xz" "$unified" 2>"$TEST_TMP/err" || fail "import failed: $(cat "$TEST_TMP/err")"
         grep -q "LXD image" "$TEST_TMP/err" || fail "LXD layout not reported: $(cat "$TEST_TMP/err")"
         same_tree "$MACHINES/$unified" "$BUSYBOX_ROOT" "tree from rootfs/" "$SECONDS_ONLY"
-        assert_eq "$(ls -a "$MACHINES" | grep -c -- "$unified")" 1 "metadata and partial directory removed"
+        assert_eq "$(entries_named "$unified")" 1 "metadata and partial directory removed"
         assert_eq "$(run_nb "$unified" -- sh -c '. /etc/os-release; echo $ID')" busybox-fixture "run the LXD image by name"
 
         # A plain rootfs tarball without a "./" member nor directory members:
@@ -290,7 +299,7 @@ t_import_refuses_bad_names_and_existing_images() {
         rc=0; "$NIXBOX" import-tar "$f" "$name" 2>"$TEST_TMP/err" || rc=$?
         [ $rc -ne 0 ] && grep -q "exists already" "$TEST_TMP/err" || fail "existing image overwritten: $(cat "$TEST_TMP/err")"
         [ -x "$MACHINES/$name/bin/busybox" ] || fail "existing image damaged"
-        assert_eq "$(ls -a "$MACHINES" | grep -c -- "$name")" 1 "no partial directory of the refused import"
+        assert_eq "$(entries_named "$name")" 1 "no partial directory of the refused import"
 
         # A partial directory whose import was killed is swept by the next import.
         new_image stale
