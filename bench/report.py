@@ -256,7 +256,10 @@ def plots(res, out):
                 for i, x in enumerate(xs):
                     f.write(f"{x:.3f} {(i + 1) / len(xs):.4f}\n")
                 f.write("\n\n")
-        plot = ", ".join(f"'latency.dat' index {i} using 1:2 with steps lw 2 title \"{v['name']}\""
+        colors = ["#000000", "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+                  "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e", "#393b79", "#637939"]
+        plot = ", ".join(f"'latency.dat' index {i} using 1:2 with steps lw {4 if v['name'] == 'nixbox' else 2} "
+                         f"lc rgb '{colors[i % len(colors)]}' dt {1 + (i // len(colors))} title \"{v['name']}\""
                          for i, v in enumerate(vs))
         script = ("set terminal pngcairo size 1200,700 font 'sans,10'\nset output 'latency.png'\n"
                   "set title 'Start-to-exit latency of /bin/true in the Debian fixture (CDF)'\n"

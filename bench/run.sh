@@ -7,7 +7,8 @@
 #   bench/run.sh [--quick] [--reps N] [--scale "10 50"] [--sections "..."] [--no-install]
 #
 #   --quick        one repetition of everything, two containers for the scale
-#                  test: a smoke test for `make check` (about a minute)
+#                  test, no NixOS fixture, no package installs: a smoke test
+#                  for `make check` (about half a minute)
 #   --reps N       repetitions per measurement (default: per section, 3 to 50)
 #   --scale LIST   container counts booted at once (default "10 50")
 #   --sections S   any of: latency trace boot scale binds chown (default all)
@@ -37,6 +38,7 @@ say() { echo "bench: [+${SECONDS}s] $*" >&2; }
 # ------------------------------------------------------------ inside the view
 # run.sh --inner HAS_CGROUP2 WORK ARGS...: PID 1 of the private namespaces; makes the
 # pure cgroup v2 view and the private run directories, then runs bench.py.
+RUN_DIRS="/run/nixbox /run/nixbox-uid /run/systemd/nspawn /run/lxc"
 if [ "${1:-}" = --inner ]; then
 	shift
 	hascg=$1 work=$2
@@ -57,7 +59,7 @@ if [ "${1:-}" = --inner ]; then
 		mkdir -p /sys/fs/cgroup/driver/main
 		echo $$ >/sys/fs/cgroup/driver/main/cgroup.procs
 	fi
-	for d in /run/nixbox /run/nixbox-uid /run/systemd/nspawn /run/lxc; do
+	for d in $RUN_DIRS; do
 		mkdir -p "$d"
 		mount -t tmpfs -o mode=0755 bench-private "$d"
 	done
@@ -78,7 +80,7 @@ fi
 quick=0 install=1 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) quick=1; args+=(--quick) ;;
+	--quick) quick=1; install=0; args+=(--quick) ;;
 	--no-install) install=0 ;;
 	--reps) args+=(--reps "$2"); shift ;;
 	--scale) args+=(--scale "$2"); shift ;;
@@ -150,11 +152,16 @@ v1_dirs() {
 	done | grep -v '^/sys/fs/cgroup/memory/process_api' | sort || true
 }
 v1_before=$(v1_dirs)
+# The run directories the view covers with private tmpfs mounts (RUN_DIRS);
+# those that do not exist yet get made (empty) and are removed afterwards.
+made_dirs=""
+for d in $RUN_DIRS; do
+	[ -d "$d" ] || made_dirs="$d $made_dirs"
+done
 
 cleanup() {
 	local rc=$? i leftover new
 	trap - EXIT INT TERM
-	say "cleaning up"
 	if [ -n "$cg" ]; then
 		# The PID namespace is gone with its init, so every process in it is
 		# dead; cgroups empty asynchronously: retry for a while.
@@ -165,9 +172,7 @@ cleanup() {
 		done
 		[ -d "$cg" ] && say "WARNING: could not remove $cg: $(find "$cg" -type d | head -5 | tr '\n' ' ')"
 	fi
-	say "cgroups removed"
 	new=$(comm -13 <(echo "$v1_before") <(v1_dirs) | sed '/^$/d')
-	say "v1 checked"
 	if [ -n "$new" ]; then
 		{
 			echo "bench: ####################################################################"
@@ -179,15 +184,14 @@ cleanup() {
 		echo "$new" | sort -r | while read -r leftover; do rmdir "$leftover" 2>/dev/null || true; done
 		echo "$new" >"$out/v1-cgroup-leak.txt"
 	fi
+	for d in $made_dirs; do rmdir "$d" 2>/dev/null || true; done
 	chattr -R -f -i "$work" 2>/dev/null || true
 	rm -rf --one-file-system "$work"
-	say "done"
 	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "start"
 debian=$(fixture debian)
 nixos=$(fixture nixos)
 busybox=$(fixture busybox)
@@ -202,14 +206,13 @@ if [ -n "$cg2" ]; then
 	mkdir -p "$cg/view"
 fi
 
-say "fixtures"
 peers=$(for p in systemd-nspawn crun bwrap lxc-start; do
 	command -v $p >/dev/null && printf '%s %s; ' $p "$($p --version 2>/dev/null | head -n 1 | tr -d '()' | awk '{ print $NF }')"
 done)
 meta=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
 	date "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	kernel "$(uname -sr)" cpus "$(nproc)" memory "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)" \
-	cgroups "$([ $hybrid = 1 ] && echo 'hybrid host; pure v2 view in a private mount namespace' || echo "${cg2:+unified}${cg2:-none}")" \
+	cgroups "$([ $hybrid = 1 ] && echo 'hybrid host; pure v2 view in private mount and cgroup namespaces' || echo "${cg2:+unified}${cg2:-none}")" \
 	nixbox_version "$("$work/bin/nixbox" --version 2>/dev/null | awk '{ print $NF }')" \
 	git "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 	peers "$peers")
@@ -223,7 +226,6 @@ say "work directory $work, results in $out"
 		${debian:+--debian "$debian"} ${nixos:+--nixos "$nixos"} ${busybox:+--busybox "$busybox"} \
 		${cg:+--cgroup-base /driver/main} --meta "$meta" "${args[@]}"
 ) && rc=0 || rc=$?
-say "private namespaces gone"
 [ -d "$work/logs" ] && cp -a "$work/logs" "$out/" 2>/dev/null || true
 ln -sfn "$stamp" "$BENCH/results/latest"
 if [ -f "$out/results.md" ]; then

@@ -681,14 +681,24 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         if (fd < 0)
                 return nb_error_set(err, -fd, "mount sysfs on /sys (in %s): mount point", c->o->root);
         r = mount_on_fd("sysfs", fd, "sysfs", MNT_API | MS_RDONLY, NULL);
+        bool host_sys = false;
         if (r == -EPERM && c->uids.enabled && (!c->o->private_network || c->o->network_namespace_path)) {
                 /* A user namespace may mount sysfs only for a network namespace
                  * it owns; in one it joined (or the host's), show the host's
                  * /sys, read-only. */
                 r = bind_on_fd(AT_FDCWD, "/sys", fd, true, true, -1);
+                host_sys = true;
         }
         if (r < 0)
                 return nb_error_set(err, -r, "mount sysfs on /sys (in %s)", c->o->root);
+        if (host_sys) {
+                /* The host's cgroup2 came along (locked) at /sys/fs/cgroup, and
+                 * the kernel refuses the same file system's root on top of
+                 * itself (EBUSY): put a tiny tmpfs in between. */
+                r = mount_api(c, root_fd, "tmpfs", "/sys/fs/cgroup", "tmpfs", MNT_API, "mode=0755,size=4k", err);
+                if (r < 0)
+                        return r;
+        }
 
         /* cgroup2 in the container's cgroup namespace, rooted at payload/:
          * a systemd payload that found nothing here would mount v1 itself. */

@@ -115,10 +115,13 @@ _net_fwd() {
 
 # "The outside": a namespace whose eth0 (192.0.2.2/24) is cabled to the
 # host's up0 (192.0.2.1/24), the host's default route. Sets OUTSIDE (pid).
+# Whether pid $1 is already in a network namespace of its own (re-read each try).
+_net_ns_differs() { [ "$(readlink /proc/$1/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+
 _net_make_outside() {
         unshare -n sleep 1000 &
         OUTSIDE=$!
-        wait_for test "$(readlink /proc/$OUTSIDE/ns/net)" != "$(readlink /proc/self/ns/net)"
+        wait_for _net_ns_differs "$OUTSIDE"
         ip link add up0 type veth peer name eth0 netns "$OUTSIDE"
         ip link set up0 up
         ip addr add 192.0.2.1/24 dev up0
@@ -416,7 +419,7 @@ _t_leftovers() {
         # machine's nft table (owned by nixbox's netlink socket).
         wait_for eval '! _net_has vb-kl' || fail "vb-kl left after SIGKILL"
         wait_for eval '! _net_has kx1' || fail "kx1 left after SIGKILL"
-        wait_for test -z "$(pgrep -x nixbox-ports)" || fail "forwarder survived its nixbox"
+        wait_for sh -c '! pgrep -x nixbox-ports >/dev/null' || fail "forwarder survived its nixbox"
         timeout 5 busybox nc 127.0.0.1 8090 </dev/null 2>/dev/null && fail "port still forwarded after SIGKILL"
         [[ $(_net_nft_tables) != *nixbox-kl* ]] || fail "table nixbox-kl left after SIGKILL"
         # The inert rest (the empty zone bridge, the fenced uplink forwarding)
