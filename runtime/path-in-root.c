@@ -122,7 +122,12 @@ static int mkdir_p_depth(int root_fd, const char *path, mode_t mode, uid_t uid, 
                 *slash = '/';
                 p = (char *) rest;
         }
-        return root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        /* A component swapped for a dangling symlink meanwhile: walk again
+         * (bounded); whatever it points to is created inside the root. */
+        if (fd == -ENOENT)
+                return mkdir_p_depth(root_fd, path, mode, uid, gid, depth + 1);
+        return fd;
 }
 
 int root_mkdir_p(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid) {

@@ -236,13 +236,14 @@ t_errors_are_one_line_and_leave_nothing() {
 t_killed_nixbox_leaves_nothing() {
         local r pid i
         r=$(copy_fixture busybox)
-        "$NIXBOX" run -q -M killed "$r" -- sleep 1000 </dev/null &
+        local marker=$((100000 + RANDOM))
+        "$NIXBOX" run -q -M killed "$r" -- sleep $marker </dev/null &
         pid=$!
         wait_for test -d "$CG2/nixbox/killed/payload" || fail "container did not start"
         sleep 0.3
         kill -9 $pid; wait $pid 2>/dev/null || true
-        for i in $(seq 50); do pgrep -f 'sleep 1000' >/dev/null || break; sleep 0.1; done
-        pgrep -f 'sleep 1000' && fail "container process survived its nixbox"
+        for i in $(seq 50); do pgrep -xf "sleep $marker" >/dev/null || break; sleep 0.1; done
+        pgrep -xf "sleep $marker" && fail "container process survived its nixbox"
         grep -q "$r" /proc/self/mountinfo && fail "mounts left on the host"
         # The next run cleans the stale cgroup.
         run_nb -M other "$r" -- true
