@@ -41,6 +41,8 @@ for file in "$TOP"/tests/integration/*.sh; do
                 rm -f "$log"
         done
 done
+# Empty directories the runs made (nixbox's own /run dirs stay if in use).
+rmdir /var/tmp/nixbox-tests /var/lib/nixbox /run/nixbox-uid 2>/dev/null
 v1_after=$(v1_cgroup_dirs)
 if [ "$v1_before" != "$v1_after" ]; then
         echo "not ok - no-v1-cgroup-writes: new directories under cgroup v1 hierarchies:"
