@@ -8,36 +8,10 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "options.h"
 #include "state.h"
-
-static int write_str(const char *path, const char *s) {
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = write(fd, s, strlen(s));
-        n = n < 0 ? -errno : 0;
-        close(fd);
-        return (int) n;
-}
-
-static ssize_t read_str(const char *path, char *buf, size_t size) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                n = -errno;
-        else
-                buf[n] = 0;
-        close(fd);
-        return n;
-}
 
 int cg_find_mount(char *out, size_t size) {
         FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -80,10 +54,10 @@ static void kill_cgroup_procs(const char *dir) {
 
         /* cgroup.kill (5.14+) kills the whole subtree atomically. */
         snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-        if (write_str(path, "1") == 0)
+        if (write_string_file(path, "1") == 0)
                 return;
         snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-        if (read_str(path, buf, sizeof(buf)) > 0)
+        if (read_string_file(path, buf, sizeof(buf)) > 0)
                 for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
                         kill((pid_t) atoi(p), SIGKILL);
 }
@@ -92,7 +66,7 @@ static bool cgroup_populated(const char *dir) {
         char path[1024], buf[256];
 
         snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-        if (read_str(path, buf, sizeof(buf)) < 0)
+        if (read_string_file(path, buf, sizeof(buf)) < 0)
                 return false;
         return strstr(buf, "populated 1") != NULL;
 }
@@ -166,7 +140,7 @@ static void enable_controllers(const char *dir) {
         char path[1024], buf[512], req[600] = "";
 
         snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
-        if (read_str(path, buf, sizeof(buf)) <= 0)
+        if (read_string_file(path, buf, sizeof(buf)) <= 0)
                 return;
         for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
                 strcat(req, "+");
@@ -176,7 +150,7 @@ static void enable_controllers(const char *dir) {
         if (!*req)
                 return;
         snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-        if (write_str(path, req) < 0)
+        if (write_string_file(path, req) < 0)
                 log_debug("enable controllers \"%s\" in %s: %s", req, dir, strerror(errno));
 }
 
@@ -193,17 +167,17 @@ static void enable_root_controllers(const char *mount) {
         if (access(path, F_OK) == 0)
                 return;
         snprintf(path, sizeof(path), "%s/cgroup.controllers", mount);
-        if (read_str(path, avail, sizeof(avail)) <= 0)
+        if (read_string_file(path, avail, sizeof(avail)) <= 0)
                 return;
         snprintf(path, sizeof(path), "%s/cgroup.subtree_control", mount);
-        if (read_str(path, enabled, sizeof(enabled)) < 0)
+        if (read_string_file(path, enabled, sizeof(enabled)) < 0)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(wanted); i++) {
                 char req[32];
                 if (!has_word(avail, wanted[i]) || has_word(enabled, wanted[i]))
                         continue;
                 snprintf(req, sizeof(req), "+%s", wanted[i]);
-                if (write_str(path, req) == 0)
+                if (write_string_file(path, req) == 0)
                         log_info("enabled the %s controller for the children of the root cgroup", wanted[i]);
                 else
                         log_debug("enable %s in %s: %s", wanted[i], path, strerror(errno));
@@ -273,7 +247,7 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         }
 
         snprintf(path, sizeof(path), "%s/supervisor/cgroup.procs", cg->dir);
-        r = write_str(path, "0");
+        r = write_string_file(path, "0");
         if (r < 0)
                 return nb_error_set(err, -r, "move nixbox into cgroup %s", path);
         return 0;
@@ -289,12 +263,12 @@ static int write_limit(const struct cgroup *cg, const char *controller, const ch
         int r;
 
         snprintf(path, sizeof(path), "%s/payload/cgroup.controllers", cg->dir);
-        if (read_str(path, avail, sizeof(avail)) < 0 || !has_word(avail, controller)) {
+        if (read_string_file(path, avail, sizeof(avail)) < 0 || !has_word(avail, controller)) {
                 log_warn("cgroup controller '%s' is not available on this host: %s=%s not applied", controller, file, value);
                 return 0;
         }
         snprintf(path, sizeof(path), "%s/payload/%s", cg->dir, file);
-        r = write_str(path, value);
+        r = write_string_file(path, value);
         if (r < 0)
                 return nb_error_set(err, -r, "write %s to %s", value, path);
         return 0;
@@ -348,7 +322,7 @@ static void report_oom(const struct cgroup *cg) {
         const char *p;
 
         snprintf(path, sizeof(path), "%s/payload/memory.events", cg->dir);
-        if (read_str(path, buf, sizeof(buf)) <= 0)
+        if (read_string_file(path, buf, sizeof(buf)) <= 0)
                 return;
         p = strstr(buf, "oom_kill ");
         if (p && atol(p + strlen("oom_kill ")) > 0)
@@ -363,7 +337,7 @@ void cg_destroy(struct cgroup *cg) {
                 return;
         report_oom(cg);
         snprintf(path, sizeof(path), "%s/cgroup.procs", cg->original);
-        if (write_str(path, "0") < 0)
+        if (write_string_file(path, "0") < 0)
                 log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));
         if (cg_remove_tree(cg->dir) < 0)
                 log_warn("remove cgroup %s: %s", cg->dir, strerror(errno));

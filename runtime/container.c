@@ -37,6 +37,7 @@
 #include "notify.h"
 #include "container.h"
 #include "exec-env.h"
+#include "fileio.h"
 #include "exec-env.h"
 #include "log.h"
 #include "machine-state.h"
@@ -136,42 +137,6 @@ static int bring_up_loopback(struct nb_error *err) {
         return 0;
 }
 
-/* Receives one fd sent with SCM_RIGHTS; -errno, or -EPIPE at EOF. */
-static int recv_fd(int sock) {
-        char byte, ctl[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-        struct cmsghdr *cm;
-        ssize_t n;
-        int fd;
-
-        do
-                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        if (n == 0)
-                return -EPIPE;
-        cm = CMSG_FIRSTHDR(&mh);
-        if (!cm || cm->cmsg_type != SCM_RIGHTS)
-                return -EBADMSG;
-        memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-        return fd;
-}
-
-static int send_fd(int sock, int fd) {
-        char byte = 'g', ctl[CMSG_SPACE(sizeof(int))] = {0};
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
 /* Everything after the namespaces exist and before exec, in PID 1. */
 _noreturn_ static void inner_child(struct container *c, int go_fd) {
         struct options *o = c->o;
@@ -183,8 +148,7 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
         /* Dies with the parent (our parent is nixbox itself, by CLONE_PARENT). */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The outer child sends the container's root once it is built. */
-        top = recv_fd(go_fd);
-        if (top < 0)
+        if (sync_recv_fd(go_fd, &m, &top) <= 0 || m.type != SYNC_GO || top < 0)
                 _exit(EXIT_NIXBOX_ERROR);       /* the outer child failed and said so */
         close(go_fd);
         if (fchdir(top) < 0) {
@@ -239,14 +203,6 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
                 _exit(err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR);
         }
         _exit(EXIT_NIXBOX_ERROR);
-}
-
-static int write_self_to(const char *path) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd < 0)
-                return -errno;
-        return write(fd, "0", 1) < 0 ? -errno : 0;
 }
 
 /* Resource limits, OOM score and CPU affinity are inherited by PID 1: set
@@ -314,7 +270,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         if (c->use_cgroup) {
                 int r;
                 cg_payload_procs(&c->cg, path, sizeof(path));
-                r = write_self_to(path);
+                r = write_string_file(path, "0");
                 if (r < 0) {
                         nb_error_set(&err, -r, "move into cgroup %s", path);
                         child_fail(c->sync_child, &err);
@@ -367,7 +323,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 nb_error_set(&err, errno, "open root directory %s", c->o->root);
                 goto fail;
         }
-        if (send_fd(go[1], top) < 0) {
+        if (sync_send_fd(go[1], SYNC_GO, 0, NULL, top) < 0) {
                 nb_error_set(&err, errno, "start the container's PID 1");
                 goto fail;
         }

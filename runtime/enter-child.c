@@ -30,6 +30,7 @@
 #include "capabilities.h"
 #include "container.h"
 #include "enter.h"
+#include "fileio.h"
 #include "exec-env.h"
 #include "seccomp-policy.h"
 #include "user-lookup.h"
@@ -50,14 +51,6 @@ void env_vector_set(char **v, size_t *n, size_t max, const char *name, const cha
                 v[*n] = NULL;
         } else
                 free(s);
-}
-
-static int write_self_to(const char *path) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd < 0)
-                return -errno;
-        return write(fd, "0", 1) < 0 ? -errno : 0;
 }
 
 /* For kernels without setns() on a pidfd (before 5.8): one namespace at a
@@ -292,7 +285,7 @@ void enter_child(struct enter_plan *p) {
         prctl(PR_SET_DUMPABLE, 0);
 
         if (p->cgroup_procs[0]) {
-                r = write_self_to(p->cgroup_procs);
+                r = write_string_file(p->cgroup_procs, "0");
                 if (r < 0) {
                         nb_error_set(&err, -r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
                         child_fail(p->sync_fd, &err);

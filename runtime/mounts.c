@@ -30,6 +30,7 @@
 #include "options.h"
 #include "path-in-root.h"
 #include "console.h"
+#include "fileio.h"
 #include "notify.h"
 
 #define MNT_API (MS_NOSUID | MS_NOEXEC | MS_NODEV)
@@ -285,16 +286,13 @@ static int userns_with_map(uid_t ns_id, uid_t host_id, uid_t count, struct nb_er
         snprintf(map, sizeof(map), "%u %u %u\n", ns_id, host_id, count);
         static const char *const files[] = { "uid_map", "gid_map" };
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                int w;
+                int r;
                 snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
-                w = open(path, O_WRONLY | O_CLOEXEC);
-                if (w < 0 || write(w, map, strlen(map)) < 0) {
-                        nb_error_set(err, errno, "write \"%s\" to %s", map, path);
-                        if (w >= 0)
-                                close(w);
+                r = write_string_file(path, map);
+                if (r < 0) {
+                        nb_error_set(err, -r, "write \"%s\" to %s", map, path);
                         goto out;
                 }
-                close(w);
         }
         snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "options.h"
 #include "siphash24.h"
@@ -142,33 +143,17 @@ void uid_range_release(struct uid_range *r) {
         }
 }
 
-static int write_file_at(const char *path, const char *data) {
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = write(fd, data, strlen(data));
-        if (n < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        close(fd);
-        return 0;
-}
-
 int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err) {
         char path[64], map[64];
         int ret;
 
         snprintf(map, sizeof(map), "0 %u %u\n", r->shift, r->size);
         snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-        ret = write_file_at(path, map);
+        ret = write_string_file(path, map);
         if (ret < 0)
                 return nb_error_set(err, -ret, "write uid map \"0 %u %u\" to %s", r->shift, r->size, path);
         snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-        ret = write_file_at(path, map);
+        ret = write_string_file(path, map);
         if (ret < 0)
                 return nb_error_set(err, -ret, "write gid map \"0 %u %u\" to %s", r->shift, r->size, path);
         return 0;
