@@ -54,8 +54,10 @@ static int follow_dangling(int parent_fd, const char *parent_path, const char *n
         char target[PATH_MAX];
         ssize_t n = readlinkat(parent_fd, name, target, sizeof(target) - 1);
 
+        /* EINVAL: the entry is no longer a symlink (swapped back meanwhile):
+         * the caller walks again from the start. */
         if (n < 0)
-                return -errno;
+                return errno == EINVAL ? -EAGAIN : -errno;
         target[n] = 0;
         if (target[0] == '/')
                 snprintf(out, size, "%s%s%s", target, *rest ? "/" : "", rest);
@@ -110,6 +112,8 @@ static int mkdir_p_depth(int root_fd, const char *path, mode_t mode, uid_t uid, 
                                 /* A dangling symlink: create its target, inside the root. */
                                 char next[PATH_MAX];
                                 int r = follow_dangling(parent, parent_path, name, rest, next, sizeof(next));
+                                if (r == -EAGAIN)
+                                        return mkdir_p_depth(root_fd, path, mode, uid, gid, depth + 1);
                                 if (r < 0)
                                         return r;
                                 return mkdir_p_depth(root_fd, next, mode, uid, gid, depth + 1);
@@ -177,10 +181,12 @@ static int mount_point_depth(int root_fd, const char *path, bool is_dir, uid_t u
                         if (fstatat(dir, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)) {
                                 char next[PATH_MAX];
                                 int r = follow_dangling(dir, parent_path, name, "", next, sizeof(next));
-                                if (r < 0)
-                                        return r;
                                 if (++depth > 32)
                                         return -ELOOP;
+                                if (r == -EAGAIN)
+                                        return mount_point_depth(root_fd, path, is_dir, uid, gid, depth);
+                                if (r < 0)
+                                        return r;
                                 return mount_point_depth(root_fd, next, is_dir, uid, gid, depth);
                         }
                 }
