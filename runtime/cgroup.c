@@ -13,30 +13,51 @@
 #include "options.h"
 #include "state.h"
 
-int cg_find_mount(char *out, size_t size) {
+/* Whether mount point a is b or a directory above it. */
+static bool covers_path(const char *a, const char *b) {
+        size_t l = strlen(a);
+
+        if (streq(a, "/"))
+                return true;
+        return strncmp(a, b, l) == 0 && (b[l] == 0 || b[l] == '/');
+}
+
+int cg_find_mount_root(char *out, size_t size, char *root_out, size_t root_size) {
         FILE *f = fopen("/proc/self/mountinfo", "re");
-        char line[4096];
-        int r = -ENOENT;
+        char line[4096], best[1024] = "", best_root[1024] = "";
 
         if (!f)
                 return -errno;
+        /* The visible cgroup2 is the last one mounted at its mount point
+         * with nothing mounted later on top of it or of a directory above
+         * it: a second cgroup2 over-mounted on the first (a cgroup
+         * namespace's own, a container manager's) hides the first. Another
+         * cgroup2 elsewhere (a bind of some subtree) does not replace the
+         * first one found. */
         while (fgets(line, sizeof(line), f)) {
                 /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
                 char root[1024], mnt[1024];
                 const char *sep = strstr(line, " - ");
 
-                if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+                if (!sep || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2)
                         continue;
-                if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2)
-                        continue;
-                if (!streq(root, "/"))
-                        continue;       /* a bind of a sub-tree: not usable as a root */
-                snprintf(out, size, "%s", mnt);
-                r = 0;
-                break;
+                if (strncmp(sep + 3, "cgroup2 ", 8) == 0 && (!*best || covers_path(mnt, best))) {
+                        snprintf(best, sizeof(best), "%s", mnt);
+                        snprintf(best_root, sizeof(best_root), "%s", root);
+                } else if (*best && covers_path(mnt, best) && strncmp(sep + 3, "cgroup2 ", 8) != 0)
+                        *best = 0;
         }
         fclose(f);
-        return r;
+        if (!*best)
+                return -ENOENT;
+        snprintf(out, size, "%s", best);
+        if (root_out)
+                snprintf(root_out, root_size, "%s", best_root);
+        return 0;
+}
+
+int cg_find_mount(char *out, size_t size) {
+        return cg_find_mount_root(out, size, NULL, 0);
 }
 
 /* Whether a space-separated list contains word. */
@@ -201,23 +222,34 @@ static int own_cgroup(char *out, size_t size) {
         return r;
 }
 
-int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err) {
-        static const char *const delegated[] = {
-                "", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads",
-                "/memory.oom.group", "/memory.reclaim",
-        };
-        char path[1024], self[512];
+/* Our own cgroup as a directory under the mount: /proc/self/cgroup and the
+ * mount's root field are both relative to our cgroup namespace's root. A
+ * mount showing a cgroup above that root ("/..") cannot place us. */
+static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
+        char self[512];
+        const char *rel = self;
+        size_t l = strlen(cg->root);
         int r;
 
         r = own_cgroup(self, sizeof(self));
         if (r < 0)
                 return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
-        snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(self, "/") ? "" : self);
+        if (!streq(cg->root, "/") && !(*cg->root == '/' && strncmp(self, cg->root, l) == 0 && (self[l] == 0 || self[l] == '/')))
+                return nb_error_set(err, 0, "the cgroup2 mount %s shows cgroup %s, which does not contain nixbox's own cgroup %s",
+                                    cg->mount, cg->root, self);
+        if (!streq(cg->root, "/"))
+                rel = self + l;
+        snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(rel, "/") ? "" : rel);
+        return 0;
+}
 
-        enable_root_controllers(cg->mount);
-        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->mount, machine);
+/* Creates BASE/nixbox/NAME; -errno with err set (nothing made) on failure. */
+static int make_machine_dir(struct cgroup *cg, const char *machine, struct nb_error *err) {
+        char path[1024];
+
+        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine);
         cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
-        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         /* Another nixbox that just stopped may remove nixbox/ between our
          * two mkdirs; then simply try again. */
         for (int tries = 0;; tries++) {
@@ -225,10 +257,37 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
                         return nb_error_set(err, errno, "create cgroup %s", path);
                 enable_controllers(path);
                 if (mkdir(cg->dir, 0755) == 0)
-                        break;
+                        return 0;
                 if (errno != ENOENT || tries >= 10)
                         return nb_error_set(err, errno, "create cgroup %s", cg->dir);
         }
+}
+
+int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err) {
+        static const char *const delegated[] = {
+                "", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads",
+                "/memory.oom.group", "/memory.reclaim",
+        };
+        char path[1024];
+        int r;
+
+        if (!*cg->root)
+                snprintf(cg->root, sizeof(cg->root), "/");
+        r = own_cgroup_dir(cg, err);
+        if (r < 0)
+                return r;
+
+        enable_root_controllers(cg->mount);
+        snprintf(cg->base, sizeof(cg->base), "%s", cg->mount);
+        r = make_machine_dir(cg, machine, err);
+        if ((r == -EACCES || r == -EPERM || r == -EROFS) && !streq(cg->original, cg->mount)) {
+                /* Nested: only our own cgroup may be delegated to us. */
+                log_debug("%s; trying nixbox's own cgroup %s", err->msg, cg->original);
+                snprintf(cg->base, sizeof(cg->base), "%s", cg->original);
+                r = make_machine_dir(cg, machine, err);
+        }
+        if (r < 0)
+                return r;
         cg->created = true;
         enable_controllers(cg->dir);
 
@@ -248,8 +307,16 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
 
         snprintf(path, sizeof(path), "%s/supervisor/cgroup.procs", cg->dir);
         r = write_string_file(path, "0");
-        if (r < 0)
-                return nb_error_set(err, -r, "move nixbox into cgroup %s", path);
+        if (r < 0) {
+                /* Nested, the common ancestor's cgroup.procs may not be ours:
+                 * then the subtree is no use; undo it. */
+                nb_error_set(err, -r, "move nixbox into cgroup %s", path);
+                cg_remove_tree(cg->dir);
+                snprintf(path, sizeof(path), "%s/nixbox", cg->base);
+                rmdir(path);
+                cg->created = false;
+                return r;
+        }
         return 0;
 }
 
@@ -341,7 +408,7 @@ void cg_destroy(struct cgroup *cg) {
                 log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));
         if (cg_remove_tree(cg->dir) < 0)
                 log_warn("remove cgroup %s: %s", cg->dir, strerror(errno));
-        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         rmdir(path);   /* only succeeds when no other container runs */
         cg->created = false;
 }

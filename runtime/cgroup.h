@@ -12,21 +12,27 @@ struct resources;
 
 struct cgroup {
         char mount[256];       /* where cgroup2 is mounted on the host */
-        char dir[512];         /* MOUNT/nixbox/NAME */
+        char root[256];        /* the cgroup the mount shows, relative to our cgroup namespace */
+        char base[512];        /* where nixbox/ is made: MOUNT, or our own cgroup when only that is delegated to us */
+        char dir[512];         /* BASE/nixbox/NAME */
         char original[512];    /* nixbox's own cgroup before the move */
         bool created;
 };
 
-/* Finds the cgroup2 mount point; -ENOENT when there is none. */
+/* Finds the visible cgroup2 mount point (and the cgroup it shows, the
+ * mountinfo root field); -ENOENT when there is none. */
 int cg_find_mount(char *out, size_t size);
+int cg_find_mount_root(char *out, size_t size, char *root_out, size_t root_size);
 
 /* Removes subtrees of containers whose nixbox is gone (their machine lock
  * is free), killing what is left in them. Cheap when there are none. */
 void cg_sweep_stale(const char *mount);
 
-/* Creates MOUNT/nixbox/NAME/{supervisor,payload}, enables the available
+/* Creates BASE/nixbox/NAME/{supervisor,payload}, enables the available
  * controllers, delegates payload/ to uid:gid and moves the caller into
- * supervisor/. */
+ * supervisor/. BASE is the mount's root, or (when that is not writable,
+ * nested) nixbox's own cgroup. On failure, cg->created tells whether
+ * anything was made: when not, the caller may run without a cgroup. */
 int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err);
 
 /* Applies [Resources] limits to payload/; a missing controller is a warning. */

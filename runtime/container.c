@@ -543,8 +543,17 @@ static int start_once(struct container *c, struct nb_error *err) {
         int sp[2], r;
         pid_t parent = getpid();
 
-        if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0)
-                return -1;
+        if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0) {
+                if (c->cg.created)
+                        return -1;
+                /* Nested, the cgroup2 may not be ours to write: a warning, as
+                 * without cgroup2; the container still gets its own cgroup
+                 * namespace's cgroup2, read-only (see mounts.c). */
+                log_warn("%s%s%s: running without a cgroup (no resource limits, no device policy)", err->msg,
+                         err->errnum ? ": " : "", err->errnum ? strerror(err->errnum) : "");
+                *err = (struct nb_error) {0};
+                c->use_cgroup = false;
+        }
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
         if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)
@@ -833,7 +842,7 @@ int container_run(struct options *o) {
                 }
         }
 
-        c.use_cgroup = cg_find_mount(c.cg.mount, sizeof(c.cg.mount)) == 0;
+        c.use_cgroup = cg_find_mount_root(c.cg.mount, sizeof(c.cg.mount), c.cg.root, sizeof(c.cg.root)) == 0;
         if (!c.use_cgroup)
                 log_warn("no cgroup2 file system is mounted on the host: running without a cgroup");
         else

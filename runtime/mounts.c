@@ -108,6 +108,33 @@ static const struct {
         { "stderr", "/proc/self/fd/2" },
 };
 
+/* Nested in a user namespace, mknod of a device is refused (EPERM): bind
+ * the same node from nixbox's own /dev instead, as nspawn and LXC do. The
+ * node is opened without following symlinks and must be the expected
+ * character device; the mount point is a fresh empty file in our tmpfs. */
+static int bind_dev_node(struct container *c, int dev, const char *name, dev_t d, struct nb_error *err) {
+        _cleanup_close_ int host = -1, target = -1;
+        char path[64];
+        struct stat st;
+        int r;
+
+        snprintf(path, sizeof(path), "/dev/%s", name);
+        host = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (host < 0)
+                return nb_error_set(err, errno, "open %s to bind it (mknod refused)", path);
+        if (fstat(host, &st) < 0)
+                return nb_error_set(err, errno, "stat %s", path);
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != d)
+                return nb_error_set(err, 0, "%s is not the character device %u:%u; not binding it", path, major(d), minor(d));
+        target = openat(dev, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (target < 0)
+                return nb_error_set(err, errno, "create the mount point /dev/%s (in %s)", name, c->o->root);
+        r = bind_on_fd(host, "", target, false, false, -1);
+        if (r < 0)
+                return nb_error_set(err, -r, "bind %s on /dev/%s (in %s)", path, name, c->o->root);
+        return 0;
+}
+
 /* A private tmpfs /dev with fresh device nodes: never the image's own. */
 static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
         _cleanup_close_ int dev = -1;
@@ -135,8 +162,13 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
                 snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i].name);
                 if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != d)
                         continue;
-                if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666, d) < 0)
-                        return nb_error_set(err, errno, "create device node /dev/%s (in %s)", dev_nodes[i].name, c->o->root);
+                if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666, d) < 0) {
+                        if (errno != EPERM)
+                                return nb_error_set(err, errno, "create device node /dev/%s (in %s)", dev_nodes[i].name, c->o->root);
+                        if (bind_dev_node(c, dev, dev_nodes[i].name, d, err) < 0)
+                                return -EPERM;
+                        continue;       /* the bound node keeps its own owner and mode */
+                }
                 if (fchownat(dev, dev_nodes[i].name, u, u, 0) < 0 || fchmodat(dev, dev_nodes[i].name, 0666, 0) < 0)
                         return nb_error_set(err, errno, "set owner and mode of /dev/%s (in %s)", dev_nodes[i].name, c->o->root);
         }
@@ -699,8 +731,11 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         }
 
         /* cgroup2 in the container's cgroup namespace, rooted at payload/:
-         * a systemd payload that found nothing here would mount v1 itself. */
-        return mount_api(c, root_fd, "cgroup2", "/sys/fs/cgroup", "cgroup2", MNT_API, NULL, err);
+         * a systemd payload that found nothing here would mount v1 itself.
+         * Without a cgroup of its own (nested, cgroup2 not writable) the
+         * namespace is rooted at nixbox's cgroup, which is not the
+         * container's to change: read-only. */
+        return mount_api(c, root_fd, "cgroup2", "/sys/fs/cgroup", "cgroup2", MNT_API | (c->use_cgroup ? 0 : MS_RDONLY), NULL, err);
 }
 
 int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err) {

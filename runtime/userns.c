@@ -59,6 +59,86 @@ static bool uid_in_user_db(uid_t base) {
         return file_has_id("/etc/passwd", base, base + 0xFFFE) || file_has_id("/etc/group", base, base + 0xFFFE);
 }
 
+/* The ID ranges this process's user namespace maps (column 1 of
+ * /proc/self/{uid,gid}_map: IDs of our own namespace, which is what the
+ * maps we write for a child are made of). Nested (LXD, rootless podman,
+ * a CI container, nixbox in nixbox), only part of the ID space is there,
+ * and writing a map that names an unmapped ID fails with EPERM. */
+#define ID_MAP_MAX 340          /* the kernel's limit of lines in a map */
+struct id_map {
+        struct { uint64_t lo, n; } r[ID_MAP_MAX];
+        size_t len;
+};
+
+static int id_map_read(const char *path, struct id_map *m) {
+        char line[128];
+        FILE *f = fopen(path, "re");
+
+        m->len = 0;
+        if (!f)
+                return -errno;
+        while (m->len < ID_MAP_MAX && fgets(line, sizeof(line), f)) {
+                unsigned long long inner, outer, n;
+                if (sscanf(line, "%llu %llu %llu", &inner, &outer, &n) == 3 && n > 0)
+                        m->r[m->len++] = (typeof(m->r[0])) { inner, n };
+        }
+        fclose(f);
+        return 0;
+}
+
+static bool id_map_full(const struct id_map *m) {
+        return m->len == 1 && m->r[0].lo == 0 && m->r[0].n >= UINT32_MAX;
+}
+
+/* Whether [base, base+size) lies inside one line of the map. (Lines never
+ * overlap; a range that spans two adjacent lines is refused, which only
+ * costs a candidate.) */
+static bool id_map_covers(const struct id_map *m, uint64_t base, uint64_t size) {
+        for (size_t i = 0; i < m->len; i++)
+                if (base >= m->r[i].lo && base + size <= m->r[i].lo + m->r[i].n)
+                        return true;
+        return false;
+}
+
+static void id_map_format(const struct id_map *m, char *out, size_t size) {
+        size_t l = 0;
+
+        out[0] = 0;
+        for (size_t i = 0; i < m->len && l < size; i++)
+                l += (size_t) snprintf(out + l, size - l, "%s%llu-%llu", i ? "," : "",
+                                       (unsigned long long) m->r[i].lo,
+                                       (unsigned long long) (m->r[i].lo + m->r[i].n - 1));
+}
+
+struct own_maps {
+        struct id_map uid, gid;
+        bool full;              /* both are the identity map of the whole space */
+};
+
+static int own_maps_read(struct own_maps *m, struct nb_error *err) {
+        int r = id_map_read("/proc/self/uid_map", &m->uid);
+        if (r < 0)
+                return nb_error_set(err, -r, "read /proc/self/uid_map");
+        r = id_map_read("/proc/self/gid_map", &m->gid);
+        if (r < 0)
+                return nb_error_set(err, -r, "read /proc/self/gid_map");
+        m->full = id_map_full(&m->uid) && id_map_full(&m->gid);
+        return 0;
+}
+
+static bool own_maps_cover(const struct own_maps *m, uid_t base, uid_t size) {
+        return m->full || (id_map_covers(&m->uid, base, size) && id_map_covers(&m->gid, base, size));
+}
+
+static int own_maps_refuse(const struct own_maps *m, const char *what, uid_t base, uid_t size, struct nb_error *err) {
+        char u[512], g[512];
+
+        id_map_format(&m->uid, u, sizeof(u));
+        id_map_format(&m->gid, g, sizeof(g));
+        return nb_error_set(err, 0, "%s %u:%u is not inside the IDs mapped into nixbox's own user namespace (uid_map %s, gid_map %s)",
+                            what, base, size, u, g);
+}
+
 /* Takes the lock file for a range; returns the fd, -EBUSY when another
  * container holds it. */
 static int lock_range(uid_t base, char *path, size_t size) {
@@ -66,12 +146,93 @@ static int lock_range(uid_t base, char *path, size_t size) {
         return lock_file_nb(path);
 }
 
+/* Tries one candidate: in the window, 64K-aligned, inside our maps, not
+ * locked by another container, not in the user database. 1 when taken. */
+static int try_candidate(uid_t candidate, const struct own_maps *maps, struct uid_range *r, struct nb_error *err) {
+        int fd;
+
+        if (candidate < CONTAINER_UID_BASE_MIN || candidate > CONTAINER_UID_BASE_MAX || (candidate & 0xFFFF) != 0 ||
+            !own_maps_cover(maps, candidate, CONTAINER_UID_RANGE))
+                return 0;
+        fd = lock_range(candidate, r->lock_path, sizeof(r->lock_path));
+        if (fd == -EBUSY)
+                return 0;
+        if (fd < 0)
+                return nb_error_set(err, -fd, "lock UID range %s", r->lock_path);
+        if (uid_in_user_db(candidate)) {
+                close(fd);
+                return 0;
+        }
+        r->enabled = true;
+        r->shift = candidate;
+        r->size = CONTAINER_UID_RANGE;
+        r->lock_fd = fd;
+        return 1;
+}
+
+/* Nested: random candidates would almost never land inside a small map,
+ * so walk the aligned candidates that do (as LXD discards unmapped ones),
+ * starting at the machine name's hash so that machines spread out.
+ * Bounded: a map line holds at most 65536 aligned candidates, and at most
+ * 65536 are tried in all. */
+static int pick_nested(const struct options *o, const struct own_maps *maps, struct uid_range *r, struct nb_error *err) {
+        uint64_t cand[64], total = 0, start;
+        size_t ncand = 0;
+        int k;
+
+        /* Count the fitting candidates (over the uid map: a candidate must
+         * also fit the gid map, checked per try). */
+        for (size_t i = 0; i < maps->uid.len; i++) {
+                uint64_t lo = (maps->uid.r[i].lo + 0xFFFF) & ~(uint64_t) 0xFFFF;
+                uint64_t end = maps->uid.r[i].lo + maps->uid.r[i].n;
+                if (lo < CONTAINER_UID_BASE_MIN)
+                        lo = CONTAINER_UID_BASE_MIN;
+                if (end > (uint64_t) CONTAINER_UID_BASE_MAX + CONTAINER_UID_RANGE)
+                        end = (uint64_t) CONTAINER_UID_BASE_MAX + CONTAINER_UID_RANGE;
+                if (lo + CONTAINER_UID_RANGE > end)
+                        continue;
+                if (ncand >= ELEMENTSOF(cand))
+                        break;          /* 32 usable lines are plenty */
+                cand[ncand++] = lo;
+                cand[ncand++] = (end - lo) / CONTAINER_UID_RANGE;
+                total += (end - lo) / CONTAINER_UID_RANGE;
+        }
+        if (total == 0) {
+                char u[512], g[512];
+                id_map_format(&maps->uid, u, sizeof(u));
+                id_map_format(&maps->gid, g, sizeof(g));
+                return nb_error_set(err, 0, "pick a UID range for machine %s: nixbox runs in a user namespace that maps only uid_map %s, gid_map %s, "
+                                    "and no 65536-ID range starting at a multiple of 65536 at or above %u fits inside; map more IDs into it, "
+                                    "or use --private-users=BASE:SIZE (or identity) with IDs inside the map",
+                                    o->machine, u, g, CONTAINER_UID_BASE_MIN);
+        }
+        start = uid_candidate_from_name(o->machine) / CONTAINER_UID_RANGE % total;
+        for (uint64_t t = 0; t < total && t < 65536; t++) {
+                uint64_t idx = (start + t) % total;
+                for (size_t i = 0; i < ncand; i += 2) {
+                        if (idx >= cand[i + 1]) {
+                                idx -= cand[i + 1];
+                                continue;
+                        }
+                        k = try_candidate((uid_t) (cand[i] + idx * CONTAINER_UID_RANGE), maps, r, err);
+                        if (k != 0)
+                                return k < 0 ? k : 0;
+                        break;
+                }
+        }
+        return nb_error_set(err, EBUSY, "find a free UID range for machine %s inside this user namespace's map", o->machine);
+}
+
 int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err) {
+        struct own_maps maps;
         struct stat st;
+        int k;
 
         *r = (struct uid_range) { .lock_fd = -1 };
         if (fstat(root_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat root directory %s", o->root);
+        if (o->private_users != PRIVATE_USERS_NO && (k = own_maps_read(&maps, err)) < 0)
+                return k;
 
         switch (o->private_users) {
         case PRIVATE_USERS_NO:
@@ -80,11 +241,15 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
                 r->enabled = true;
                 r->shift = 0;
                 r->size = CONTAINER_UID_RANGE;
+                if (!own_maps_cover(&maps, r->shift, r->size))
+                        return own_maps_refuse(&maps, "--private-users=identity: the range", r->shift, r->size, err);
                 return 0;
         case PRIVATE_USERS_FIXED:
                 r->enabled = true;
                 r->shift = o->uid_shift;
                 r->size = o->uid_range ? o->uid_range : CONTAINER_UID_RANGE;
+                if (!own_maps_cover(&maps, r->shift, r->size))
+                        return own_maps_refuse(&maps, "the fixed UID range", r->shift, r->size, err);
                 return 0;
         case PRIVATE_USERS_YES:
                 /* The range is read from the owner of the root directory. */
@@ -94,6 +259,8 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
                 r->enabled = true;
                 r->shift = st.st_uid;
                 r->size = CONTAINER_UID_RANGE;
+                if (!own_maps_cover(&maps, r->shift, r->size))
+                        return own_maps_refuse(&maps, "the UID range of the root directory's owner", r->shift, r->size, err);
                 return 0;
         case PRIVATE_USERS_PICK:
                 break;
@@ -106,21 +273,11 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
          * hash of the machine name, then random candidates. */
         uid_t candidate = st.st_uid & 0xFFFF0000U;
         for (int tries = 0; tries < 100; tries++) {
-                if (candidate >= CONTAINER_UID_BASE_MIN && candidate <= CONTAINER_UID_BASE_MAX &&
-                    (candidate & 0xFFFF) == 0) {
-                        int fd = lock_range(candidate, r->lock_path, sizeof(r->lock_path));
-                        if (fd >= 0) {
-                                if (!uid_in_user_db(candidate)) {
-                                        r->enabled = true;
-                                        r->shift = candidate;
-                                        r->size = CONTAINER_UID_RANGE;
-                                        r->lock_fd = fd;
-                                        return 0;
-                                }
-                                close(fd);
-                        } else if (fd != -EBUSY)
-                                return nb_error_set(err, -fd, "lock UID range %s", r->lock_path);
-                }
+                k = try_candidate(candidate, &maps, r, err);
+                if (k != 0)
+                        return k < 0 ? k : 0;
+                if (tries == 1 && !maps.full)
+                        return pick_nested(o, &maps, r, err);
                 if (tries == 0)
                         candidate = uid_candidate_from_name(o->machine);
                 else {
