@@ -106,6 +106,30 @@ if [[ "vm:lane" =~ $FILTER ]] && [ -x "$TOP/tests/vm/run.sh" ] && [ "${NIXBOX_SK
         rm -f "$vmlog"
 fi
 
+# The benchmark as on a fresh machine: every peer hidden, each must be
+# skipped with its reason and the run must complete.
+if [[ "bench:no-peers" =~ $FILTER ]] && [ -x "$TOP/bench/run.sh" ] && [ "${NIXBOX_SKIP_BENCH:-0}" != 1 ]; then
+        echo "== bench --quick --no-peers"
+        log=/tmp/nixbox-bench-no-peers.log
+        "$TOP/bench/run.sh" --quick --no-peers --sections latency >$log 2>&1; rc=$?
+        why=""
+        [ $rc -eq 0 ] || why="exited $rc"
+        if [ "$(id -u)" -eq 0 ]; then
+                for p in systemd-nspawn crun bwrap lxc-start; do
+                        grep -q "skipped: $p not installed" $log || why+="${why:+; }no skip line for $p"
+                done
+                for p in bwrap crun lxc systemd-nspawn; do
+                        grep -q "skipping $p: .* not installed" $log || why+="${why:+; }bench.py did not skip $p"
+                done
+        fi
+        if [ -z "$why" ]; then
+                pass=$((pass + 1)); echo "ok - bench:no-peers"
+        else
+                fail=$((fail + 1)); failed_names+=("bench:no-peers")
+                echo "not ok - bench:no-peers: $why"; tail -30 $log | sed 's/^/    /'
+        fi
+fi
+
 # The benchmark runs once in its smallest form, to keep it working (never
 # judged on its numbers).
 if [[ "bench:quick" =~ $FILTER ]] && [ -x "$TOP/bench/run.sh" ] && [ "${NIXBOX_SKIP_BENCH:-0}" != 1 ]; then
