@@ -19,6 +19,9 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 static inline int nb_pidfd_open(pid_t pid, unsigned flags) {
         return (int) syscall(SYS_pidfd_open, pid, flags);
