@@ -4,7 +4,7 @@
 # floor), side by side on the same root file systems in one run. `make bench`
 # runs it; docs/benchmark.md says what is measured and how.
 #
-#   bench/run.sh [--quick] [--reps N] [--scale "10 50"] [--sections "..."] [--no-install]
+#   bench/run.sh [--quick] [--reps N] [--scale "10 50"] [--sections "..."] [--no-install] [--no-peers]
 #
 #   --quick        one repetition of everything, two containers for the scale
 #                  test, no NixOS fixture, no package installs: a smoke test
@@ -13,6 +13,9 @@
 #   --scale LIST   container counts booted at once (default "10 50")
 #   --sections S   any of: latency trace boot scale binds chown (default all)
 #   --no-install   do not apt-get install missing peers (they are skipped)
+#   --no-peers     run as on a machine without any peer: they are hidden from
+#                  PATH and each is skipped with its reason (`make check` runs
+#                  this, so that the path of a fresh machine keeps working)
 #
 # Results go to bench/results/STAMP/ (results.md, results.json, latency.png,
 # boot.png, logs/) and bench/results/latest points there. It is a benchmark,
@@ -77,11 +80,12 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ------------------------------------------------------------ outside
-quick=0 install=1 args=()
+quick=0 install=1 nopeers=0 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; install=0; args+=(--quick) ;;
 	--no-install) install=0 ;;
+	--no-peers) nopeers=1; install=0 ;;
 	--reps) args+=(--reps "$2"); shift ;;
 	--scale) args+=(--scale "$2"); shift ;;
 	--sections) args+=(--sections "$2"); shift ;;
@@ -101,6 +105,7 @@ command -v python3 >/dev/null || die "python3 is missing"
 # Peers, from Debian. A policy-rc.d keeps the packages' services (lxc-net would
 # make a bridge and start dnsmasq) from starting on the host.
 missing=()
+[ $nopeers = 1 ] && PEERS=()
 for p in "${PEERS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
@@ -139,6 +144,23 @@ chmod 0755 "$work" # LXC's container root walks to its rootfs through it
 mkdir -p "$work/bin"
 # A private copy: a rebuild during the run cannot change what is measured.
 cp "$TOP/build/nixbox" "$work/bin/nixbox"
+if [ $nopeers = 1 ]; then
+	# A PATH of links to every command but the peers' (first one wins, as in
+	# a PATH search): bench.py and the probe below see them as absent.
+	mkdir "$work/path"
+	IFS=: read -ra dirs <<<"$PATH"
+	for d in "${dirs[@]}"; do
+		for f in "$d"/*; do
+			n=${f##*/}
+			case $n in systemd-nspawn | crun | bwrap | lxc-* | gnuplot) continue ;; esac
+			if [ -f "$f" ] && [ -x "$f" ] && [ ! -e "$work/path/$n" ]; then
+				ln -s "$f" "$work/path/$n"
+			fi
+		done
+	done
+	PATH=$work/path
+	say "--no-peers: the peers are hidden from PATH"
+fi
 
 cg2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
 hybrid=0
@@ -206,9 +228,16 @@ if [ -n "$cg2" ]; then
 	mkdir -p "$cg/view"
 fi
 
-peers=$(for p in systemd-nspawn crun bwrap lxc-start; do
-	command -v $p >/dev/null && printf '%s %s; ' $p "$($p --version 2>/dev/null | head -n 1 | tr -d '()' | awk '{ print $NF }')"
-done)
+# Each absent peer is said once here and skipped with its reason by bench.py.
+# (An `if`, not `&&`: under set -e a last absent peer must not end the run.)
+peers=""
+for p in systemd-nspawn crun bwrap lxc-start; do
+	if command -v $p >/dev/null; then
+		peers+="$p $($p --version 2>/dev/null | head -n 1 | tr -d '()' | awk '{ print $NF }'); "
+	else
+		say "skipped: $p not installed"
+	fi
+done
 meta=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
 	date "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	kernel "$(uname -sr)" cpus "$(nproc)" memory "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)" \

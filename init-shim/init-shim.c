@@ -18,11 +18,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../runtime/sync-protocol.h"
+
+/* The kernel's signal set (signal N is bit N-1) and its system calls. The
+ * libc's sigset_t helpers refuse the real-time signals the libc keeps for
+ * itself (glibc 32-33, musl 32-34): a musl shim would not forward signal
+ * 34, systemd's SIGRTMIN. Raw, every signal 1..64 is treated alike whatever
+ * the libc (this shim has no threads, timers or set*id() that need them). */
+typedef uint64_t ksigset_t;
+#define KSIG_MAX 64
+#define KSIG_BIT(s) ((ksigset_t) 1 << ((s) - 1))
+
+static int ksigprocmask(int how, const ksigset_t *set, ksigset_t *old) {
+        return (int) syscall(SYS_rt_sigprocmask, how, set, old, sizeof(ksigset_t));
+}
+
+static int ksigwaitinfo(const ksigset_t *set, siginfo_t *si) {
+        return (int) syscall(SYS_rt_sigtimedwait, set, si, NULL, sizeof(ksigset_t));
+}
 
 /* Not forwarded: what cannot be caught, job control, and faults. */
 static int forwardable(int sig) {
@@ -31,7 +50,7 @@ static int forwardable(int sig) {
         case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGTRAP: case SIGSYS: case SIGABRT:
                 return 0;
         default:
-                return 1;   /* glibc's own two RT signals are below SIGRTMIN: sigaddset refuses them */
+                return 1;
         }
 }
 
@@ -50,7 +69,7 @@ static void report_exec_failure(int sync_fd, const char *cmd, int errnum) {
 
 int main(int argc, char **argv) {
         int sync_fd = -1, i = 1, status = 0;
-        sigset_t set, old;
+        ksigset_t set = 0, old = 0;
         pid_t child;
 
         if (i + 1 < argc && strcmp(argv[i], "--sync-fd") == 0) {
@@ -66,12 +85,11 @@ int main(int argc, char **argv) {
 
         /* Take every signal we care about synchronously. As PID 1 of its
          * namespace, anything without a handler would be ignored anyway. */
-        sigemptyset(&set);
-        sigaddset(&set, SIGCHLD);
-        for (int s = 1; s < _NSIG; s++)
+        set = KSIG_BIT(SIGCHLD);
+        for (int s = 1; s <= KSIG_MAX; s++)
                 if (forwardable(s))
-                        sigaddset(&set, s);
-        sigprocmask(SIG_BLOCK, &set, &old);
+                        set |= KSIG_BIT(s);
+        ksigprocmask(SIG_BLOCK, &set, &old);
 
         child = fork();
         if (child < 0) {
@@ -79,7 +97,7 @@ int main(int argc, char **argv) {
                 return 125;
         }
         if (child == 0) {
-                sigprocmask(SIG_SETMASK, &old, NULL);
+                ksigprocmask(SIG_SETMASK, &old, NULL);
                 /* Give the command the terminal, if stdin is the session's. */
                 if (isatty(STDIN_FILENO) && setpgid(0, 0) == 0) {
                         signal(SIGTTOU, SIG_IGN);
@@ -97,7 +115,7 @@ int main(int argc, char **argv) {
 
         for (;;) {
                 siginfo_t si;
-                int sig = sigwaitinfo(&set, &si);
+                int sig = ksigwaitinfo(&set, &si);
 
                 if (sig < 0)
                         continue;

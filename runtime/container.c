@@ -417,7 +417,7 @@ static void register_machine(struct container *c, const char *state, const char 
                 .caps = container_bounding_caps(o, &c->uids),
                 .no_new_privs = o->no_new_privileges,
                 .boot = o->boot,
-                .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIGRTMIN + 3 : SIGTERM),
+                .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIG_SD_HALT : SIGTERM),
         };
         size_t l = 0;
 
@@ -697,7 +697,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                 case SIGINT:
                         if (boot_like) {
                                 /* First request: a clean halt; second: kill. */
-                                int sig = stop_requests++ ? SIGKILL : (o->kill_signal > 0 ? o->kill_signal : SIGRTMIN + 3);
+                                int sig = stop_requests++ ? SIGKILL : (o->kill_signal > 0 ? o->kill_signal : SIG_SD_HALT);
                                 if (sig != SIGKILL)
                                         log_info("trying to halt the container; send SIGTERM again to kill it");
                                 kill(c->init_pid, sig);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "compat.h"
 #include "error.h"
 #include "image-remove.h"
 
@@ -22,7 +23,7 @@ struct removal {
 static int stat_entry(int dirfd, const char *name, struct statx *sx) {
         int flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*name ? 0 : AT_EMPTY_PATH);
 
-        return statx(dirfd, name, flags, STATX_TYPE | STATX_MNT_ID, sx) < 0 ? -errno : 0;
+        return nb_statx(dirfd, name, flags, STATX_TYPE | STATX_MNT_ID, sx) < 0 ? -errno : 0;
 }
 
 /* A different device, or a different mount of the same file system (a bind

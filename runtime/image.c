@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "compat.h"
 #include "error.h"
 #include "image-decompress.h"
 #include "image-remove.h"
@@ -250,11 +251,11 @@ static int install_image(int machines_fd, const char *tmp_name, int tmp_fd, cons
                 return nb_error_set(err, errno, "sync %s", MACHINES_DIR);
         if (is_lxd_unified(tmp_fd)) {
                 log_info("LXD image: taking the tree under rootfs/");
-                if (renameat2(tmp_fd, "rootfs", machines_fd, name, RENAME_NOREPLACE) < 0)
+                if (nb_renameat2(tmp_fd, "rootfs", machines_fd, name, RENAME_NOREPLACE) < 0)
                         return nb_error_set(err, errno, "rename the unpacked rootfs/ to %s", path);
                 return 0;  /* the caller removes the rest (metadata.yaml, templates/) */
         }
-        if (renameat2(machines_fd, tmp_name, machines_fd, name, RENAME_NOREPLACE) < 0)
+        if (nb_renameat2(machines_fd, tmp_name, machines_fd, name, RENAME_NOREPLACE) < 0)
                 return nb_error_set(err, errno, "rename the unpacked tree to %s", path);
         return 1;
 }

@@ -12,13 +12,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/capability.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "compat.h"
 #include "macro.h"
 #include "network-ports.h"
 #include "parse-util.h"
@@ -162,10 +162,10 @@ static void close_all_but(int *keep, size_t n) {
                 if (keep[i] < 0 || (unsigned) keep[i] < next)
                         continue;
                 if ((unsigned) keep[i] > next)
-                        close_range(next, (unsigned) keep[i] - 1, 0);
+                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
                 next = (unsigned) keep[i] + 1;
         }
-        close_range(next, ~0U, 0);
+        nb_close_range(next, ~0U, 0);
 }
 
 static int container_socket(int family, int type, uint16_t port) {
@@ -613,7 +613,7 @@ int port_forwarder_start(const struct port_forward *ports, size_t n, int netns_f
         r = bind_all(ports, n, &f.l, &f.n_l, err);
         if (r < 0)
                 return r;
-        f.init_pidfd = pidfd_open(init_pid, 0);
+        f.init_pidfd = nb_pidfd_open(init_pid, 0);
         if (f.init_pidfd < 0) {
                 r = nb_error_set(err, errno, "forward ports: watch the container's PID 1");
                 goto out;
@@ -639,7 +639,7 @@ int port_forwarder_start(const struct port_forward *ports, size_t n, int netns_f
                 got = read(status_r, &child, sizeof(child));
         while (got < 0 && errno == EINTR);
         ret->pid = pid;
-        ret->pidfd = pidfd_open(pid, 0);
+        ret->pidfd = nb_pidfd_open(pid, 0);
         if (got != sizeof(child) || child.msg[0]) {
                 if (got != sizeof(child))
                         nb_error_set(&child, 0, "forward ports: the forwarder process died");
@@ -662,7 +662,7 @@ void port_forwarder_stop(struct port_forwarder *f) {
         if (f->pid <= 0)
                 return;
         if (f->pidfd >= 0) {
-                (void) pidfd_send_signal(f->pidfd, SIGKILL, NULL, 0);
+                (void) nb_pidfd_send_signal(f->pidfd, SIGKILL, NULL, 0);
                 /* ECHILD: the supervisor's waitpid(-1) reaped it already. */
                 while (waitid(P_PIDFD, (id_t) f->pidfd, &si, WEXITED) < 0 && errno == EINTR)
                         ;

@@ -297,24 +297,24 @@ int parse_signal(const char *s) {
         if (isempty(s))
                 return -EINVAL;
         if (parse_u64(s, &u) == 0)
-                return u >= 1 && u < (uint64_t) _NSIG ? (int) u : -EINVAL;
+                return u >= 1 && u <= SD_SIGRTMAX ? (int) u : -EINVAL;
 
         if (strncasecmp(s, "SIG", 3) == 0)
                 s += 3;
 
         if (strncasecmp(s, "RTMIN", 5) == 0) {
                 if (s[5] == 0)
-                        return SIGRTMIN;
-                if (s[5] != '+' || parse_int_range(s + 6, 0, SIGRTMAX - SIGRTMIN, &off) < 0 || s[6] == '+' || s[6] == '-')
+                        return SD_SIGRTMIN;
+                if (s[5] != '+' || parse_int_range(s + 6, 0, SD_SIGRTMAX - SD_SIGRTMIN, &off) < 0 || s[6] == '+' || s[6] == '-')
                         return -EINVAL;
-                return SIGRTMIN + (int) off;
+                return SD_SIGRTMIN + (int) off;
         }
         if (strncasecmp(s, "RTMAX", 5) == 0) {
                 if (s[5] == 0)
-                        return SIGRTMAX;
-                if (s[5] != '-' || parse_int_range(s + 6, 0, SIGRTMAX - SIGRTMIN, &off) < 0 || s[6] == '+' || s[6] == '-')
+                        return SD_SIGRTMAX;
+                if (s[5] != '-' || parse_int_range(s + 6, 0, SD_SIGRTMAX - SD_SIGRTMIN, &off) < 0 || s[6] == '+' || s[6] == '-')
                         return -EINVAL;
-                return SIGRTMAX - (int) off;
+                return SD_SIGRTMAX - (int) off;
         }
         for (size_t i = 1; i < ELEMENTSOF(signal_names); i++)
                 if (signal_names[i] && strcasecmp(s, signal_names[i]) == 0)
@@ -332,8 +332,8 @@ int parse_signal(const char *s) {
 const char *signal_to_string(int sig, char *buf, size_t size) {
         if (sig > 0 && (size_t) sig < ELEMENTSOF(signal_names) && signal_names[sig])
                 snprintf(buf, size, "SIG%s", signal_names[sig]);
-        else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-                snprintf(buf, size, sig == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+%d", sig - SIGRTMIN);
+        else if (sig >= SD_SIGRTMIN && sig <= SD_SIGRTMAX)
+                snprintf(buf, size, sig == SD_SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+%d", sig - SD_SIGRTMIN);
         else
                 snprintf(buf, size, "%d", sig);
         return buf;

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "options.h"
+#include "sd-signals.h"
 
 struct nb_error;
 
@@ -22,9 +23,10 @@ struct nb_error;
  * Returns 1, 0 or -EINVAL. */
 int parse_boolean(const char *s);
 
-/* A signal: a number (1.._NSIG-1), a name with or without "SIG" ("TERM",
- * "SIGTERM", any case), or SIGRTMIN+N / SIGRTMAX-N / RTMIN+N. Returns the
- * signal number or -EINVAL. */
+/* A signal: a number (1..64), a name with or without "SIG" ("TERM",
+ * "SIGTERM", any case), or SIGRTMIN+N / SIGRTMAX-N / RTMIN+N, numbered as
+ * systemd numbers them (SIGRTMIN = 34, see compat.h), whatever our libc.
+ * Returns the signal number or -EINVAL. */
 int parse_signal(const char *s);
 /* "SIGTERM", "SIGRTMIN+3", or the number; buf needs 16 bytes. */
 const char *signal_to_string(int sig, char *buf, size_t size);

@@ -296,6 +296,26 @@ struct stop_request {
         long long timeout_ms;  /* stop: --timeout, -1 = forever */
 };
 
+static int action_signal(enum stop_action action, bool boot, int kill_signal, int kill_verb_signal) {
+        switch (action) {
+        case ACT_STOP:      return kill_signal > 0 ? kill_signal : (boot ? SIG_SD_HALT : SIGTERM);
+        /* A command's init-shim ignores SIGRTMIN+4: use its kill signal. */
+        case ACT_POWEROFF:  return boot ? SIG_SD_POWEROFF : (kill_signal > 0 ? kill_signal : SIGTERM);
+        case ACT_REBOOT:    return SIGINT;
+        case ACT_TERMINATE: return SIGKILL;
+        default:            return kill_verb_signal;
+        }
+}
+
+int machine_stop_signal(const char *verb, bool boot, int kill_signal) {
+        static const char *const verbs[] = { "stop", "poweroff", "reboot", "terminate" };
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verb, verbs[i]))
+                        return action_signal((enum stop_action) i, boot, kill_signal, 0);
+        return -EINVAL;
+}
+
 /* Sends the action's signal to NAME's PID 1; stop and terminate then wait
  * until its nixbox has ended (and so cleaned up). */
 static int stop_one(const char *name, const struct stop_request *req) {
@@ -309,14 +329,7 @@ static int stop_one(const char *name, const struct stop_request *req) {
                 nb_error_print(&err);
                 return r == -ENOENT ? EXIT_NO_MACHINE : EXIT_NIXBOX_ERROR;
         }
-        switch (req->action) {
-        case ACT_STOP:      sig = t.m.kill_signal > 0 ? t.m.kill_signal : (t.m.boot ? SIGRTMIN + 3 : SIGTERM); break;
-        /* A command's init-shim ignores SIGRTMIN+4: use its kill signal. */
-        case ACT_POWEROFF:  sig = t.m.boot ? SIGRTMIN + 4 : (t.m.kill_signal > 0 ? t.m.kill_signal : SIGTERM); break;
-        case ACT_REBOOT:    sig = SIGINT; break;
-        case ACT_TERMINATE: sig = SIGKILL; break;
-        default:            sig = req->signal; break;
-        }
+        sig = action_signal(req->action, t.m.boot, t.m.kill_signal, req->signal);
         if (req->action == ACT_STOP || req->action == ACT_TERMINATE) {
                 supervisor = pidfd_open_checked(t.m.supervisor, t.m.supervisor_start);
                 if (supervisor < 0) {

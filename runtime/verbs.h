@@ -2,11 +2,18 @@
  * verb (argv[0] is the verb) and returns nixbox's exit status. */
 #pragma once
 
+#include <stdbool.h>
+
 /* machinectl-like verbs on running containers (verbs-machine.c). */
 int verb_list(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_stop(int argc, char **argv);        /* also poweroff, reboot, terminate, kill */
 int verb_logs(int argc, char **argv);
+
+/* The signal a stop verb sends to a container's PID 1 ("stop", "poweroff",
+ * "reboot", "terminate"; "kill" sends its --signal): systemd's numbers for a
+ * booted init (sd-signals.h), the kill signal (0: none set) for a command. */
+int machine_stop_signal(const char *verb, bool boot, int kill_signal);
 
 /* Entering a running container (enter.c). */
 int verb_exec(int argc, char **argv);

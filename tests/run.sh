@@ -1,8 +1,10 @@
 #!/bin/bash
 # Runs every test of nixbox and prints the closing line "N passed, N failed, N skipped".
 #   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
+#   musl              every C source compiles with musl-gcc (`make check-musl`)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
+#   bench             bench/run.sh --quick, with every peer hidden and then as installed
 # Usage: tests/run.sh [FILTER]   (FILTER: a regular expression on "file:test" names)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +43,19 @@ for bin in "$BUILD"/tests/test-* "$BUILD"/san/tests/test-*; do
         [[ "unit:$(basename "$bin")" =~ $FILTER ]] || continue
         count_unit "$bin"
 done
+
+# Every source compiles against musl (compile only: see `make check-musl`).
+if [[ "musl:compile" =~ $FILTER ]]; then
+        echo "== musl compile check"
+        if ! command -v "${MUSL_CC:-musl-gcc}" >/dev/null; then
+                skip=$((skip + 1)); echo "skip - musl:compile: ${MUSL_CC:-musl-gcc} is not installed (apt-get install musl-tools)"
+        elif out=$(make -C "$TOP" -s -j2 BUILD="$BUILD" check-musl 2>&1); then
+                pass=$((pass + 1)); echo "ok - musl:compile ($(tail -1 <<<"$out"))"
+        else
+                fail=$((fail + 1)); failed_names+=("musl:compile")
+                echo "not ok - musl:compile"; grep -E 'error|\*\*\*' <<<"$out" | head -20 | sed 's/^/    /'
+        fi
+fi
 
 if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
         echo "== fuzz (${FUZZ_SECONDS}s)"
@@ -104,6 +119,30 @@ if [[ "vm:lane" =~ $FILTER ]] && [ -x "$TOP/tests/vm/run.sh" ] && [ "${NIXBOX_SK
                 fail=$((fail + 1)); failed_names+=("vm-lane")
         fi
         rm -f "$vmlog"
+fi
+
+# The benchmark as on a fresh machine: every peer hidden, each must be
+# skipped with its reason and the run must complete.
+if [[ "bench:no-peers" =~ $FILTER ]] && [ -x "$TOP/bench/run.sh" ] && [ "${NIXBOX_SKIP_BENCH:-0}" != 1 ]; then
+        echo "== bench --quick --no-peers"
+        log=/tmp/nixbox-bench-no-peers.log
+        "$TOP/bench/run.sh" --quick --no-peers --sections latency >$log 2>&1; rc=$?
+        why=""
+        [ $rc -eq 0 ] || why="exited $rc"
+        if [ "$(id -u)" -eq 0 ]; then
+                for p in systemd-nspawn crun bwrap lxc-start; do
+                        grep -q "skipped: $p not installed" $log || why+="${why:+; }no skip line for $p"
+                done
+                for p in bwrap crun lxc systemd-nspawn; do
+                        grep -q "skipping $p: .* not installed" $log || why+="${why:+; }bench.py did not skip $p"
+                done
+        fi
+        if [ -z "$why" ]; then
+                pass=$((pass + 1)); echo "ok - bench:no-peers"
+        else
+                fail=$((fail + 1)); failed_names+=("bench:no-peers")
+                echo "not ok - bench:no-peers: $why"; tail -30 $log | sed 's/^/    /'
+        fi
 fi
 
 # The benchmark runs once in its smallest form, to keep it working (never

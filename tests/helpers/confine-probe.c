@@ -29,9 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../runtime/compat.h"
+#include "../errno-name.h"
+
 static void report(const char *what, long r) {
         if (r < 0)
-                printf("%s %s\n", what, strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+                printf("%s %s\n", what, errno_name(errno) ? errno_name(errno) : "E?");
         else
                 printf("%s ok\n", what);
         fflush(stdout);
@@ -144,7 +147,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[1], "exchange") && argc == 4) {
                 unsigned long n = 0, failed = 0;
                 for (;;) {
-                        if (renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE) < 0)
+                        if (nb_renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE) < 0)
                                 failed++;
                         n++;
                         if (failed > 1000 && failed == n) {

@@ -335,6 +335,28 @@ t_poweroff_reboot_kill_send_their_signals() {
         assert_eq $rc 125 "bad signal"
 }
 
+# A command's PID 1 (the init-shim, a musl program) passes every real-time
+# signal on, numbered as systemd numbers them: SIGRTMIN is 34 and
+# SIGRTMIN+3 is 37, whatever the libc. A musl shim using its libc's signal
+# sets dropped 34 (musl keeps 32-34 for itself), and a musl nixbox would
+# have sent 35 for SIGRTMIN.
+t_real_time_signals_reach_the_command_by_systemds_numbers() {
+        local r name out rc
+        r=$(copy_fixture busybox); name=$(mname rtsig); out=$(test_tmp)/out
+        "$NIXBOX" run -q -M "$name" "$r" -- sh -c 'trap "echo got-34" 34; trap "echo got-37; exit 7" 37
+                echo ready; while :; do sleep 0.05; done' </dev/null >"$out" 2>&1 &
+        local pid=$!
+        wait_for grep -q ready "$out" || fail "command not ready: $(cat "$out")"
+        wait_for listed "$name" || fail "$name never appeared in nixbox list"
+        "$NIXBOX" kill --signal=SIGRTMIN "$name" || fail "kill --signal=SIGRTMIN failed"
+        wait_for grep -q got-34 "$out" || fail "signal 34 (SIGRTMIN) not passed on: $(cat "$out")"
+        "$NIXBOX" kill --signal=RTMIN+3 "$name" || fail "kill --signal=RTMIN+3 failed"
+        rc=0; wait $pid || rc=$?
+        assert_eq $rc 7 "exit status after SIGRTMIN+3 (37)"
+        grep -q got-37 "$out" || fail "signal 37 (SIGRTMIN+3) not passed on: $(cat "$out")"
+        gone "$name" || fail "left behind"
+}
+
 t_logs_of_a_detached_container() {
         local r name out
         r=$(copy_fixture busybox); name=$(mname logs); out=$(test_tmp)/follow

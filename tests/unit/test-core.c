@@ -1,5 +1,6 @@
 /* Unit tests of the runtime's pure parts: SipHash-2-4, nspawn's UID range
- * candidates, path resolution inside a root, and command-line parsing. */
+ * candidates, path resolution inside a root, command-line parsing, and the
+ * numbers of systemd's real-time signals. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -9,10 +10,12 @@
 #include "cli.h"
 #include "error.h"
 #include "options.h"
+#include "parse-util.h"
 #include "path-in-root.h"
 #include "siphash24.h"
 #include "unit.h"
 #include "userns.h"
+#include "verbs.h"
 
 static void test_siphash(void) {
         /* The reference vector of the SipHash paper (appendix A). */
@@ -137,7 +140,7 @@ static void test_cli(void) {
         CHECK("--port rejects tcp::8080", parse(&o, &err, (const char *[]) { "run", "--port=tcp::8080", "/r", NULL }) < 0);
         options_free(&o);
         CHECK("--kill-signal=SIGRTMIN+3", parse(&o, &err, (const char *[]) { "run", "--kill-signal=SIGRTMIN+3", "/r", NULL }) == 0 &&
-              o.kill_signal == SIGRTMIN + 3);
+              o.kill_signal == 37);
         options_free(&o);
         CHECK("--property=MemoryMax=1G", parse(&o, &err, (const char *[]) { "run", "--property=MemoryMax=1G", "/r", NULL }) == 0 &&
               o.resources.memory_max_set && o.resources.memory_max == 1ULL << 30);
@@ -146,8 +149,43 @@ static void test_cli(void) {
         options_free(&o);
 }
 
+/* The numbers on the wire, as a glibc systemd reads them (systemd(1),
+ * "Signals": +3 halt, +4 poweroff, +5 reboot, +6 kexec), pinned as literals:
+ * the same in a glibc and a musl build (musl's SIGRTMIN macro is 35). */
+static void test_signal_numbers(void) {
+        struct options o = {0};
+        struct nb_error err = {0};
+        char buf[16];
+
+        CHECK("SIGRTMIN is 34", parse_signal("SIGRTMIN") == 34 && SD_SIGRTMIN == 34);
+        CHECK("SIGRTMIN+3 (halt) is 37", parse_signal("SIGRTMIN+3") == 37 && SIG_SD_HALT == 37);
+        CHECK("RTMIN+4 (poweroff) is 38", parse_signal("RTMIN+4") == 38 && SIG_SD_POWEROFF == 38);
+        CHECK("sigrtmin+5 (reboot) is 39", parse_signal("sigrtmin+5") == 39 && SIG_SD_REBOOT == 39);
+        CHECK("SIGRTMIN+6 (kexec) is 40", parse_signal("SIGRTMIN+6") == 40 && SIG_SD_KEXEC == 40);
+        CHECK("SIGRTMIN+30 is 64, +31 refused", parse_signal("SIGRTMIN+30") == 64 && parse_signal("SIGRTMIN+31") < 0);
+        CHECK("SIGRTMAX is 64, SIGRTMAX-30 is 34", parse_signal("SIGRTMAX") == 64 && parse_signal("SIGRTMAX-30") == 34);
+        CHECK("numbers 1..64", parse_signal("64") == 64 && parse_signal("32") == 32 && parse_signal("65") < 0);
+        CHECK_STREQ("37 prints as SIGRTMIN+3", signal_to_string(37, buf, sizeof(buf)), "SIGRTMIN+3");
+        CHECK_STREQ("34 prints as SIGRTMIN", signal_to_string(34, buf, sizeof(buf)), "SIGRTMIN");
+        CHECK_STREQ("33 (below systemd's SIGRTMIN) prints as 33", signal_to_string(33, buf, sizeof(buf)), "33");
+        CHECK_STREQ("64 prints as SIGRTMIN+30", signal_to_string(64, buf, sizeof(buf)), "SIGRTMIN+30");
+        CHECK("--kill-signal=RTMIN+4 is 38", parse(&o, &err, (const char *[]) { "run", "--kill-signal=RTMIN+4", "/r", NULL }) == 0 &&
+              o.kill_signal == 38);
+        options_free(&o);
+        /* The stop verbs' map: booted init, then a command without and with a kill signal. */
+        CHECK("stop: 37 to a booted init", machine_stop_signal("stop", true, 0) == 37);
+        CHECK("poweroff: 38 to a booted init", machine_stop_signal("poweroff", true, 0) == 38);
+        CHECK("reboot: SIGINT", machine_stop_signal("reboot", true, 0) == SIGINT);
+        CHECK("terminate: SIGKILL", machine_stop_signal("terminate", true, 0) == SIGKILL);
+        CHECK("stop: KillSignal=SIGRTMIN+5 is 39", machine_stop_signal("stop", true, parse_signal("SIGRTMIN+5")) == 39);
+        CHECK("stop/poweroff of a command: SIGTERM", machine_stop_signal("stop", false, 0) == SIGTERM &&
+              machine_stop_signal("poweroff", false, 0) == SIGTERM);
+        CHECK("poweroff of a command: its KillSignal=SIGRTMIN+6 (40)", machine_stop_signal("poweroff", false, 40) == 40);
+}
+
 int main(void) {
         test_siphash();
+        test_signal_numbers();
         test_uid_pick();
         test_path_in_root();
         test_cli();

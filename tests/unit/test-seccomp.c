@@ -36,6 +36,7 @@
 #include "seccomp-policy.h"
 #include "syscall-groups.h"
 #include "unit.h"
+#include "../errno-name.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 #define X32_BIT 0x40000000
@@ -292,7 +293,7 @@ static bool run_filtered(struct outcome *o, bool install, uint64_t caps, char *c
 }
 
 static const char *errname(int e) {
-        return e == 0 ? "ok" : strerrorname_np(e) ?: "?";
+        return e == 0 ? "ok" : errno_name(e) ?: "?";
 }
 
 #define CHECK_ERR(o, name, probe, expected) do {                                \
