@@ -7,6 +7,7 @@
 
 #include "capabilities.h"
 #include "cli.h"
+#include "console-log.h"
 #include "error.h"
 #include "log.h"
 #include "network.h"
@@ -45,6 +46,8 @@ void cli_usage(void) {
                "  -d, --detach                  return once the container is ready; its console\n"
                "                                goes to /run/nixbox/MACHINE/console.log\n"
                "      --timeout=SEC             how long --detach waits for readiness (default 90)\n"
+               "      --console-log-size=BYTES  cap of the --detach console log (default 8M; one\n"
+               "                                rotation to console.log.1 is kept)\n"
                "  -x, --ephemeral               run on a throwaway overlay of ROOTFS (tmpfs upper)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
@@ -99,7 +102,7 @@ enum {
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
         ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
-        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT,
+        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT, ARG_CONSOLE_LOG_SIZE,
         ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
 
@@ -143,6 +146,7 @@ static const struct option run_options[] = {
         { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
         { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
         { "timeout", required_argument, NULL, ARG_TIMEOUT },
+        { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
         { "ephemeral", no_argument, NULL, 'x' },
         { "network-veth", no_argument, NULL, 'n' },
         { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
@@ -460,6 +464,13 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         if (!*optarg || *end || v == 0 || v > 86400)
                                 return nb_error_set(err, 0, "invalid --timeout '%s': expected seconds (1-86400)", optarg);
                         o->timeout_sec = (unsigned) v;
+                        break;
+                }
+                case ARG_CONSOLE_LOG_SIZE: {
+                        uint64_t v;
+                        if (parse_size(optarg, &v) < 0 || v < CONSOLE_LOG_SIZE_MIN)
+                                return nb_error_set(err, 0, "invalid --console-log-size '%s': expected bytes (K, M, G suffixes), at least 4K", optarg);
+                        o->console_log_size = v;
                         break;
                 }
                 case 'x':

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "console.h"
+#include "console-log.h"
 #include "error.h"
 #include "log.h"
 
@@ -109,9 +110,16 @@ int console_relay(struct console *con, bool master_ready, bool stdin_ready) {
         ssize_t n;
 
         if (master_ready && con->master >= 0) {
-                while ((n = read(con->master, buf, sizeof(buf))) > 0)
-                        if (con->mode != CONSOLE_PASSIVE)
+                /* A pipe's worth at most: a payload writing as fast as we
+                 * read must not keep us from the signals. */
+                for (int k = 0; k < 16 && (n = read(con->master, buf, sizeof(buf))) > 0; k++) {
+                        if (con->mode == CONSOLE_PASSIVE)
+                                continue;
+                        if (con->log)
+                                console_log_write(con->log, buf, (size_t) n);
+                        else
                                 write_all(STDOUT_FILENO, buf, (size_t) n);
+                }
         }
         if (stdin_ready && con->stdin_open) {
                 n = read(STDIN_FILENO, buf, sizeof(buf));

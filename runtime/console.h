@@ -10,10 +10,12 @@
 #include "options.h"
 
 struct nb_error;
+struct console_log;
 
 struct console {
         enum console_mode mode;   /* resolved: never CONSOLE_DEFAULT or AUTOPIPE */
         int master;               /* -1 in pipe mode */
+        struct console_log *log;  /* --detach: output goes here, not to stdout */
         bool stdin_open;
         bool raw;
         struct termios saved;

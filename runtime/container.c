@@ -34,6 +34,7 @@
 #include "capabilities.h"
 #include "cgroup-device.h"
 #include "console.h"
+#include "console-log.h"
 #include "notify.h"
 #include "container.h"
 #include "exec-env.h"
@@ -48,6 +49,7 @@
 #include "seccomp-policy.h"
 #include "siphash24.h"
 #include "state.h"
+#include "stdio-relay.h"
 #include "trace.h"
 
 int sync_send_fd(int fd, int type, int value, const struct nb_error *err, int passfd) {
@@ -379,6 +381,7 @@ static void stop_once(struct container *c) {
                 waitpid(c->outer_pid, NULL, __WALL);
                 c->outer_pid = 0;
         }
+        stdio_relay_stop(&c->relay);
         network_cleanup(c);
         if (c->use_cgroup)
                 cg_destroy(&c->cg);
@@ -437,18 +440,24 @@ static void register_machine(struct container *c, const char *state, const char 
                 (void) !write(c->ready_fd, "R", 1);
                 close(c->ready_fd);
                 c->ready_fd = -1;
-                dup2(STDOUT_FILENO, STDERR_FILENO);
+                console_log_take_stderr(&c->log);
         }
+}
+
+static long long now_ms(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* --detach: the caller's process waits until the container is ready (or
  * failed, or the timeout passed) and prints its name; the supervisor goes
  * on in its own session. Returns 1 in the caller (exit code in *code). */
 static int detach(struct container *c, int *code) {
-        int p[2];
+        int p[2], e[2];
         pid_t pid;
 
-        if (pipe2(p, O_CLOEXEC) < 0) {
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0) {
                 log_error("create a pipe for --detach: %s", strerror(errno));
                 *code = EXIT_NIXBOX_ERROR;
                 return 1;
@@ -460,19 +469,50 @@ static int detach(struct container *c, int *code) {
                 return 1;
         }
         if (pid == 0) {
+                /* The supervisor never holds the caller's terminal: its
+                 * messages reach the caller through a pipe until it is
+                 * ready, then go to the log. */
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 close(p[0]);
+                close(e[0]);
                 c->ready_fd = p[1];
                 setsid();
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
+                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+                    dup2(e[1], STDERR_FILENO) < 0)
+                        _exit(EXIT_NIXBOX_ERROR);
+                close(null);
+                close(e[1]);
                 return 0;
         }
         close(p[1]);
-        struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+        close(e[1]);
         unsigned timeout = c->o->timeout_sec ? c->o->timeout_sec : 90;
+        long long deadline = now_ms() + (long long) timeout * 1000;
         char r = 0;
-        int n = poll(&pfd, 1, (int) timeout * 1000);
+        int n = 0;
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = p[0], .events = POLLIN }, { .fd = e[0], .events = POLLIN } };
+                long long left = deadline - now_ms();
+                if (left <= 0) {
+                        n = 0;
+                        break;
+                }
+                n = poll(pfd, 2, (int) left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        break;
+                if (pfd[1].revents) {
+                        char buf[4096];
+                        ssize_t k = read(e[0], buf, sizeof(buf));
+                        if (k > 0)
+                                (void) !write(STDERR_FILENO, buf, (size_t) k);
+                        else
+                                e[0] = (close(e[0]), -1);
+                }
+                if (pfd[0].revents)
+                        break;
+        }
         if (n > 0 && read(p[0], &r, 1) == 1 && r == 'R') {
                 printf("%s\n", c->o->machine);
                 *code = 0;
@@ -484,28 +524,32 @@ static int detach(struct container *c, int *code) {
                 *code = EXIT_NIXBOX_ERROR;
                 return 1;
         }
-        /* The supervisor failed before readiness and said why on our stderr. */
+        /* The supervisor failed before readiness and said why: pass it on. */
         int st = 0;
         waitpid(pid, &st, 0);
+        if (e[0] >= 0) {
+                char buf[4096];
+                ssize_t k;
+                (void) fcntl(e[0], F_SETFL, O_NONBLOCK);
+                while ((k = read(e[0], buf, sizeof(buf))) > 0)
+                        (void) !write(STDERR_FILENO, buf, (size_t) k);
+        }
         *code = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : EXIT_NIXBOX_ERROR;
         return 1;
 }
 
 /* --detach: console and messages go to /run/nixbox/NAME/console.log. */
 static int open_console_log(struct container *c, struct nb_error *err) {
-        char dir[512];
-        int fd;
+        char dir[512], old[4200];
 
         machine_state_dir(c->o->machine, dir, sizeof(dir));
         if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
                 return nb_error_set(err, errno, "create %s", dir);
         snprintf(c->log_path, sizeof(c->log_path), "%s/console.log", dir);
-        fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return nb_error_set(err, errno, "open %s", c->log_path);
-        dup2(fd, STDOUT_FILENO);
-        close(fd);
-        return 0;
+        /* A rotated log of an earlier run of this machine is not ours. */
+        snprintf(old, sizeof(old), "%s.1", c->log_path);
+        (void) unlink(old);
+        return console_log_open(&c->log, c->log_path, c->o->console_log_size, err);
 }
 
 static void cleanup(struct container *c) {
@@ -565,6 +609,10 @@ static int start_once(struct container *c, struct nb_error *err) {
         c->sync_parent = sp[0];
         c->sync_child = sp[1];
 
+        /* Pipe mode: PID 1 inherits its stdio from us, through pipes where
+         * ours is a terminal (or, detached, into the log). */
+        if (c->console_mode == CONSOLE_PIPE && stdio_relay_prepare(&c->relay, o->detach ? &c->log : NULL, err) < 0)
+                return -1;
         c->outer_pid = fork();
         if (c->outer_pid < 0)
                 return nb_error_set(err, errno, "fork");
@@ -572,6 +620,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                 outer_child(c, parent);
         close(c->sync_child);
         c->sync_child = -1;
+        stdio_relay_close_child(&c->relay);
 
         for (;;) {
                 struct sync_msg m;
@@ -635,7 +684,7 @@ static bool pid1_notifies_ready(const struct options *o) {
 
 static int supervise(struct container *c, int sfd, int *status) {
         struct options *o = c->o;
-        struct console con = { .mode = c->console_mode, .master = -1 };
+        struct console con = { .mode = c->console_mode, .master = -1, .log = o->detach ? &c->log : NULL };
         int stop_requests = 0, n;
         bool boot_like = o->boot || o->kill_signal > 0;   /* stop = kill signal, then SIGKILL */
         struct notify_state ns = {0};
@@ -648,7 +697,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                 notify_supervisor_ready(NULL);     /* readiness at exec */
 
         for (;;) {
-                struct pollfd p[4];
+                struct pollfd p[7];
                 struct signalfd_siginfo si;
 
                 n = 0;
@@ -656,12 +705,15 @@ static int supervise(struct container *c, int sfd, int *status) {
                 p[n++] = (struct pollfd) { .fd = c->notify_fd, .events = POLLIN };
                 p[n++] = (struct pollfd) { .fd = con.master, .events = POLLIN };
                 p[n++] = (struct pollfd) { .fd = con.stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
+                stdio_relay_pollfds(&c->relay, p + n);
+                n += 3;
                 if (poll(p, (nfds_t) n, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         log_error("poll: %s", strerror(errno));
                         break;
                 }
+                stdio_relay_handle(&c->relay, p + 4);
                 if (p[2].revents || p[3].revents) {
                         if (console_relay(&con, p[2].revents != 0, p[3].revents != 0)) {
                                 log_info("killing the container (^] pressed three times)");
@@ -773,6 +825,7 @@ int container_run(struct options *o) {
         struct container c = {
                 .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
                 .notify_fd = -1, .console_fd = -1, .ready_fd = -1,
+                .log = { .fd = -1 }, .relay = STDIO_RELAY_INIT,
         };
         struct nb_error err = {0};
         _cleanup_close_ int root_fd = -1, sfd = -1;

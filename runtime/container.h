@@ -8,9 +8,11 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "console-log.h"
 #include "error.h"
 #include "sync-protocol.h"
 #include "options.h"
+#include "stdio-relay.h"
 #include "userns.h"
 
 struct options;
@@ -39,6 +41,8 @@ struct container {
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */
+        struct console_log log;       /* --detach: the capped console log */
+        struct stdio_relay relay;     /* pipe mode: pipes in place of terminals, or into the log */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);

@@ -227,6 +227,10 @@ _noreturn_ static void command_child(struct enter_plan *p) {
                 /* Its own session: it can never reach the caller's terminal. */
                 nb_error_set(&err, errno, "create a new session");
                 child_fail(p->sync_fd, &err);
+        } else if (stdio_relay_apply(&p->relay) < 0) {
+                /* Nor hold it: nixbox's pipes stand in for every terminal. */
+                nb_error_set(&err, errno, "connect stdio to nixbox's pipes");
+                child_fail(p->sync_fd, &err);
         }
         if (!req->argv)
                 shell = pick_shell(&u);

@@ -136,7 +136,7 @@ static void plan_free(struct enter_plan *p) {
 static int plan_prepare(struct enter_plan *p, const struct enter_request *req, struct nb_error *err) {
         int r;
 
-        *p = (struct enter_plan) { .req = req, .root_fd = -1, .sync_fd = -1 };
+        *p = (struct enter_plan) { .req = req, .root_fd = -1, .sync_fd = -1, .relay = STDIO_RELAY_INIT };
         r = machine_target_open(req->machine, &p->target, err);
         if (r < 0)
                 return r;
@@ -206,15 +206,15 @@ static int exit_status(int status) {
         return EXIT_NIXBOX_ERROR;
 }
 
-/* Waits for the command, relaying its pty and passing signals on. */
-static int supervise(pid_t cmd, int master, int sfd) {
+/* Waits for the command, relaying its pty (or pipes) and passing signals on. */
+static int supervise(pid_t cmd, int master, struct stdio_relay *relay, int sfd) {
         struct pty_forward f = { .master = -1 };
         int status = 0;
 
         if (master >= 0)
                 pty_forward_start(&f, master);
         for (;;) {
-                struct pollfd p[3];
+                struct pollfd p[6];
                 struct signalfd_siginfo si;
                 pid_t w;
 
@@ -222,10 +222,12 @@ static int supervise(pid_t cmd, int master, int sfd) {
                 p[1] = p[2] = (struct pollfd) { .fd = -1 };
                 if (f.master >= 0)
                         pty_forward_pollfds(&f, p + 1);
-                if (poll(p, 3, -1) < 0 && errno != EINTR)
+                stdio_relay_pollfds(relay, p + 3);
+                if (poll(p, 6, -1) < 0 && errno != EINTR)
                         break;
                 if (f.master >= 0)
                         pty_forward_handle(&f, p + 1);
+                stdio_relay_handle(relay, p + 3);
                 if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
                         continue;
                 switch (si.ssi_signo) {
@@ -249,6 +251,8 @@ static int supervise(pid_t cmd, int master, int sfd) {
                 ;
 done:
         pty_forward_stop(&f);
+        /* What a background process of the command writes later goes nowhere. */
+        stdio_relay_stop(relay);
         return exit_status(status);
 }
 
@@ -277,6 +281,13 @@ static int enter_run(const struct enter_request *req) {
                 goto out;
         }
         p.sync_fd = sp[1];
+        if (!p.use_pty && stdio_relay_prepare(&p.relay, NULL, &err) < 0) {
+                nb_error_print(&err);
+                close(sp[0]);
+                close(sp[1]);
+                ret = EXIT_NIXBOX_ERROR;
+                goto out;
+        }
         fflush(NULL);
         first = fork();
         if (first < 0) {
@@ -292,6 +303,7 @@ static int enter_run(const struct enter_request *req) {
                 enter_child(&p);
         }
         close(sp[1]);
+        stdio_relay_close_child(&p.relay);
         plan_free(&p);
         ret = await_start(sp[0], first, &cmd, &master, &err);
         close(sp[0]);
@@ -305,8 +317,9 @@ static int enter_run(const struct enter_request *req) {
                 ret = err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
                 goto out;
         }
-        ret = supervise(cmd, master, sfd);
+        ret = supervise(cmd, master, &p.relay, sfd);
 out:
+        stdio_relay_stop(&p.relay);
         plan_free(&p);
         if (sfd >= 0)
                 close(sfd);

@@ -3,6 +3,8 @@
  * (enter-child.c). See enter.c for the order of things. */
 #pragma once
 
+#include "stdio-relay.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,6 +29,7 @@ struct enter_plan {
         char cgroup_procs[4096];   /* the leader's cgroup.procs on the host, or "" */
         int ns_flags;              /* CLONE_NEW* of the namespaces that differ from ours */
         bool use_pty;
+        struct stdio_relay relay;  /* without a pty: pipes in place of the caller's terminals */
         char path[4096];           /* PATH of the leader, or the default */
         char *leader_env[8];       /* container_uuid=, container_host_*= from the leader */
         size_t n_leader_env;

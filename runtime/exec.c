@@ -8,6 +8,7 @@
 
 #include "capabilities.h"
 #include "console.h"
+#include "stdio-relay.h"
 #include "container.h"
 #include "exec-env.h"
 #include "log.h"
@@ -145,7 +146,8 @@ int exec_payload(struct container *c, struct nb_error *err) {
                 r = console_attach(err);
                 if (r < 0)
                         return r;
-        }
+        } else if ((r = stdio_relay_apply(&c->relay)) < 0)
+                return nb_error_set(err, -r, "connect stdio to nixbox's pipes");
 
         bounding = container_bounding_caps(o, &c->uids);
         /* The filter loads first, while CAP_SYS_ADMIN is still effective

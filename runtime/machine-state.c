@@ -136,6 +136,13 @@ void machine_state_remove(const char *name) {
         unlink(path);
         snprintf(path, sizeof(path), "%s/console.log", dir);
         unlink(path);
+        /* and what rotating it leaves (console-log.c) */
+        snprintf(path, sizeof(path), "%s/console.log.1", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/console.log.tmp", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/console.log.1.tmp", dir);
+        unlink(path);
         snprintf(path, sizeof(path), "%s/ephemeral", dir);
         rmdir(path);
         rmdir(dir);

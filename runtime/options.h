@@ -252,6 +252,7 @@ struct options {
         bool print_settings;         /* --print-settings: print, do not run */
         bool detach;                 /* --detach: return once the container is ready */
         unsigned timeout_sec;        /* --timeout for --detach (0: default) */
+        uint64_t console_log_size;   /* --console-log-size for --detach (0: default) */
 };
 
 void options_init(struct options *o);

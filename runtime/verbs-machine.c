@@ -4,6 +4,7 @@
  * pinned by a pidfd checked against its registered start time. */
 #include <assert.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -484,9 +485,19 @@ int verb_logs(int argc, char **argv) {
                 log_error("open the console log %s: %s", m.log, strerror(errno));
                 return EXIT_NIXBOX_ERROR;
         }
+        /* The log is capped: the older part, if any, is console.log.1. */
+        {
+                char older[sizeof(m.log) + 2];
+                _cleanup_close_ int ofd = -1;
+                snprintf(older, sizeof(older), "%s.1", m.log);
+                ofd = open(older, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (ofd >= 0 && copy_out(ofd) == -EPIPE)
+                        return 0;
+        }
         if (follow)
                 supervisor = pidfd_open_checked(m.supervisor, m.supervisor_start);
         for (;;) {
+                struct stat a, b;
                 r = copy_out(fd);
                 if (r < 0) {
                         if (r != -EPIPE)
@@ -495,6 +506,17 @@ int verb_logs(int argc, char **argv) {
                 }
                 if (!follow || supervisor < 0)
                         return 0;
+                /* Rotated: what we read became console.log.1; go on with
+                 * the fresh one. */
+                if (stat(m.log, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
+                        int nfd = open(m.log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                        if (nfd >= 0) {
+                                copy_out(fd);
+                                close(fd);
+                                fd = nfd;
+                                continue;
+                        }
+                }
                 if (pidfd_wait_exit(supervisor, 200) == 0) {
                         copy_out(fd);          /* its last words */
                         return 0;
