@@ -8,7 +8,7 @@ DESTDIR ?=
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    := libcap libseccomp libmnl
+PKGS    := libcap libseccomp libmnl inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

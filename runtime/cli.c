@@ -8,6 +8,7 @@
 #include "capabilities.h"
 #include "cli.h"
 #include "error.h"
+#include "host-config.h"
 #include "log.h"
 #include "network.h"
 #include "options.h"
@@ -615,6 +616,22 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         return 0;
 }
 
+/* nixbox.conf's [network] DefaultZone=: used only when neither the command
+ * line nor the settings file chose a network mode (Port= alone is none). */
+static int apply_default_zone(struct options *o, const struct settings_provenance *prov, struct nb_error *err) {
+        const char *zone = host_config()->default_zone;
+
+        if (!*zone || (o->set_mask & SET_NETWORK))
+                return 0;
+        for (enum settings_key k = SK_PRIVATE; k <= SK_IP_MASQUERADE; k++)
+                if (k != SK_PORT && prov->line[k])
+                        return 0;
+        if (set_str(&o->network_zone, zone) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        o->network_veth = o->private_network = true;
+        return 0;
+}
+
 int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err) {
         struct stat st;
         int r;
@@ -623,7 +640,7 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
          * machines directory (like /var/lib/machines for nspawn). */
         if (!strchr(o->root, '/') && stat(o->root, &st) < 0) {
                 char path[4096];
-                snprintf(path, sizeof(path), MACHINES_DIR "/%s", o->root);
+                snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, o->root);
                 if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
                         if (!o->machine)
                                 o->machine = strdup(o->root);
@@ -648,6 +665,9 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         /* The settings file fills what the command line left unset, before
          * the defaults below are derived from the result. */
         r = settings_load(o, o->machine, prov, err);
+        if (r < 0)
+                return r;
+        r = apply_default_zone(o, prov, err);
         if (r < 0)
                 return r;
         /* Ephemeral machines get a random suffix (after the settings

@@ -816,7 +816,7 @@ int container_run(struct options *o) {
                 if (c.machine_lock == -EBUSY)
                         nb_error_set(&err, 0, "a container named %s is already running (use --machine= to choose another name)", o->machine);
                 else
-                        nb_error_set(&err, -c.machine_lock, "lock machine %s in " STATE_DIR, o->machine);
+                        nb_error_set(&err, -c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
                 goto fail_early;
         }
         if (o->detach && open_console_log(&c, &err) < 0)

@@ -10,7 +10,7 @@
 #include "state.h"
 
 void machine_state_dir(const char *name, char *out, size_t size) {
-        snprintf(out, size, STATE_DIR "/%s", name);
+        snprintf(out, size, "%s/%s", STATE_DIR, name);
 }
 
 unsigned long long pid_start_time(pid_t pid) {

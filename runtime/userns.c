@@ -62,7 +62,7 @@ static bool uid_in_user_db(uid_t base) {
 /* Takes the lock file for a range; returns the fd, -EBUSY when another
  * container holds it. */
 static int lock_range(uid_t base, char *path, size_t size) {
-        snprintf(path, size, UID_LOCK_DIR "/%u", base);
+        snprintf(path, size, "%s/%u", UID_LOCK_DIR, base);
         return lock_file_nb(path);
 }
 
