@@ -122,6 +122,11 @@ void cg_sweep_stale(const char *mount) {
 
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
+                /* A live supervisor: a nixbox whose locks are elsewhere (another
+                 * StateDir= of nixbox.conf(5)) must not be taken for stale. */
+                snprintf(path, sizeof(path), "%s/%s/supervisor", base, de->d_name);
+                if (cgroup_populated(path))
+                        continue;
                 /* A running nixbox holds its machine lock for its whole life. */
                 lock = state_try_lock_machine(de->d_name);
                 if (lock < 0)
@@ -214,10 +219,15 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
                 return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
         snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(self, "/") ? "" : self);
 
-        enable_root_controllers(cg->mount);
-        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->mount, machine);
+        /* --keep-unit: below our own cgroup, which holds processes (us at
+         * least), so its controllers are never enabled here (we could not
+         * move back into it); the service manager's own limits apply. */
+        snprintf(cg->base, sizeof(cg->base), "%s", cg->keep_unit ? cg->original : cg->mount);
+        if (!cg->keep_unit)
+                enable_root_controllers(cg->mount);
+        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine);
         cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
-        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         /* Another nixbox that just stopped may remove nixbox/ between our
          * two mkdirs; then simply try again. */
         for (int tries = 0;; tries++) {
@@ -341,7 +351,25 @@ void cg_destroy(struct cgroup *cg) {
                 log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));
         if (cg_remove_tree(cg->dir) < 0)
                 log_warn("remove cgroup %s: %s", cg->dir, strerror(errno));
-        snprintf(path, sizeof(path), "%s/nixbox", cg->mount);
+        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         rmdir(path);   /* only succeeds when no other container runs */
         cg->created = false;
+}
+
+void cg_remove_stale_keep_unit(const char *path, const char *machine) {
+        char mount[256], tail[300], parent[512];
+        size_t ml, pl = strlen(path), tl;
+
+        if (cg_find_mount(mount, sizeof(mount)) < 0)
+                return;
+        ml = strlen(mount);
+        tl = (size_t) snprintf(tail, sizeof(tail), "/nixbox/%s", machine);
+        /* Only a nixbox/NAME directory inside the cgroup2 mount. */
+        if (strncmp(path, mount, ml) != 0 || path[ml] != '/' || pl <= tl || pl >= sizeof(parent) ||
+            !streq(path + pl - tl, tail) || strstr(path, "/../") || strstr(path, "/./"))
+                return;
+        log_debug("removing stale cgroup %s", path);
+        cg_remove_tree(path);
+        snprintf(parent, sizeof(parent), "%.*s", (int) (pl - strlen(machine) - 1), path);
+        rmdir(parent);
 }

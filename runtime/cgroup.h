@@ -12,7 +12,9 @@ struct resources;
 
 struct cgroup {
         char mount[256];       /* where cgroup2 is mounted on the host */
-        char dir[512];         /* MOUNT/nixbox/NAME */
+        bool keep_unit;        /* --keep-unit: below nixbox's own cgroup, not at the root */
+        char base[512];        /* where nixbox/ is: MOUNT, or nixbox's own cgroup */
+        char dir[512];         /* BASE/nixbox/NAME */
         char original[512];    /* nixbox's own cgroup before the move */
         bool created;
 };
@@ -24,9 +26,11 @@ int cg_find_mount(char *out, size_t size);
  * is free), killing what is left in them. Cheap when there are none. */
 void cg_sweep_stale(const char *mount);
 
-/* Creates MOUNT/nixbox/NAME/{supervisor,payload}, enables the available
+/* Creates BASE/nixbox/NAME/{supervisor,payload}, enables the available
  * controllers, delegates payload/ to uid:gid and moves the caller into
- * supervisor/. */
+ * supervisor/. BASE is the mount's root, or with cg->keep_unit the cgroup
+ * nixbox runs in (a service's, which then keeps accounting and killing the
+ * container). */
 int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err);
 
 /* Applies [Resources] limits to payload/; a missing controller is a warning. */
@@ -41,3 +45,8 @@ void cg_destroy(struct cgroup *cg);
 /* Removes a cgroup directory and every directory below it (depth first),
  * killing processes left in it first. */
 int cg_remove_tree(const char *path);
+
+/* Removes a stale --keep-unit subtree PATH (as recorded for machine NAME:
+ * MOUNT/.../nixbox/NAME, nothing else) and its nixbox/ parent when empty.
+ * The caller holds the machine lock. */
+void cg_remove_stale_keep_unit(const char *path, const char *machine);

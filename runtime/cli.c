@@ -36,6 +36,8 @@ void cli_usage(void) {
                "  -P, --pipe                    same as --console=pipe\n"
                "      --notify-ready[=BOOL]     report readiness when the init sends READY=1\n"
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
+               "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
+               "                                not at the root of the cgroup hierarchy\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
@@ -99,7 +101,7 @@ enum {
         ARG_KILL_SIGNAL, ARG_UUID, ARG_TRACE, ARG_VERSION,
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
-        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
+        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT, ARG_KEEP_UNIT,
         ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT,
         ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
@@ -135,6 +137,7 @@ static const struct option run_options[] = {
         { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
         { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
         { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
+        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
         { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
         { "settings", required_argument, NULL, ARG_SETTINGS },
         { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
@@ -409,6 +412,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         if (r < 0)
                                 return nb_error_set(err, 0, "invalid --check-os-release '%s': expected a boolean", optarg);
                         o->check_os_release = r;
+                        break;
+                case ARG_KEEP_UNIT:
+                        o->keep_unit = true;
                         break;
                 case ARG_ON_REBOOT:
                         if (streq(optarg, "restart"))

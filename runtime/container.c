@@ -543,8 +543,12 @@ static int start_once(struct container *c, struct nb_error *err) {
         int sp[2], r;
         pid_t parent = getpid();
 
+        c->cg.keep_unit = o->keep_unit;
         if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0)
                 return -1;
+        /* Outside MOUNT/nixbox/, only this record lets a later sweep find it. */
+        if (c->use_cgroup && o->keep_unit && machine_state_note_cgroup(o->machine, c->cg.dir) < 0)
+                log_warn("record the cgroup of %s: %s", o->machine, strerror(errno));
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
         if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)

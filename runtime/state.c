@@ -85,7 +85,7 @@ void state_sweep_stale_locks(void) {
                         fd = state_try_lock_machine(de->d_name);
                         if (fd < 0)
                                 continue;
-                        machine_state_remove(de->d_name);
+                        machine_state_remove_stale(de->d_name);
                         state_unlock_machine(de->d_name, fd);
                 }
                 closedir(d);
