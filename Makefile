@@ -8,7 +8,7 @@ DESTDIR ?=
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    := libcap libseccomp libmnl
+PKGS    := libcap libseccomp libmnl inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -128,6 +128,7 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(PREFIX)/bin/nixbox-netsetup
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixbox.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.nspawn.5
+	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.conf.5
 
 clean:
 	rm -rf build

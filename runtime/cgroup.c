@@ -143,6 +143,11 @@ void cg_sweep_stale(const char *mount) {
 
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
+                /* A live supervisor: a nixbox whose locks are elsewhere (another
+                 * StateDir= of nixbox.conf(5)) must not be taken for stale. */
+                snprintf(path, sizeof(path), "%s/%s/supervisor", base, de->d_name);
+                if (cgroup_populated(path))
+                        continue;
                 /* A running nixbox holds its machine lock for its whole life. */
                 lock = state_try_lock_machine(de->d_name);
                 if (lock < 0)
@@ -277,10 +282,14 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         if (r < 0)
                 return r;
 
-        enable_root_controllers(cg->mount);
-        snprintf(cg->base, sizeof(cg->base), "%s", cg->mount);
+        /* --keep-unit: below our own cgroup, which holds processes (us at
+         * least), so its controllers are never enabled here (we could not
+         * move back into it); the service manager's own limits apply. */
+        if (!cg->keep_unit)
+                enable_root_controllers(cg->mount);
+        snprintf(cg->base, sizeof(cg->base), "%s", cg->keep_unit ? cg->original : cg->mount);
         r = make_machine_dir(cg, machine, err);
-        if ((r == -EACCES || r == -EPERM || r == -EROFS) && !streq(cg->original, cg->mount)) {
+        if ((r == -EACCES || r == -EPERM || r == -EROFS) && !cg->keep_unit && !streq(cg->original, cg->mount)) {
                 /* Nested: only our own cgroup may be delegated to us. */
                 log_debug("%s; trying nixbox's own cgroup %s", err->msg, cg->original);
                 snprintf(cg->base, sizeof(cg->base), "%s", cg->original);
@@ -411,4 +420,22 @@ void cg_destroy(struct cgroup *cg) {
         snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         rmdir(path);   /* only succeeds when no other container runs */
         cg->created = false;
+}
+
+void cg_remove_stale_keep_unit(const char *path, const char *machine) {
+        char mount[256], tail[300], parent[512];
+        size_t ml, pl = strlen(path), tl;
+
+        if (cg_find_mount(mount, sizeof(mount)) < 0)
+                return;
+        ml = strlen(mount);
+        tl = (size_t) snprintf(tail, sizeof(tail), "/nixbox/%s", machine);
+        /* Only a nixbox/NAME directory inside the cgroup2 mount. */
+        if (strncmp(path, mount, ml) != 0 || path[ml] != '/' || pl <= tl || pl >= sizeof(parent) ||
+            !streq(path + pl - tl, tail) || strstr(path, "/../") || strstr(path, "/./"))
+                return;
+        log_debug("removing stale cgroup %s", path);
+        cg_remove_tree(path);
+        snprintf(parent, sizeof(parent), "%.*s", (int) (pl - strlen(machine) - 1), path);
+        rmdir(parent);
 }

@@ -13,7 +13,9 @@ struct resources;
 struct cgroup {
         char mount[256];       /* where cgroup2 is mounted on the host */
         char root[256];        /* the cgroup the mount shows, relative to our cgroup namespace */
-        char base[512];        /* where nixbox/ is made: MOUNT, or our own cgroup when only that is delegated to us */
+        bool keep_unit;        /* --keep-unit: below nixbox's own cgroup, not at the root */
+        char base[512];        /* where nixbox/ is made: MOUNT, or our own cgroup (--keep-unit, or nested
+                                * when only that is delegated to us) */
         char dir[512];         /* BASE/nixbox/NAME */
         char original[512];    /* nixbox's own cgroup before the move */
         bool created;
@@ -30,9 +32,11 @@ void cg_sweep_stale(const char *mount);
 
 /* Creates BASE/nixbox/NAME/{supervisor,payload}, enables the available
  * controllers, delegates payload/ to uid:gid and moves the caller into
- * supervisor/. BASE is the mount's root, or (when that is not writable,
- * nested) nixbox's own cgroup. On failure, cg->created tells whether
- * anything was made: when not, the caller may run without a cgroup. */
+ * supervisor/. BASE is the mount's root, or nixbox's own cgroup: with
+ * cg->keep_unit (a service's, which then keeps accounting and killing the
+ * container), or nested when the root is not writable. On failure,
+ * cg->created tells whether anything was made: when not, the caller may run
+ * without a cgroup. */
 int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, struct nb_error *err);
 
 /* Applies [Resources] limits to payload/; a missing controller is a warning. */
@@ -47,3 +51,8 @@ void cg_destroy(struct cgroup *cg);
 /* Removes a cgroup directory and every directory below it (depth first),
  * killing processes left in it first. */
 int cg_remove_tree(const char *path);
+
+/* Removes a stale --keep-unit subtree PATH (as recorded for machine NAME:
+ * MOUNT/.../nixbox/NAME, nothing else) and its nixbox/ parent when empty.
+ * The caller holds the machine lock. */
+void cg_remove_stale_keep_unit(const char *path, const char *machine);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "console-log.h"
 #include "error.h"
+#include "host-config.h"
 #include "log.h"
 #include "network.h"
 #include "options.h"
@@ -36,6 +37,8 @@ void cli_usage(void) {
                "  -P, --pipe                    same as --console=pipe\n"
                "      --notify-ready[=BOOL]     report readiness when the init sends READY=1\n"
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
+               "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
+               "                                not at the root of the cgroup hierarchy\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
@@ -101,7 +104,7 @@ enum {
         ARG_KILL_SIGNAL, ARG_UUID, ARG_TRACE, ARG_VERSION,
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
         ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
-        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT,
+        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT, ARG_KEEP_UNIT,
         ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT, ARG_CONSOLE_LOG_SIZE,
         ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
@@ -137,6 +140,7 @@ static const struct option run_options[] = {
         { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
         { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
         { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
+        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
         { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
         { "settings", required_argument, NULL, ARG_SETTINGS },
         { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
@@ -413,6 +417,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 return nb_error_set(err, 0, "invalid --check-os-release '%s': expected a boolean", optarg);
                         o->check_os_release = r;
                         break;
+                case ARG_KEEP_UNIT:
+                        o->keep_unit = true;
+                        break;
                 case ARG_ON_REBOOT:
                         if (streq(optarg, "restart"))
                                 o->restart = RESTART_LOOP;
@@ -626,6 +633,22 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         return 0;
 }
 
+/* nixbox.conf's [network] DefaultZone=: used only when neither the command
+ * line nor the settings file chose a network mode (Port= alone is none). */
+static int apply_default_zone(struct options *o, const struct settings_provenance *prov, struct nb_error *err) {
+        const char *zone = host_config()->default_zone;
+
+        if (!*zone || (o->set_mask & SET_NETWORK))
+                return 0;
+        for (enum settings_key k = SK_PRIVATE; k <= SK_IP_MASQUERADE; k++)
+                if (k != SK_PORT && prov->line[k])
+                        return 0;
+        if (set_str(&o->network_zone, zone) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        o->network_veth = o->private_network = true;
+        return 0;
+}
+
 int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err) {
         struct stat st;
         int r;
@@ -634,7 +657,7 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
          * machines directory (like /var/lib/machines for nspawn). */
         if (!strchr(o->root, '/') && stat(o->root, &st) < 0) {
                 char path[4096];
-                snprintf(path, sizeof(path), MACHINES_DIR "/%s", o->root);
+                snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, o->root);
                 if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
                         if (!o->machine)
                                 o->machine = strdup(o->root);
@@ -659,6 +682,9 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         /* The settings file fills what the command line left unset, before
          * the defaults below are derived from the result. */
         r = settings_load(o, o->machine, prov, err);
+        if (r < 0)
+                return r;
+        r = apply_default_zone(o, prov, err);
         if (r < 0)
                 return r;
         /* Ephemeral machines get a random suffix (after the settings

@@ -587,8 +587,9 @@ static int start_once(struct container *c, struct nb_error *err) {
         int sp[2], r;
         pid_t parent = getpid();
 
+        c->cg.keep_unit = o->keep_unit;
         if (c->use_cgroup && cg_create(&c->cg, o->machine, c->root_uid, c->root_uid, err) < 0) {
-                if (c->cg.created)
+                if (c->cg.created || o->keep_unit)
                         return -1;
                 /* Nested, the cgroup2 may not be ours to write: a warning, as
                  * without cgroup2; the container still gets its own cgroup
@@ -598,6 +599,9 @@ static int start_once(struct container *c, struct nb_error *err) {
                 *err = (struct nb_error) {0};
                 c->use_cgroup = false;
         }
+        /* Outside MOUNT/nixbox/, only this record lets a later sweep find it. */
+        if (c->use_cgroup && !streq(c->cg.base, c->cg.mount) && machine_state_note_cgroup(o->machine, c->cg.dir) < 0)
+                log_warn("record the cgroup of %s: %s", o->machine, strerror(errno));
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
         if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)
@@ -878,7 +882,7 @@ int container_run(struct options *o) {
                 if (c.machine_lock == -EBUSY)
                         nb_error_set(&err, 0, "a container named %s is already running (use --machine= to choose another name)", o->machine);
                 else
-                        nb_error_set(&err, -c.machine_lock, "lock machine %s in " STATE_DIR, o->machine);
+                        nb_error_set(&err, -c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
                 goto fail_early;
         }
         if (o->detach && open_console_log(&c, &err) < 0)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "enter-pty.h"
 #include "enter.h"
@@ -73,7 +74,7 @@ static ssize_t read_proc(int proc_fd, const char *name, char *buf, size_t size) 
  * controllers enabled then and would refuse us.) */
 static int leader_cgroup(struct enter_plan *p, struct nb_error *err) {
         const struct machine_info *m = &p->target.m;
-        char buf[8192], *line, *save = NULL;
+        char buf[8192], mount[256], *line, *save = NULL;
         const char *base;
         size_t l;
 
@@ -82,12 +83,12 @@ static int leader_cgroup(struct enter_plan *p, struct nb_error *err) {
                 return 0;      /* the container runs without a cgroup */
         if (read_proc(p->target.proc_fd, "cgroup", buf, sizeof(buf)) < 0)
                 return nb_error_set(err, errno, "read /proc/%d/cgroup", m->leader);
-        /* m->cgroup is MOUNT/nixbox/NAME: find that tail in the leader's path. */
-        base = NULL;
-        for (const char *q = m->cgroup; (q = strstr(q, "/nixbox/")); q++)
-                base = q;
-        if (!base)
+        /* m->cgroup is MOUNT/[SERVICE/]nixbox/NAME (SERVICE with --keep-unit):
+         * the leader's path must lie below the part after MOUNT. */
+        if (cg_find_mount(mount, sizeof(mount)) < 0 || !startswith(m->cgroup, mount) ||
+            m->cgroup[strlen(mount)] != '/' || !strstr(m->cgroup, "/nixbox/"))
                 return nb_error_set(err, 0, "container %s: unexpected cgroup %s", m->name, m->cgroup);
+        base = m->cgroup + strlen(mount);
         l = strlen(base);
         for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (!startswith(line, "0::"))

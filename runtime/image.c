@@ -39,7 +39,7 @@ int image_find(const char *name, char *path, size_t size) {
 
         if (!image_name_valid(name))
                 return -EINVAL;
-        n = snprintf(path, size, MACHINES_DIR "/%s", name);
+        n = snprintf(path, size, "%s/%s", MACHINES_DIR, name);
         if (n < 0 || (size_t) n >= size)
                 return -ENAMETOOLONG;
         if (stat(path, &st) < 0)
@@ -175,7 +175,7 @@ static void sweep_stale_partials(int machines_fd) {
                 pfd = openat(machines_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (pfd < 0 || flock(pfd, LOCK_EX | LOCK_NB) < 0)
                         continue;
-                snprintf(path, sizeof(path), MACHINES_DIR "/%s", de->d_name);
+                snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, de->d_name);
                 log_info("removing %s, left by an interrupted import", path);
                 if (tree_remove_at(machines_fd, de->d_name, path, &err) < 0)
                         nb_error_print(&err);
@@ -246,7 +246,7 @@ static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct un
 static int install_image(int machines_fd, const char *tmp_name, int tmp_fd, const char *name, struct nb_error *err) {
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, name);
         if (syncfs(tmp_fd) < 0)
                 return nb_error_set(err, errno, "sync %s", MACHINES_DIR);
         if (is_lxd_unified(tmp_fd)) {
@@ -270,7 +270,7 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
         struct stat st;
         int r;
 
-        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, name);
         file_fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
         if (file_fd < 0)
                 return nb_error_set(err, errno, "open %s", file);
@@ -298,7 +298,7 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
                 return nb_error_set(err, 0, "image '%s' exists already in %s (nixbox remove %s deletes it)",
                                     name, MACHINES_DIR, name);
         sweep_stale_partials(machines_fd);
-        snprintf(tmp_path, sizeof(tmp_path), MACHINES_DIR "/.%s.partial-XXXXXX", name);
+        snprintf(tmp_path, sizeof(tmp_path), "%s/.%s.partial-XXXXXX", MACHINES_DIR, name);
         if (!mkdtemp(tmp_path))
                 return nb_error_set(err, errno, "create a directory in %s", MACHINES_DIR);
         tmp_name = strrchr(tmp_path, '/') + 1;
@@ -348,11 +348,11 @@ static void import_usage(void) {
         printf("Usage: nixbox import-tar [-q] FILE [NAME]\n"
                "\n"
                "Unpacks a root file system tarball (.tar, .tar.xz, .tar.gz, .tar.zst, .tar.bz2: a NixOS\n"
-               "system tarball, an LXC or LXD rootfs tarball) into " MACHINES_DIR "/NAME, where\n"
+               "system tarball, an LXC or LXD rootfs tarball) into %s/NAME, where\n"
                "'nixbox run NAME' finds it. NAME defaults to the file name without its extensions.\n"
                "\n"
                "  -q, --quiet   no progress and no summary\n"
-               "  -h, --help    show this help\n");
+               "  -h, --help    show this help\n", MACHINES_DIR);
 }
 
 int verb_import_tar(int argc, char **argv) {
@@ -441,7 +441,7 @@ static int remove_image(const char *name, struct nb_error *err) {
 
         if (!image_name_valid(name))
                 return nb_error_set(err, 0, "invalid image name '%s'", name);
-        snprintf(path, sizeof(path), MACHINES_DIR "/%s", name);
+        snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, name);
         machines_fd = open(MACHINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (machines_fd < 0 && errno == ENOENT)
                 return nb_error_set(err, 0, "no image '%s' in %s", name, MACHINES_DIR);
@@ -475,7 +475,7 @@ int verb_remove(int argc, char **argv) {
         int ret = 0;
 
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
-                printf("Usage: nixbox remove NAME...\n\nDeletes images from " MACHINES_DIR ".\n");
+                printf("Usage: nixbox remove NAME...\n\nDeletes images from %s.\n", MACHINES_DIR);
                 return argc < 2 ? EXIT_NIXBOX_ERROR : 0;
         }
         if (geteuid() != 0) {

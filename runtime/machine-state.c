@@ -5,12 +5,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "cgroup.h"
+#include "fileio.h"
 #include "machine-state.h"
 #include "macro.h"
 #include "state.h"
 
 void machine_state_dir(const char *name, char *out, size_t size) {
-        snprintf(out, size, STATE_DIR "/%s", name);
+        snprintf(out, size, "%s/%s", STATE_DIR, name);
 }
 
 unsigned long long pid_start_time(pid_t pid) {
@@ -87,7 +89,7 @@ int machine_state_read(const char *name, struct machine_info *m) {
         /* A free machine lock means its nixbox is gone: the entry is stale. */
         lock = state_try_lock_machine(name);
         if (lock >= 0) {
-                machine_state_remove(name);
+                machine_state_remove_stale(name);
                 state_unlock_machine(name, lock);
                 return -ESTALE;
         }
@@ -143,9 +145,36 @@ void machine_state_remove(const char *name) {
         unlink(path);
         snprintf(path, sizeof(path), "%s/console.log.1.tmp", dir);
         unlink(path);
+        snprintf(path, sizeof(path), "%s/cgroup", dir);
+        unlink(path);
         snprintf(path, sizeof(path), "%s/ephemeral", dir);
         rmdir(path);
         rmdir(dir);
+}
+
+int machine_state_note_cgroup(const char *name, const char *path) {
+        char dir[512], file[600];
+
+        machine_state_dir(name, dir, sizeof(dir));
+        if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+                return -errno;
+        snprintf(file, sizeof(file), "%s/cgroup", dir);
+        _cleanup_close_ int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        return write(fd, path, strlen(path)) < 0 ? -errno : 0;
+}
+
+void machine_state_remove_stale(const char *name) {
+        char dir[512], file[600], path[512];
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(file, sizeof(file), "%s/cgroup", dir);
+        if (read_string_file(file, path, sizeof(path)) > 0) {
+                path[strcspn(path, "\n")] = 0;
+                cg_remove_stale_keep_unit(path, name);
+        }
+        machine_state_remove(name);
 }
 
 int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata) {

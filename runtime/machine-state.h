@@ -47,6 +47,14 @@ int machine_state_read(const char *name, struct machine_info *m);
 /* Removes /run/nixbox/NAME/ (state and log). */
 void machine_state_remove(const char *name);
 
+/* --keep-unit: records the cgroup subtree in /run/nixbox/NAME/cgroup as soon
+ * as it exists: it is not below MOUNT/nixbox/, where the stale sweep looks. */
+int machine_state_note_cgroup(const char *name, const char *path);
+
+/* Removes the entry of a machine whose nixbox is gone (the caller holds its
+ * lock), with the cgroup subtree a --keep-unit run recorded. */
+void machine_state_remove_stale(const char *name);
+
 /* Calls fn for every running machine (stale entries are cleaned on the way). */
 int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata);
 

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "host-config.h"
 #include "log.h"
 #include "options.h"
 #include "settings-merge.h"
@@ -24,12 +25,13 @@ static void usage(void) {
                "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
                "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
                "  logs NAME [-f]                           show the console log of a detached container\n"
-               "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into " MACHINES_DIR "\n"
-               "  remove NAME...                           delete images from " MACHINES_DIR "\n"
+               "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into %s\n"
+               "  remove NAME...                           delete images from %s\n"
                "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"
                "  help, version\n"
                "\n"
-               "'nixbox run --help' lists the options; see nixbox(1).\n");
+               "'nixbox run --help' lists the options; see nixbox(1).\n",
+               MACHINES_DIR, MACHINES_DIR);
 }
 
 static const struct {
@@ -57,6 +59,14 @@ int main(int argc, char **argv) {
         int r;
 
         trace_start();
+        /* Host-wide paths and defaults; a bad file stops every verb but help. */
+        if (host_config_load(&err) < 0) {
+                nb_error_print(&err);
+                if (argc < 2 || !(streq(argv[1], "help") || streq(argv[1], "--help") || streq(argv[1], "-h") ||
+                                  streq(argv[1], "version") || streq(argv[1], "--version")))
+                        return EXIT_NIXBOX_ERROR;
+                err = (struct nb_error) {0};
+        }
         if (argc < 2) {
                 usage();
                 return EXIT_NIXBOX_ERROR;

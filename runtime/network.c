@@ -38,11 +38,13 @@ struct net_state {
 /* --- the host-wide lock --- */
 
 int network_lock(void) {
+        char path[HOST_CONFIG_PATH_MAX + 16];
         int fd;
 
         if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
                 return -1;
-        fd = open(STATE_DIR "/network-lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        snprintf(path, sizeof(path), "%s/network-lock", STATE_DIR);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -1;
         while (flock(fd, LOCK_EX) < 0)

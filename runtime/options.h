@@ -179,6 +179,7 @@ struct options {
         size_t argc;
         bool as_pid1;                /* run COMMAND as PID 1 instead of under the init-shim */
         bool check_os_release;       /* refuse a boot without os-release (default on) */
+        bool keep_unit;              /* --keep-unit: cgroup below nixbox's own, not at the root */
 
         /* Process. */
         char **setenv;               /* NAME=VALUE list */

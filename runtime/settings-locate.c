@@ -5,16 +5,23 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "host-config.h"
 #include "parse-util.h"
 #include "settings-locate.h"
 
-const char *const settings_trusted_dirs[] = {
-        "/etc/nixbox",
-        "/run/nixbox",
-        "/etc/systemd/nspawn",
-        "/run/systemd/nspawn",
-        NULL,
-};
+const char *const *settings_trusted_dirs(void) {
+        /* The runtime directory is the state directory (nixbox.conf(5)). */
+        static const char *dirs[] = {
+                "/etc/nixbox",
+                NULL,
+                "/etc/systemd/nspawn",
+                "/run/systemd/nspawn",
+                NULL,
+        };
+
+        dirs[1] = host_config()->state_dir;
+        return dirs;
+}
 
 void settings_found_done(struct settings_found *found) {
         if (found->fd >= 0)
@@ -128,5 +135,5 @@ int settings_locate_in(const char *const *trusted_dirs, uid_t owner, const char 
 }
 
 int settings_locate(const char *name, const char *root, struct settings_found *found, struct nb_error *err) {
-        return settings_locate_in(settings_trusted_dirs, 0, name, root, found, err);
+        return settings_locate_in(settings_trusted_dirs(), 0, name, root, found, err);
 }

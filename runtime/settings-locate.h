@@ -7,8 +7,9 @@
 
 struct nb_error;
 
-/* /etc/nixbox, /run/nixbox, /etc/systemd/nspawn, /run/systemd/nspawn; NULL-terminated. */
-extern const char *const settings_trusted_dirs[];
+/* /etc/nixbox, the state directory (/run/nixbox), /etc/systemd/nspawn,
+ * /run/systemd/nspawn; NULL-terminated. */
+const char *const *settings_trusted_dirs(void);
 
 struct settings_found {
         int fd;                  /* open for reading, -1 when nothing was found */

@@ -526,7 +526,7 @@ int settings_load_from(const char *const *trusted_dirs, uid_t owner, struct opti
 }
 
 int settings_load(struct options *o, const char *name, struct settings_provenance *prov, struct nb_error *err) {
-        return settings_load_from(settings_trusted_dirs, 0, o, name, prov, err);
+        return settings_load_from(settings_trusted_dirs(), 0, o, name, prov, err);
 }
 
 /* ---- printing ---- */

@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "machine-state.h"
 #include "state.h"
+#include "userns.h"
 
 int lock_file_nb(const char *path) {
         for (;;) {
@@ -33,7 +34,7 @@ int state_try_lock_machine(const char *machine) {
 
         if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
                 return -errno;
-        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+        snprintf(path, sizeof(path), "%s/%s.lock", STATE_DIR, machine);
         return lock_file_nb(path);
 }
 
@@ -42,7 +43,7 @@ void state_unlock_machine(const char *machine, int fd) {
 
         if (fd < 0)
                 return;
-        snprintf(path, sizeof(path), STATE_DIR "/%s.lock", machine);
+        snprintf(path, sizeof(path), "%s/%s.lock", STATE_DIR, machine);
         unlink(path);
         close(fd);
 }
@@ -84,11 +85,11 @@ void state_sweep_stale_locks(void) {
                         fd = state_try_lock_machine(de->d_name);
                         if (fd < 0)
                                 continue;
-                        machine_state_remove(de->d_name);
+                        machine_state_remove_stale(de->d_name);
                         state_unlock_machine(de->d_name, fd);
                 }
                 closedir(d);
         }
         sweep_dir(STATE_DIR, ".lock");
-        sweep_dir("/run/nixbox-uid", "");
+        sweep_dir(UID_LOCK_DIR, "");
 }

@@ -3,7 +3,10 @@
  * name, and stale leftovers can be told from live ones). */
 #pragma once
 
-#define STATE_DIR "/run/nixbox"
+#include "host-config.h"
+
+/* [paths] StateDir= of nixbox.conf(5), /run/nixbox by default. */
+#define STATE_DIR (host_config()->state_dir)
 
 /* Takes an exclusive flock on PATH (created if missing) without waiting:
  * the fd, or -EBUSY when another process holds it. A lock file that a dead

@@ -142,7 +142,7 @@ static int own_maps_refuse(const struct own_maps *m, const char *what, uid_t bas
 /* Takes the lock file for a range; returns the fd, -EBUSY when another
  * container holds it. */
 static int lock_range(uid_t base, char *path, size_t size) {
-        snprintf(path, size, UID_LOCK_DIR "/%u", base);
+        snprintf(path, size, "%s/%u", UID_LOCK_DIR, base);
         return lock_file_nb(path);
 }
 

@@ -10,17 +10,20 @@
 struct nb_error;
 struct options;
 
-#define CONTAINER_UID_BASE_MIN 0x00080000U
-#define CONTAINER_UID_BASE_MAX 0x6FFF0000U
+#include "host-config.h"
+
+/* The pick window and the lock directory come from nixbox.conf(5). */
+#define CONTAINER_UID_BASE_MIN (host_config()->pick_min)
+#define CONTAINER_UID_BASE_MAX (host_config()->pick_max)
 #define CONTAINER_UID_RANGE    0x10000U
-#define UID_LOCK_DIR           "/run/nixbox-uid"
+#define UID_LOCK_DIR           (host_config()->uid_lock_dir)
 
 struct uid_range {
         bool enabled;        /* a user namespace is used */
         uid_t shift;         /* host uid of container uid 0 */
         uid_t size;          /* number of ids mapped */
         int lock_fd;         /* held while the container runs (pick only) */
-        char lock_path[64];
+        char lock_path[HOST_CONFIG_PATH_MAX + 16];
 };
 
 /* The candidate nspawn derives from a machine name (pure; unit-tested). */

@@ -23,4 +23,7 @@ int verb_shell(int argc, char **argv);
 int verb_import_tar(int argc, char **argv);
 int verb_remove(int argc, char **argv);
 
-#define MACHINES_DIR "/var/lib/nixbox"
+#include "host-config.h"
+
+/* [paths] ImageDir= of nixbox.conf(5), /var/lib/nixbox by default. */
+#define MACHINES_DIR (host_config()->image_dir)

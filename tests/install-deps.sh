@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev musl-tools
+	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev musl-tools
 	# test tools and fixture builders
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables
 	# the VM lane (tests/vm/)

@@ -753,8 +753,9 @@ static void test_locate(void) {
         CHECK("locate: FIFO next to the image refused", r < 0 && strstr(err.msg, "not a regular file"));
         rm("machines/foo.nspawn");
 
-        CHECK("locate: default directories", streq(settings_trusted_dirs[0], "/etc/nixbox") &&
-              streq(settings_trusted_dirs[3], "/run/systemd/nspawn") && !settings_trusted_dirs[4]);
+        CHECK("locate: default directories", streq(settings_trusted_dirs()[0], "/etc/nixbox") &&
+              streq(settings_trusted_dirs()[1], "/run/nixbox") &&
+              streq(settings_trusted_dirs()[3], "/run/systemd/nspawn") && !settings_trusted_dirs()[4]);
 }
 
 /* ---- merging ---- */
