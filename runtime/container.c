@@ -353,8 +353,18 @@ static void make_uuid(struct container *c, int root_fd) {
 
         if (c->o->uuid)
                 snprintf(hex, sizeof(hex), "%s", c->o->uuid);
-        else if (root_read_file(root_fd, "/etc/machine-id", hex, sizeof(hex)) > 0)
-                hex[strcspn(hex, "\n")] = 0;
+        else {
+                mode_t type = 0;
+                ssize_t n = root_read_file(root_fd, "/etc/machine-id", hex, sizeof(hex), &type);
+                if (n == -EBADFD)
+                        log_warn("ignoring /etc/machine-id in %s: a %s, not a regular file", c->o->root, file_type_name(type));
+                else if (n == -EFBIG)
+                        log_warn("ignoring /etc/machine-id in %s: larger than %zu bytes", c->o->root, sizeof(hex) - 1);
+                if (n > 0)
+                        hex[strcspn(hex, "\n")] = 0;
+                else
+                        hex[0] = 0;
+        }
         if (!is_hex128(hex)) {
                 uint64_t a = siphash24(c->o->machine, strlen(c->o->machine), k1);
                 uint64_t d = siphash24(c->o->machine, strlen(c->o->machine), k2);
@@ -798,11 +808,13 @@ static int decode_end(struct container *c, int status, enum end_kind *kind) {
         return EXIT_NIXBOX_ERROR;
 }
 
+/* Only the type is looked at: O_PATH opens nothing (a FIFO or a device
+ * planted there must neither block nor be opened by host root). */
 static bool is_os_tree(int root_fd) {
         static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_RDONLY, 0);
+                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_PATH, 0);
                 struct stat st;
                 if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
                         return true;

@@ -1,4 +1,9 @@
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "fileio.h"
 #include "macro.h"
@@ -22,4 +27,64 @@ ssize_t read_string_file(const char *path, char *buf, size_t size) {
                 return -errno;
         buf[n] = 0;
         return n;
+}
+
+int open_regular_at(int dirfd, const char *path, unsigned long long resolve, int flags, mode_t *type) {
+        struct open_how how = {
+                .flags = O_PATH | O_CLOEXEC | (uint64_t) (flags & O_NOFOLLOW),
+                .resolve = resolve,
+        };
+        _cleanup_close_ int pfd = -1;
+        char p[32];
+        struct stat st;
+        int fd;
+
+        do
+                pfd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        while (pfd < 0 && errno == EAGAIN);
+        if (pfd < 0)
+                return -errno;
+        if (fstat(pfd, &st) < 0)
+                return -errno;
+        if (type)
+                *type = st.st_mode & S_IFMT;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+        fd = open(p, (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL)) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+const char *file_type_name(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFREG:  return "regular file";
+        case S_IFDIR:  return "directory";
+        case S_IFLNK:  return "symbolic link";
+        case S_IFIFO:  return "FIFO";
+        case S_IFSOCK: return "socket";
+        case S_IFCHR:  return "character device";
+        case S_IFBLK:  return "block device";
+        default:       return "file of unknown type";
+        }
+}
+
+ssize_t read_bounded(int fd, char *buf, size_t size) {
+        size_t done = 0;
+        char extra;
+
+        for (;;) {
+                ssize_t n = done + 1 < size ? read(fd, buf + done, size - 1 - done) : read(fd, &extra, 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                if (done + 1 >= size)
+                        return -EFBIG;
+                done += (size_t) n;
+        }
+        buf[done] = 0;
+        return (ssize_t) done;
 }

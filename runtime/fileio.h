@@ -8,3 +8,22 @@ int write_string_file(const char *path, const char *s);
 
 /* Reads up to size-1 bytes into buf, NUL-terminated: length or -errno. */
 ssize_t read_string_file(const char *path, char *buf, size_t size);
+
+/* Untrusted files (a container's tree, a .nspawn file next to it) opened by
+ * host root: opening a FIFO blocks, opening a device has effects (a tty
+ * becomes readable, a tape rewinds), so the path is first opened O_PATH
+ * (which opens nothing), its type checked, and only a regular file is opened
+ * again, through /proc/self/fd/N: the very inode that was checked, with
+ * O_NONBLOCK|O_NOCTTY|O_CLOEXEC added to flags. `resolve` is openat2's
+ * (RESOLVE_IN_ROOT for a path in a tree, 0 for a host path); O_NOFOLLOW in
+ * flags applies to the O_PATH step. Returns the fd, or -EBADFD for any other
+ * type (its S_IFMT in *type when type is not NULL), or -errno. */
+int open_regular_at(int dirfd, const char *path, unsigned long long resolve, int flags, mode_t *type);
+
+/* "FIFO", "character device", ...: for messages about a refused file. */
+const char *file_type_name(mode_t mode);
+
+/* Reads a whole file of at most size-1 bytes into buf, NUL-terminated:
+ * the length, or -EFBIG when it is longer (an endless source cannot keep
+ * us reading), or -errno. */
+ssize_t read_bounded(int fd, char *buf, size_t size);

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "error.h"
+#include "fileio.h"
 #include "image-remove.h"
 
 struct removal {
@@ -55,7 +56,7 @@ static void remove_file(struct removal *m, int dfd, const char *name, const stru
         if (unlinkat(dfd, name, 0) == 0)
                 return;
         if (errno == EPERM && S_ISREG(sx->stx_mode)) {
-                int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                int fd = open_regular_at(dfd, name, 0, O_RDONLY | O_NOFOLLOW, NULL);  /* swapped meanwhile: not opened */
                 if (fd >= 0) {
                         clear_immutable(fd);
                         close(fd);

@@ -197,7 +197,7 @@ static bool has_os_release(int root_fd) {
         static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_RDONLY | O_NONBLOCK, 0);
+                _cleanup_close_ int fd = root_open(root_fd, paths[i], O_PATH, 0);  /* opens nothing */
                 struct stat st;
                 if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
                         return true;

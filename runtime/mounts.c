@@ -191,9 +191,11 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
  * resolv.conf is copied in (followed inside the root if it is a symlink,
  * as into /run/systemd/resolve/). A private network keeps the image's. */
 static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
-        char buf[8192];
+        char buf[8192], resolved[PATH_MAX];
         _cleanup_close_ int in = -1, out = -1;
+        struct stat st;
         ssize_t n;
+        int r;
 
         if (c->o->resolv_conf == RESOLV_CONF_OFF || (c->o->resolv_conf == RESOLV_CONF_AUTO && c->o->private_network))
                 return 0;
@@ -207,7 +209,6 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
         }
         if (c->o->resolv_conf == RESOLV_CONF_BIND_HOST) {
                 _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
-                int r;
                 if (target < 0)
                         return nb_error_set(err, -target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
                 r = bind_on_fd(AT_FDCWD, "/etc/resolv.conf", target, false, true, -1);
@@ -215,21 +216,38 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
                         return nb_error_set(err, -r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
                 return 0;
         }
-        in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+        in = open_regular_at(AT_FDCWD, "/etc/resolv.conf", 0, O_RDONLY, NULL);
         if (in < 0)
-                return 0;       /* nothing to copy */
-        n = read(in, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return nb_error_set(err, errno, "read the host's /etc/resolv.conf");
-        buf[n] = 0;
-        out = root_open(root_fd, "/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                return 0;       /* nothing (sane) to copy */
+        n = read_bounded(in, buf, sizeof(buf));
+        if (n < 0) {
+                log_warn("not copying the host's /etc/resolv.conf: %s", strerror((int) -n));
+                return 0;
+        }
+        /* The image's file, followed inside the root (a symlink into
+         * /run/systemd/resolve/ gets its target created): it must be a
+         * regular file. The copy is a new file renamed over it, so nothing
+         * the tree put there is ever opened. */
+        out = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
         if (out < 0) {
                 /* A read-only or missing /etc: nspawn warns and goes on too. */
                 log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-out));
                 return 0;
         }
-        if (write(out, buf, (size_t) n) != n || fchown(out, owner, owner) < 0)
-                return nb_error_set(err, errno, "write /etc/resolv.conf (in %s)", c->o->root);
+        if (fstat(out, &st) < 0)
+                return nb_error_set(err, errno, "stat /etc/resolv.conf (in %s)", c->o->root);
+        if (!S_ISREG(st.st_mode)) {
+                log_warn("not copying /etc/resolv.conf into %s: it is a %s, not a regular file", c->o->root,
+                         file_type_name(st.st_mode));
+                return 0;
+        }
+        r = root_resolve(root_fd, "/etc/resolv.conf", resolved, sizeof(resolved));
+        if (r >= 0)
+                r = root_write_file(root_fd, resolved, buf, 0644, owner, owner);
+        if (r < 0) {
+                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-r));
+                return 0;
+        }
         return 0;
 }
 
@@ -255,11 +273,11 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                 return nb_error_set(err, -r, "write /run/host/container-uuid (in %s)", c->o->root);
 
         /* The host's os-release, as nspawn provides it (not fatal if absent). */
-        fd = open("/etc/os-release", O_RDONLY | O_CLOEXEC);
+        fd = open_regular_at(AT_FDCWD, "/etc/os-release", 0, O_RDONLY, NULL);
         if (fd < 0)
-                fd = open("/usr/lib/os-release", O_RDONLY | O_CLOEXEC);
+                fd = open_regular_at(AT_FDCWD, "/usr/lib/os-release", 0, O_RDONLY, NULL);
         if (fd >= 0) {
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+                ssize_t n = read_bounded(fd, buf, sizeof(buf));
                 close(fd);
                 buf[n > 0 ? n : 0] = 0;
                 r = root_write_file(root_fd, "/run/host/os-release", buf, 0444, u, u);

@@ -3,9 +3,19 @@
  * per direction with half-closes passed on; UDP datagrams are relayed
  * through one connected socket per client address, dropped after a while
  * without traffic. Replies to UDP clients leave from the address the client
- * sent to (IP_PKTINFO), as a server bound to that address would answer. */
+ * sent to (IP_PKTINFO), as a server bound to that address would answer.
+ *
+ * Every relay goes to the container's own address on one of its
+ * interfaces, looked up for each new connection (nspawn's DNAT reaches the
+ * same address): a server bound to 127.0.0.1 only is never reached, and no
+ * client ever appears to the container as loopback. Connections and UDP
+ * clients are capped, and a side is read only once its buffer has been
+ * passed on, so the memory is bounded; it is charged to the machine's
+ * cgroup (nixbox/NAME/ports). */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,18 +25,22 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "compat.h"
+#include "fileio.h"
+#include "log.h"
 #include "macro.h"
 #include "network-ports.h"
 #include "parse-util.h"
 
-#define TCP_BUF_SIZE    (64 * 1024)
+#define TCP_BUF_SIZE    (32 * 1024)     /* per direction and connection */
+#define TCP_MAX_CONNS   PORTS_MAX_CONNECTIONS
 #define UDP_MAX_PAYLOAD 65535
 #define UDP_IDLE_SEC    120     /* like conntrack's timeout for a UDP stream */
-#define UDP_MAX_ASSOC   1024
+#define UDP_MAX_ASSOC   PORTS_MAX_UDP_CLIENTS
 #define FD_RESERVE      16      /* descriptors kept free for accept() and friends */
 
 struct listener {
@@ -70,8 +84,10 @@ struct forwarder {
         int init_pidfd;
         struct tcp_conn *conns;
         struct udp_assoc *assocs;
+        size_t n_conns, n_assocs;
         size_t n_fds, max_fds;  /* descriptors used by conns and assocs */
         char *udp_buf;
+        bool warned_no_address, warned_full;
 };
 
 /* --- the parent's side: listening sockets --- */
@@ -168,24 +184,81 @@ static void close_all_but(int *keep, size_t n) {
         nb_close_range(next, ~0U, 0);
 }
 
-static int container_socket(int family, int type, uint16_t port) {
-        struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(port),
-                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-        int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        int r;
+/* The container's own address of this family, as nspawn's DNAT would
+ * reach it: an IPv4 address, or a global IPv6 one, on an interface that is
+ * up and not loopback. Never 127.0.0.0/8, ::1 or a link-local address. */
+static bool own_address(int family, uint16_t port, struct sockaddr_storage *ret, socklen_t *ret_len) {
+        struct ifaddrs *ifa = NULL;
+        bool found = false;
 
+        if (getifaddrs(&ifa) < 0)
+                return false;
+        for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
+                if (!i->ifa_addr || i->ifa_addr->sa_family != family || (i->ifa_flags & IFF_LOOPBACK) ||
+                    !(i->ifa_flags & IFF_UP))
+                        continue;
+                if (family == AF_INET) {
+                        struct sockaddr_in a = *(struct sockaddr_in *) i->ifa_addr;
+                        uint32_t h = ntohl(a.sin_addr.s_addr);
+                        if ((h >> 24) == 127 || h == 0 || IN_MULTICAST(h))
+                                continue;
+                        a.sin_port = htons(port);
+                        memcpy(ret, &a, sizeof(a));
+                        *ret_len = sizeof(a);
+                } else {
+                        struct sockaddr_in6 a = *(struct sockaddr_in6 *) i->ifa_addr;
+                        const struct in6_addr *x = &a.sin6_addr;
+                        if (IN6_IS_ADDR_LOOPBACK(x) || IN6_IS_ADDR_UNSPECIFIED(x) || IN6_IS_ADDR_LINKLOCAL(x) ||
+                            IN6_IS_ADDR_V4MAPPED(x) || IN6_IS_ADDR_MULTICAST(x))
+                                continue;
+                        a.sin6_port = htons(port);
+                        a.sin6_scope_id = 0;
+                        memcpy(ret, &a, sizeof(a));
+                        *ret_len = sizeof(a);
+                }
+                found = true;
+        }
+        freeifaddrs(ifa);
+        return found;
+}
+
+/* A socket connecting to the container's own address of *family (IPv4
+ * falls back to IPv6, and *family says which was taken); -EADDRNOTAVAIL when it has none of that family. The
+ * kernel picks that same address as the source: the server sees the
+ * container's own address as its peer, never loopback. */
+static bool has_own_address(int family) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        return own_address(family, 0, &ss, &len);
+}
+
+static int container_socket(struct forwarder *f, int *family, int type, uint16_t port) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+        int fd, r;
+
+        if (!own_address(*family, port, &ss, &len)) {
+                if (*family == AF_INET && own_address(AF_INET6, port, &ss, &len))
+                        *family = AF_INET6;
+                else {
+                        if (!f->warned_no_address)
+                                log_warn("port forwarder: the container has no address outside loopback: "
+                                         "refusing connections to its port %u", port);
+                        f->warned_no_address = true;
+                        return -EADDRNOTAVAIL;
+                }
+        }
+        fd = socket(*family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (family == AF_INET6)
-                r = connect(fd, (struct sockaddr *) &in6, sizeof(in6));
-        else
-                r = connect(fd, (struct sockaddr *) &in4, sizeof(in4));
+        r = connect(fd, (struct sockaddr *) &ss, len);
         if (r < 0 && errno != EINPROGRESS) {
                 r = -errno;
                 close(fd);
                 return r;
         }
+        f->warned_no_address = false;   /* say it again if it goes */
         return fd;
 }
 
@@ -195,6 +268,7 @@ static void tcp_free(struct forwarder *f, struct tcp_conn *c) {
         for (struct tcp_conn **p = &f->conns; *p; p = &(*p)->next)
                 if (*p == c) {
                         *p = c->next;
+                        f->n_conns--;
                         break;
                 }
         for (int s = 0; s < 2; s++) {
@@ -207,8 +281,9 @@ static void tcp_free(struct forwarder *f, struct tcp_conn *c) {
         free(c);
 }
 
-/* 127.0.0.1 first (it reaches servers on 0.0.0.0, 127.0.0.1 and dual-stack
- * [::]), then ::1 for servers that listen on IPv6 only. */
+/* The container's IPv4 address first (it reaches servers on 0.0.0.0, that
+ * address and dual-stack [::]), then its IPv6 one for servers that listen
+ * on IPv6 only. */
 static int tcp_connect(struct forwarder *f, struct tcp_conn *c) {
         int fd;
 
@@ -217,7 +292,7 @@ static int tcp_connect(struct forwarder *f, struct tcp_conn *c) {
                 c->fd[1] = -1;
                 f->n_fds--;
         }
-        fd = container_socket(c->family, SOCK_STREAM, c->port);
+        fd = container_socket(f, &c->family, SOCK_STREAM, c->port);
         if (fd < 0)
                 return fd;
         c->fd[1] = fd;
@@ -233,8 +308,13 @@ static void tcp_accept(struct forwarder *f, const struct listener *l) {
 
                 if (fd < 0)
                         return;
-                if (f->n_fds + 2 > f->max_fds || !(c = calloc(1, sizeof(*c)))) {
+                if (f->n_conns >= TCP_MAX_CONNS || f->n_fds + 2 > f->max_fds || !(c = calloc(1, sizeof(*c)))) {
+                        /* Refused with a reset, not an orderly close. */
+                        (void) setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger) { 1, 0 }, sizeof(struct linger));
                         close(fd);
+                        if (!f->warned_full)
+                                log_warn("port forwarder: %d connections open, refusing more", TCP_MAX_CONNS);
+                        f->warned_full = true;
                         continue;
                 }
                 c->fd[0] = fd;
@@ -246,6 +326,7 @@ static void tcp_accept(struct forwarder *f, const struct listener *l) {
                 c->in[1].data = malloc(TCP_BUF_SIZE);
                 c->next = f->conns;
                 f->conns = c;
+                f->n_conns++;
                 if (!c->in[0].data || !c->in[1].data || tcp_connect(f, c) < 0)
                         tcp_free(f, c);
         }
@@ -290,7 +371,7 @@ static void tcp_event(struct forwarder *f, struct tcp_conn *c, int s, short reve
                         c->connecting = false;
                         return;
                 }
-                if (c->family == AF_INET && e == ECONNREFUSED) {
+                if (c->family == AF_INET && e == ECONNREFUSED && has_own_address(AF_INET6)) {
                         c->family = AF_INET6;
                         if (tcp_connect(f, c) == 0)
                                 return;
@@ -336,6 +417,7 @@ static void udp_free(struct forwarder *f, struct udp_assoc *a) {
         for (struct udp_assoc **p = &f->assocs; *p; p = &(*p)->next)
                 if (*p == a) {
                         *p = a->next;
+                        f->n_assocs--;
                         break;
                 }
         close(a->fd);
@@ -361,7 +443,7 @@ static void udp_expire(struct forwarder *f, time_t now, bool make_room) {
                 else if (!oldest || a->last < oldest->last)
                         oldest = a;
         }
-        if (make_room && f->n_fds + 1 > f->max_fds && oldest)
+        if (make_room && (f->n_fds + 1 > f->max_fds || f->n_assocs >= UDP_MAX_ASSOC) && oldest)
                 udp_free(f, oldest);
 }
 
@@ -379,12 +461,12 @@ static void udp_receive(struct forwarder *f, const struct listener *l, time_t no
                         return;
                 a = udp_find(f, l, &peer, mh.msg_namelen);
                 if (!a) {
-                        int fd;
+                        int fd, family = AF_INET;
 
                         udp_expire(f, now, true);
-                        if (f->n_fds + 1 > f->max_fds)
+                        if (f->n_fds + 1 > f->max_fds || f->n_assocs >= UDP_MAX_ASSOC)
                                 continue;
-                        fd = container_socket(AF_INET, SOCK_DGRAM, l->container_port);
+                        fd = container_socket(f, &family, SOCK_DGRAM, l->container_port);
                         if (fd < 0)
                                 continue;
                         a = calloc(1, sizeof(*a));
@@ -410,6 +492,7 @@ static void udp_receive(struct forwarder *f, const struct listener *l, time_t no
                         }
                         a->next = f->assocs;
                         f->assocs = a;
+                        f->n_assocs++;
                 }
                 a->last = now;
                 (void) send(a->fd, f->udp_buf, (size_t) n, MSG_NOSIGNAL);
@@ -541,7 +624,8 @@ _noreturn_ static void forwarder_loop(struct forwarder *f) {
 
 /* In the helper: everything before the loop. Reports to the parent through
  * status_fd (one struct nb_error; an empty one means ready). */
-_noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int status_fd, pid_t parent) {
+_noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int status_fd, pid_t parent,
+                                      const char *cgroup_procs) {
         struct nb_error err = {0};
         struct rlimit rl;
         sigset_t none;
@@ -568,6 +652,14 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         close_all_but(keep, k);
         free(keep);
 
+        /* Charged to the machine: its memory is the container's business. */
+        if (cgroup_procs) {
+                int r = write_string_file(cgroup_procs, "0");
+                if (r < 0) {
+                        nb_error_set(&err, -r, "port forwarder: join cgroup %s", cgroup_procs);
+                        goto fail;
+                }
+        }
         if (setns(netns_fd, CLONE_NEWNET) < 0) {
                 nb_error_set(&err, errno, "port forwarder: join the container's network namespace");
                 goto fail;
@@ -601,15 +693,36 @@ fail:
         _exit(EXIT_FAILURE);
 }
 
+/* nixbox/NAME/ports: a sibling of payload/ (which must hold only the
+ * container's own processes for its systemd) under the machine's node. */
+static int make_cgroup(const char *cgroup_dir, char *procs, size_t size, struct nb_error *err) {
+        char path[1024], v[32];
+        int r;
+
+        snprintf(path, sizeof(path), "%s/ports", cgroup_dir);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return nb_error_set(err, errno, "forward ports: create cgroup %s", path);
+        snprintf(path, sizeof(path), "%s/ports/memory.max", cgroup_dir);
+        snprintf(v, sizeof(v), "%llu", PORTS_MEMORY_MAX);
+        r = write_string_file(path, v);
+        if (r < 0 && r != -ENOENT)
+                return nb_error_set(err, -r, "forward ports: write %s to %s", v, path);
+        snprintf(procs, size, "%s/ports/cgroup.procs", cgroup_dir);
+        return 0;
+}
+
 int port_forwarder_start(const struct port_forward *ports, size_t n, int netns_fd, pid_t init_pid,
-                         struct port_forwarder *ret, struct nb_error *err) {
+                         const char *cgroup_dir, struct port_forwarder *ret, struct nb_error *err) {
         struct forwarder f = { .init_pidfd = -1 };
+        char procs[1024];
         _cleanup_close_ int status_r = -1, status_w = -1;
         struct nb_error child = {0};
         int p[2], r;
         ssize_t got;
         pid_t parent = getpid(), pid;
 
+        if (cgroup_dir && (r = make_cgroup(cgroup_dir, procs, sizeof(procs), err)) < 0)
+                return r;
         r = bind_all(ports, n, &f.l, &f.n_l, err);
         if (r < 0)
                 return r;
@@ -632,7 +745,7 @@ int port_forwarder_start(const struct port_forward *ports, size_t n, int netns_f
         }
         if (pid == 0) {
                 close(status_r);
-                forwarder_main(&f, netns_fd, status_w, parent);
+                forwarder_main(&f, netns_fd, status_w, parent, cgroup_dir ? procs : NULL);
         }
         close(TAKE_FD(status_w));
         do

@@ -496,7 +496,8 @@ int network_setup(struct container *c, struct nb_error *err) {
                 if (o->masquerade && (r = setup_masquerade(c, st, err)) < 0)
                         return r;
         }
-        if (o->n_ports && (r = port_forwarder_start(o->ports, o->n_ports, st->netns_fd, c->init_pid, &st->ports, err)) < 0)
+        if (o->n_ports && (r = port_forwarder_start(o->ports, o->n_ports, st->netns_fd, c->init_pid,
+                                                        c->use_cgroup ? c->cg.dir : NULL, &st->ports, err)) < 0)
                 return r;
         return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "path-in-root.h"
 
@@ -208,60 +209,65 @@ int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_
         return mount_point_depth(root_fd, path, is_dir, uid, gid, 0);
 }
 
-ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = root_open(root_fd, path, O_RDONLY, 0);
-        size_t done = 0;
+int root_open_regular(int root_fd, const char *path, mode_t *type) {
+        return open_regular_at(root_fd, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, O_RDONLY, type);
+}
+
+ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size, mode_t *type) {
+        _cleanup_close_ int fd = root_open_regular(root_fd, path, type);
 
         if (fd < 0)
                 return fd;
-        while (done + 1 < size) {
-                ssize_t n = read(fd, buf + done, size - 1 - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                done += (size_t) n;
-        }
-        buf[done] = 0;
-        return (ssize_t) done;
+        return read_bounded(fd, buf, size);
 }
 
+/* Writes into a new file beside `name` and renames it over `name`: an
+ * existing file there (whatever its type) is never opened, only replaced. */
 int root_write_file(int root_fd, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid) {
-        char parent_path[PATH_MAX], p[32];
+        static unsigned counter;
+        char parent_path[PATH_MAX], p[32], tmp[NAME_MAX + 1];
         _cleanup_close_ int parent = -1, dir = -1, fd = -1;
         const char *name;
         size_t len = strlen(data);
+        int r;
 
         if (strlen(path) >= sizeof(parent_path))
                 return -ENAMETOOLONG;
         name = split_last(path, parent_path, sizeof(parent_path));
+        if (strlen(name) > NAME_MAX - 24)
+                return -ENAMETOOLONG;
         parent = root_open(root_fd, parent_path, O_PATH | O_DIRECTORY, 0);
         if (parent < 0)
                 return parent;
         dir = open(fd_path(parent, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return -errno;
-        fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-        if (fd < 0)
-                return -errno;
+        for (int i = 0; fd < 0; i++) {
+                snprintf(tmp, sizeof(tmp), ".#%s.nixbox%d.%u", name, (int) getpid(), counter++);
+                fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+                if (fd < 0 && (errno != EEXIST || i > 100))
+                        return -errno;
+        }
         while (len > 0) {
                 ssize_t n = write(fd, data, len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return -errno;
+                        r = -errno;
+                        goto fail;
                 }
                 data += n;
                 len -= (size_t) n;
         }
-        if (fchmod(fd, mode) < 0)
-                return -errno;
-        if (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0)
-                return -errno;
+        if (fchmod(fd, mode) < 0 || (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0) ||
+            renameat(dir, tmp, dir, name) < 0) {
+                r = -errno;
+                goto fail;
+        }
         return 0;
+fail:
+        (void) unlinkat(dir, tmp, 0);
+        return r;
 }
 
 int root_resolve(int root_fd, const char *path, char *out, size_t size) {

@@ -22,11 +22,18 @@ int root_mkdir_p(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gi
  * mount points. Fails with ENOTDIR/EISDIR when the existing type is wrong. */
 int root_mount_point(int root_fd, const char *path, bool is_dir, uid_t uid, gid_t gid);
 
-/* Reads up to size-1 bytes of a file inside the root into buf (NUL-terminated). */
-ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size);
+/* Opens a regular file inside the root for reading, with no effect on any
+ * other type (open_regular_at() in fileio.h): the fd, -EBADFD for a FIFO,
+ * device, socket or directory (its type in *type), or -errno. */
+int root_open_regular(int root_fd, const char *path, mode_t *type);
 
-/* Writes a whole file inside the root (created or truncated, not following
- * a symlink in the last component). */
+/* Reads a regular file inside the root, of at most size-1 bytes, into buf
+ * (NUL-terminated): its length, -EBADFD (not a regular file, *type says
+ * what), -EFBIG (longer) or -errno. */
+ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size, mode_t *type);
+
+/* Writes a whole file inside the root: a new file in the parent directory
+ * renamed over the last component, which is never opened nor followed. */
 int root_write_file(int root_fd, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid);
 
 /* Resolves `path` inside the root and writes the resulting absolute path (as

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "host-config.h"
+#include "fileio.h"
 #include "parse-util.h"
 #include "settings-locate.h"
 
@@ -53,14 +54,13 @@ static char *file_next_to(const char *root, const char *file) {
         return r;
 }
 
-/* Opens path; returns the fd, -ENOENT when it does not exist, or an error. */
-static int open_candidate(const char *path, bool nofollow) {
-        /* O_NONBLOCK: a FIFO planted here must not hang us. */
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+/* Opens path if it is a regular file (O_PATH first: a FIFO or a device
+ * planted there is never opened); returns the fd, -ENOENT when it does not
+ * exist, -EBADFD with *type for another type, or -errno. */
+static int open_candidate(const char *path, bool nofollow, mode_t *type) {
+        int fd = open_regular_at(AT_FDCWD, path, 0, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), type);
 
-        if (fd < 0)
-                return errno == ENOTDIR ? -ENOENT : -errno;
-        return fd;
+        return fd == -ENOTDIR ? -ENOENT : fd;
 }
 
 static int check_trusted(int fd, const char *path, uid_t owner, struct nb_error *err) {
@@ -97,11 +97,15 @@ int settings_locate_in(const char *const *trusted_dirs, uid_t owner, const char 
                 _cleanup_free_ char *path = NULL;
                 if (asprintf(&path, "%s/%s", *d, file) < 0)
                         return nb_error_set(err, ENOMEM, "locate settings");
-                fd = open_candidate(path, true);
+                mode_t type = 0;
+                fd = open_candidate(path, true, &type);
                 if (fd == -ENOENT)
                         continue;
-                if (fd == -ELOOP)
+                if (fd == -EBADFD && S_ISLNK(type))
                         return nb_error_set(err, 0, "refusing settings file %s: it is a symbolic link", path);
+                if (fd == -EBADFD)
+                        return nb_error_set(err, 0, "refusing settings file %s: a %s, not a regular file", path,
+                                            file_type_name(type));
                 if (fd < 0)
                         return nb_error_set(err, -fd, "open %s", path);
                 int r = check_trusted(fd, path, owner, err);
@@ -118,9 +122,13 @@ int settings_locate_in(const char *const *trusted_dirs, uid_t owner, const char 
         _cleanup_free_ char *path = file_next_to(root, file);
         if (!path)
                 return nb_error_set(err, ENOMEM, "locate settings");
-        fd = open_candidate(path, false);
+        mode_t type = 0;
+        fd = open_candidate(path, false, &type);
         if (fd == -ENOENT)
                 return 0;
+        if (fd == -EBADFD)
+                return nb_error_set(err, 0, "refusing settings file %s: a %s, not a regular file", path,
+                                    file_type_name(type));
         if (fd < 0)
                 return nb_error_set(err, -fd, "open %s", path);
         struct stat st;

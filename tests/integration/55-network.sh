@@ -129,26 +129,29 @@ _net_make_outside() {
         ip route add default via 192.0.2.2
 }
 
-# A TCP server in namespace of pid $1 on port $2 that answers "peer=ADDR".
+# A TCP server in namespace of pid $1 on port $2 (address $3, default
+# 0.0.0.0) that answers "peer=ADDR".
 _net_peer_server() {
         nsenter --net=/proc/$1/ns/net "$_NET_PY" -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(8)
+s.bind((sys.argv[2], int(sys.argv[1]))); s.listen(512)
 while True:
     c, a = s.accept(); c.sendall(("peer=%s\n" % a[0]).encode()); c.close()
-' "$2" &
+' "$2" "${3:-0.0.0.0}" &
         wait_for eval "nsenter --net=/proc/$1/ns/net ss -ltn | grep -q ':$2 '"
 }
 
-# A UDP echo server in namespace of pid $1 on 127.0.0.1:$2 ("echo:DATA").
+# A UDP echo server in namespace of pid $1 on $3:$2 (default 0.0.0.0),
+# answering "echo:DATA from PEER".
 _net_udp_echo() {
         nsenter --net=/proc/$1/ns/net "$_NET_PY" -c '
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[2], int(sys.argv[1])))
 while True:
-    d, a = s.recvfrom(2048); s.sendto(b"echo:" + d, a)
-' "$2" &
+    d, a = s.recvfrom(2048); s.sendto(b"echo:" + d + b" from " + a[0].encode(), a)
+' "$2" "${3:-0.0.0.0}" &
+        wait_for eval "nsenter --net=/proc/$1/ns/net ss -lun | grep -q ':$2 '"
 }
 
 # _net_udp_ask ADDR PORT: one datagram, prints the answer (or nothing).
@@ -248,8 +251,9 @@ _t_ports() {
         local r out init got
         r=$(copy_fixture busybox)
         out=$(test_tmp)/out
-        # No veth needed: the forwarder connects inside the container's namespace.
-        _net_start "$out" -M pf -p 8080:80 -p udp:5353:53 -p tcp:8081 -p 8082:81 "$r" -- \
+        # The forwarder connects to the container's own address (10.0.0.2).
+        _net_start "$out" -M pf --host-address=10.0.0.1/24 --local-address=10.0.0.2/24 \
+                -p 8080:80 -p udp:5353:53 -p tcp:8081 -p 8082:81 "$r" -- \
                 sh -c 'nc -ll -p 80 -e echo tcp-from-container & nc -ll -p 8081 -e echo same-port &
                        nc -ll -p 81 -e cat & echo ready; exec sleep 100'
         init=$(_net_init_pid "$NB") || fail "no PID 1"
@@ -258,7 +262,6 @@ _t_ports() {
         assert_eq "$(readlink /proc/"$(pgrep -P "$NB" -x nixbox-ports)"/ns/pid)" "$(readlink /proc/self/ns/pid)" \
                 "the forwarder's pid namespace"
         _net_udp_echo "$init" 53
-        wait_for eval "nsenter --net=/proc/$init/ns/net ss -lun | grep -q '127.0.0.1:53 '"
         got=$(timeout 10 busybox nc 127.0.0.1 8080 </dev/null) || true
         assert_eq "$got" tcp-from-container "TCP via 127.0.0.1"
         got=$(timeout 10 busybox nc ::1 8080 </dev/null) || true
@@ -281,11 +284,74 @@ while True:
 t.join()
 print("same" if bytes(got) == data else "differ: %d of %d bytes" % (len(got), len(data)))')
         assert_eq "$got" same "4 MiB echoed through the forward"
-        assert_eq "$(_net_udp_ask 127.0.0.1 5353)" echo:ping "UDP via 127.0.0.1"
-        assert_eq "$(_net_udp_ask ::1 5353)" echo:ping "UDP via ::1"
+        assert_eq "$(_net_udp_ask 127.0.0.1 5353)" "echo:ping from 10.0.0.2" "UDP via 127.0.0.1"
+        assert_eq "$(_net_udp_ask ::1 5353)" "echo:ping from 10.0.0.2" "UDP via ::1"
         _net_stop
         got=$(timeout 5 busybox nc 127.0.0.1 8080 </dev/null 2>&1) && fail "port 8080 still forwarded after exit: $got"
         [[ -z $(pgrep -x nixbox-ports) ]] || fail "forwarder left running"
+}
+
+# The attack: a service inside bound to 127.0.0.1 only ("local only", or
+# trusting 127.0.0.1 as a local admin) must not become reachable from the
+# network through --port, and no forwarded client may look like loopback.
+t_port_forward_never_arrives_from_loopback_and_is_capped() { _net_run _t_ports_no_loopback; }
+_t_ports_no_loopback() {
+        local r out init fwd got
+        r=$(copy_fixture busybox)
+        out=$(test_tmp)/out
+        _net_start "$out" -M pfsec --host-address=10.0.0.1/24 --local-address=10.0.0.2/24 \
+                -p 8085:85 -p 8086:86 -p udp:5355:55 -p udp:5356:56 "$r" -- sh -c 'echo ready; exec sleep 100'
+        init=$(_net_init_pid "$NB") || fail "no PID 1"
+        _net_peer_server "$init" 85 127.0.0.1
+        _net_peer_server "$init" 86
+        _net_udp_echo "$init" 55 127.0.0.1
+        _net_udp_echo "$init" 56
+        got=$(timeout 10 busybox nc 127.0.0.1 8085 </dev/null 2>&1) || true
+        [[ $got == peer=* ]] && fail "a service bound to 127.0.0.1 is reachable through the forward: $got"
+        got=$(timeout 10 busybox nc 127.0.0.1 8086 </dev/null) || true
+        assert_eq "$got" peer=10.0.0.2 "the peer a service on 0.0.0.0 sees"
+        got=$(timeout 10 busybox nc ::1 8086 </dev/null) || true
+        assert_eq "$got" peer=10.0.0.2 "the peer a service on 0.0.0.0 sees, from ::1"
+        assert_eq "$(_net_udp_ask 127.0.0.1 5355)" "" "UDP to a service bound to 127.0.0.1"
+        assert_eq "$(_net_udp_ask 127.0.0.1 5356)" "echo:ping from 10.0.0.2" "UDP peer"
+        # The forwarder's memory is the machine's: it lives in nixbox/pfsec/ports.
+        fwd=$(pgrep -P "$NB" -x nixbox-ports) || fail "no forwarder"
+        assert_match "$(grep '^0::' /proc/"$fwd"/cgroup)" "/nixbox/pfsec/ports$" "the forwarder's cgroup"
+        # 256 connections at once; the next one is reset; a closed one frees a place.
+        got=$("$_NET_PY" -c '
+import socket, time
+held = [socket.create_connection(("127.0.0.1", 8086)) for i in range(256)]
+ok = 0
+for s in held:
+    s.settimeout(10)
+    ok += s.recv(100).startswith(b"peer=10.0.0.2")
+extra = socket.create_connection(("127.0.0.1", 8086)); extra.settimeout(10)
+try:
+    d = extra.recv(100)
+except (ConnectionResetError, socket.timeout):
+    d = b""
+held[0].close(); time.sleep(0.5)
+again = socket.create_connection(("127.0.0.1", 8086)); again.settimeout(10)
+print(ok, "refused" if not d else d.decode().strip(), again.recv(100).decode().strip())')
+        assert_eq "$got" "256 refused peer=10.0.0.2" "256 connections served, the 257th refused, then one more"
+        grep -q "port forwarder: 256 connections open, refusing more" "$out" || fail "no warning: $(cat "$out")"
+        _net_stop
+}
+
+# Without an address outside loopback there is nowhere to forward to.
+t_port_forward_without_an_address_refuses() { _net_run _t_ports_no_address; }
+_t_ports_no_address() {
+        local r out init got
+        r=$(copy_fixture busybox)
+        out=$(test_tmp)/out
+        _net_start "$out" -M pfnoaddr -p 8087:87 "$r" -- sh -c 'echo ready; exec sleep 100'
+        init=$(_net_init_pid "$NB") || fail "no PID 1"
+        _net_peer_server "$init" 87
+        got=$(timeout 10 busybox nc 127.0.0.1 8087 </dev/null 2>&1) || true
+        [[ $got == peer=* ]] && fail "forwarded to loopback: $got"
+        timeout 10 busybox nc 127.0.0.1 8087 </dev/null >/dev/null 2>&1 || true
+        assert_eq "$(grep -c 'no address outside loopback' "$out")" 1 "the warning, once: $(cat "$out")"
+        _net_stop
 }
 
 t_masquerade_outside_sees_host_address() { _net_run _t_masquerade; }

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "options.h"
 #include "parse-util.h"
+#include "fileio.h"
 #include "path-in-root.h"
 #include "siphash24.h"
 #include "unit.h"
@@ -86,8 +87,31 @@ static void test_path_in_root(void) {
         CHECK("... and nothing on the host", stat("/made/inside", &st) < 0);
         fd = root_mount_point(root, "/etc/passwd", true, (uid_t) -1, (gid_t) -1);
         CHECK("a directory mount point on a file is refused", fd == -ENOTDIR);
-        CHECK("root_write_file refuses a symlink as last component",
-              root_write_file(root, "/abs", "x", 0644, (uid_t) -1, (gid_t) -1) < 0);
+        CHECK("root_write_file replaces a symlink as last component",
+              root_write_file(root, "/abs", "x", 0644, (uid_t) -1, (gid_t) -1) == 0);
+        snprintf(p, sizeof(p), "%s/abs", dir);
+        CHECK("... without following it", lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 1);
+        {
+                char buf[16];
+                mode_t type = 0;
+                snprintf(p, sizeof(p), "%s/fifo", dir);
+                CHECK("make a FIFO in the tree", mkfifo(p, 0644) == 0);
+                CHECK("root_read_file refuses a FIFO at once",
+                      root_read_file(root, "/fifo", buf, sizeof(buf), &type) == -EBADFD && S_ISFIFO(type) &&
+                      streq(file_type_name(type), "FIFO"));
+                snprintf(p, sizeof(p), "%s/null", dir);
+                CHECK("make a symlink to /dev/null", symlink("/dev/null", p) == 0);
+                CHECK("... which resolves inside the root (no such file there)",
+                      root_read_file(root, "/null", buf, sizeof(buf), &type) == -ENOENT);
+                CHECK("root_write_file writes a small file", root_write_file(root, "/big", "0123456789abcdefXYZ", 0644,
+                                                                            (uid_t) -1, (gid_t) -1) == 0);
+                CHECK("root_read_file refuses a file larger than its buffer",
+                      root_read_file(root, "/big", buf, sizeof(buf), &type) == -EFBIG);
+                CHECK("... and reads one that fits", root_read_file(root, "/abs", buf, sizeof(buf), &type) == 1 &&
+                      streq(buf, "x"));
+                CHECK("open_regular_at does not open a host device",
+                      open_regular_at(AT_FDCWD, "/dev/null", 0, O_RDONLY, &type) == -EBADFD && S_ISCHR(type));
+        }
         close(root);
         snprintf(p, sizeof(p), "rm -rf %s", dir);
         CHECK("clean up", system(p) == 0);
