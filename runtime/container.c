@@ -260,6 +260,10 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         if (getppid() != parent)
                 _exit(EXIT_NIXBOX_ERROR);
         close(c->sync_parent);
+        /* Only the supervisor may hold the guard's socket: its EOF is the
+         * supervisor's death. */
+        if (c->guard.fd >= 0)
+                close(c->guard.fd);
 
         if (unshare(CLONE_NEWNS) < 0) {
                 nb_error_set(&err, errno, "create a mount namespace");
@@ -514,6 +518,8 @@ static void cleanup(struct container *c) {
         if (c->shim_fd >= 0)
                 close(c->shim_fd);
         c->shim_fd = -1;
+        /* The guard shares the locks: it is gone before they are released. */
+        guard_stop(&c->guard);
         uid_range_release(&c->uids);
         state_unlock_machine(c->o->machine, c->machine_lock);
         c->machine_lock = -1;
@@ -533,6 +539,10 @@ static int reap(struct container *c, int *status) {
                 }
                 if (p == c->outer_pid)
                         c->outer_pid = 0;
+                if (p == c->guard.pid) {
+                        log_warn("the guard process %d died: the container no longer dies with nixbox", p);
+                        c->guard.pid = 0;
+                }
         }
 }
 
@@ -579,6 +589,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                         return -1;
                 case SYNC_INIT_PID:
                         c->init_pid = m.value;
+                        guard_set_leader(&c->guard, c->init_pid);
                         break;
                 case SYNC_IDMAPPED:
                         c->idmapped = m.value;
@@ -760,10 +771,23 @@ static bool has_init(int root_fd, const char *init_path) {
         return false;
 }
 
+/* Before any container process exists: the guard holds both locks so that
+ * they are released only when the container is really gone. */
+static int start_guard(struct container *c, struct nb_error *err) {
+        char cg_dir[sizeof(c->cg.mount) + 300], machine_lock[512];
+        const char *paths[] = { machine_lock, c->uids.lock_fd >= 0 ? c->uids.lock_path : NULL };
+        const int keep[] = { c->machine_lock, c->uids.lock_fd };
+
+        snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
+        snprintf(machine_lock, sizeof(machine_lock), STATE_DIR "/%s.lock", c->o->machine);
+        return guard_start(&c->guard, c->use_cgroup ? cg_dir : NULL, c->o->machine, c->o->detach ? STDOUT_FILENO : -1,
+                           keep, ELEMENTSOF(keep), paths, ELEMENTSOF(paths), err);
+}
+
 int container_run(struct options *o) {
         struct container c = {
                 .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
-                .notify_fd = -1, .console_fd = -1, .ready_fd = -1,
+                .notify_fd = -1, .console_fd = -1, .ready_fd = -1, .guard = { .fd = -1 },
         };
         struct nb_error err = {0};
         _cleanup_close_ int root_fd = -1, sfd = -1;
@@ -845,6 +869,8 @@ int container_run(struct options *o) {
         c.root_uid = c.uids.enabled ? c.uids.shift : 0;
         make_uuid(&c, root_fd);
         trace_step("uid range, uuid");
+        if (start_guard(&c, &err) < 0)
+                goto fail;
 
         if (!o->boot && !o->as_pid1) {
                 c.shim_fd = shim_memfd(&err);

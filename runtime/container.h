@@ -9,6 +9,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "guard.h"
 #include "sync-protocol.h"
 #include "options.h"
 #include "userns.h"
@@ -39,6 +40,7 @@ struct container {
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */
+        struct guard guard;           /* kills the container if the supervisor dies */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);
