@@ -514,12 +514,13 @@ static int open_console_log(struct container *c, struct nb_error *err) {
 
 static void cleanup(struct container *c) {
         stop_once(c);
+        /* The guard shares the locks: it is gone before they are released
+         * (and before the state goes, which others take as "ended"). */
+        guard_stop(&c->guard);
         machine_state_remove(c->o->machine);
         if (c->shim_fd >= 0)
                 close(c->shim_fd);
         c->shim_fd = -1;
-        /* The guard shares the locks: it is gone before they are released. */
-        guard_stop(&c->guard);
         uid_range_release(&c->uids);
         state_unlock_machine(c->o->machine, c->machine_lock);
         c->machine_lock = -1;
