@@ -70,91 +70,222 @@ static bool has_word(const char *list, const char *word) {
         return false;
 }
 
-static void kill_cgroup_procs(const char *dir) {
-        char path[1024], buf[8192];
+/* Walks below a container-made cgroup stay bounded however the container
+ * shaped its tree: one directory fd open at a time, no recursion, no path
+ * buffers (names only, on the heap), and at most this many directories. */
+#define CG_WALK_MAX_DIRS (1 << 20)
 
-        /* cgroup.kill (5.14+) kills the whole subtree atomically. */
-        snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-        if (write_string_file(path, "1") == 0)
-                return;
-        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-        if (read_string_file(path, buf, sizeof(buf)) > 0)
-                for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
-                        kill((pid_t) atoi(p), SIGKILL);
+struct cg_frame {
+        char *name;       /* the child we descended into */
+        off_t next;       /* where to go on reading its parent */
+};
+
+/* Calls visit(fd) on the cgroup dir_fd and on every cgroup below it (parents
+ * first); with remove, also removes every cgroup below dir_fd, deepest
+ * first (dir_fd itself stays). Goes up with "..": a cgroup cannot be moved
+ * to another parent. Returns 0 or the first -errno. */
+static int cg_walk(int dir_fd, void (*visit)(int fd), bool remove) {
+        _cleanup_free_ struct cg_frame *stack = NULL;
+        size_t depth = 0, allocated = 0, dirs = 0;
+        off_t pos = 0;
+        int fd, r = 0;
+
+        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        if (visit)
+                visit(fd);
+        for (;;) {
+                struct dirent *de;
+                DIR *d;
+                int child = -1;
+
+                if (lseek(fd, pos, SEEK_SET) < 0 || !(d = fdopendir(fd))) {
+                        r = r ?: -errno;
+                        close(fd);
+                        break;
+                }
+                while ((de = readdir(d))) {
+                        if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                                continue;
+                        if (++dirs > CG_WALK_MAX_DIRS) {
+                                r = r ?: -E2BIG;
+                                break;
+                        }
+                        child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (child < 0) {
+                                if (errno != ENOENT)
+                                        r = r ?: -errno;
+                                continue;
+                        }
+                        if (depth == allocated) {
+                                struct cg_frame *s = realloc(stack, (allocated * 2 + 16) * sizeof(*stack));
+                                if (!s) {
+                                        r = r ?: -ENOMEM;
+                                        close(child);
+                                        child = -1;
+                                        break;
+                                }
+                                stack = s;
+                                allocated = allocated * 2 + 16;
+                        }
+                        stack[depth].name = strdup(de->d_name);
+                        if (!stack[depth].name) {
+                                r = r ?: -ENOMEM;
+                                close(child);
+                                child = -1;
+                                break;
+                        }
+                        stack[depth++].next = de->d_off;
+                        break;
+                }
+                if (child >= 0) {
+                        /* Down one level. */
+                        closedir(d);
+                        fd = child;
+                        pos = 0;
+                        if (visit)
+                                visit(fd);
+                        continue;
+                }
+                if (depth == 0 || (r == -E2BIG || r == -ENOMEM)) {
+                        closedir(d);
+                        break;
+                }
+                /* This level is done: up one, remove it, go on in the parent. */
+                fd = openat(dirfd(d), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                closedir(d);
+                if (fd < 0) {
+                        r = r ?: -errno;
+                        break;
+                }
+                depth--;
+                if (remove && unlinkat(fd, stack[depth].name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                        r = r ?: -errno;
+                pos = stack[depth].next;
+                free(stack[depth].name);
+        }
+        while (depth > 0)
+                free(stack[--depth].name);
+        return r;
 }
 
-static bool cgroup_populated(const char *dir) {
-        char path[1024], buf[256];
+/* Fallback for kernels without cgroup.kill: SIGKILL each pid listed. */
+static void kill_listed_procs(int fd) {
+        _cleanup_close_ int procs = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        FILE *f;
+        int pid;
 
-        snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-        if (read_string_file(path, buf, sizeof(buf)) < 0)
+        if (procs < 0 || !(f = fdopen(procs, "re")))
+                return;
+        procs = -1;
+        while (fscanf(f, "%d", &pid) == 1)
+                if (pid > 0)
+                        kill(pid, SIGKILL);
+        fclose(f);
+}
+
+static void kill_cgroup_procs(int fd) {
+        /* cgroup.kill (5.14+) kills the whole subtree atomically. */
+        if (write_string_file_at(fd, "cgroup.kill", "1") == 0)
+                return;
+        /* Else freeze the subtree (no forking away meanwhile; a fatal
+         * signal still ends a frozen task) and kill pid by pid. */
+        (void) write_string_file_at(fd, "cgroup.freeze", "1");
+        (void) cg_walk(fd, kill_listed_procs, false);
+}
+
+static bool cgroup_populated(int fd) {
+        char buf[256];
+
+        if (read_string_file_at(fd, "cgroup.events", buf, sizeof(buf)) < 0)
                 return false;
         return strstr(buf, "populated 1") != NULL;
 }
 
-static int remove_tree_rec(const char *path) {
-        DIR *d = opendir(path);
-        struct dirent *de;
+/* Kills what is in the cgroup dir_fd and below and waits (up to ~2 s) until
+ * it is gone. */
+static void kill_and_wait(int fd) {
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
 
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                char sub[1024];
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                remove_tree_rec(sub);
+        if (!cgroup_populated(fd))
+                return;
+        kill_cgroup_procs(fd);
+        /* Killed processes leave the cgroup asynchronously. */
+        for (int i = 0; i < 1000 && cgroup_populated(fd); i++) {
+                if (i % 50 == 49)
+                        kill_cgroup_procs(fd);
+                nanosleep(&ts, NULL);
         }
-        closedir(d);
-        if (rmdir(path) < 0 && errno != ENOENT)
-                return -errno;
+}
+
+int cg_remove_tree_at(int parent_fd, const char *name) {
+        _cleanup_close_ int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        kill_and_wait(fd);
+        r = cg_walk(fd, NULL, true);
+        if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return r ?: -errno;
         return 0;
 }
 
 int cg_remove_tree(const char *path) {
-        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        _cleanup_free_ char *parent = strdup(path);
+        _cleanup_close_ int parent_fd = -1;
+        char *slash;
 
-        if (access(path, F_OK) < 0)
-                return 0;
-        if (cgroup_populated(path)) {
-                kill_cgroup_procs(path);
-                /* Killed processes leave the cgroup asynchronously. */
-                for (int i = 0; i < 1000 && cgroup_populated(path); i++) {
-                        if (i % 50 == 49)
-                                kill_cgroup_procs(path);
-                        nanosleep(&ts, NULL);
-                }
-        }
-        return remove_tree_rec(path);
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        if (!slash || !slash[1])
+                return -EINVAL;
+        *slash = 0;
+        parent_fd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return cg_remove_tree_at(parent_fd, slash + 1);
 }
 
 void cg_sweep_stale(const char *mount) {
-        char base[512];
-        DIR *d;
+        _cleanup_close_ int mount_fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct dirent *de;
+        DIR *d;
+        int fd;
 
-        snprintf(base, sizeof(base), "%s/nixbox", mount);
-        d = opendir(base);
-        if (!d)
+        if (mount_fd < 0)
                 return;
+        fd = openat(mount_fd, "nixbox", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
         while ((de = readdir(d))) {
-                char path[1024];
-                int lock;
+                int lock, r;
 
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
                 /* A live supervisor: a nixbox whose locks are elsewhere (another
                  * StateDir= of nixbox.conf(5)) must not be taken for stale. */
-                snprintf(path, sizeof(path), "%s/%s/supervisor", base, de->d_name);
-                if (cgroup_populated(path))
-                        continue;
+                {
+                        _cleanup_close_ int machine_fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int sup_fd = machine_fd < 0 ? -1 :
+                                openat(machine_fd, "supervisor", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sup_fd >= 0 && cgroup_populated(sup_fd))
+                                continue;
+                }
                 /* A running nixbox holds its machine lock for its whole life. */
                 lock = state_try_lock_machine(de->d_name);
                 if (lock < 0)
                         continue;
-                snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
-                log_debug("removing stale cgroup %s", path);
-                cg_remove_tree(path);
+                log_debug("removing stale cgroup %s/nixbox/%s", mount, de->d_name);
+                /* One machine's leftovers never stop another's run, list or status. */
+                r = cg_remove_tree_at(dirfd(d), de->d_name);
+                if (r < 0)
+                        log_warn("remove stale cgroup %s/nixbox/%s: %s (left in place)", mount, de->d_name, strerror(-r));
                 state_unlock_machine(de->d_name, lock);
         }
         closedir(d);
@@ -306,6 +437,18 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         snprintf(path, sizeof(path), "%s/payload", cg->dir);
         if (mkdir(path, 0755) < 0)
                 return nb_error_set(err, errno, "create cgroup %s", path);
+
+        /* Bound the tree the container may build in payload/ (depth and
+         * count): the files stay the host's, only their values are inherited
+         * as limits by everything below. */
+        snprintf(path, sizeof(path), "%s/payload/cgroup.max.depth", cg->dir);
+        r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DEPTH));
+        if (r < 0)
+                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DEPTH, path);
+        snprintf(path, sizeof(path), "%s/payload/cgroup.max.descendants", cg->dir);
+        r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DESCENDANTS));
+        if (r < 0)
+                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DESCENDANTS, path);
 
         /* Delegate payload/ to the container's root, as systemd's Delegate=yes does. */
         for (size_t i = 0; i < ELEMENTSOF(delegated); i++) {

@@ -7,6 +7,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Limits on the container's delegated subtree payload/ (systemd leaves
+ * them at "max"; a systemd inside uses a few levels and a few hundred
+ * cgroups, nested containers a few levels more). */
+#define CG_PAYLOAD_MAX_DEPTH       32
+#define CG_PAYLOAD_MAX_DESCENDANTS 4096
+
 struct nb_error;
 struct resources;
 
@@ -48,11 +54,13 @@ void cg_payload_procs(const struct cgroup *cg, char *out, size_t size);
 /* Kills what is left, moves the caller back and removes the subtree. */
 void cg_destroy(struct cgroup *cg);
 
-/* Removes a cgroup directory and every directory below it (depth first),
- * killing processes left in it first. */
+/* Removes a cgroup directory and every directory below it (deepest first),
+ * killing processes left in it first. fd-based and iterative: any depth,
+ * any name length. 0 (also when it did not exist) or -errno. */
 int cg_remove_tree(const char *path);
 
 /* Removes a stale --keep-unit subtree PATH (as recorded for machine NAME:
  * MOUNT/.../nixbox/NAME, nothing else) and its nixbox/ parent when empty.
  * The caller holds the machine lock. */
 void cg_remove_stale_keep_unit(const char *path, const char *machine);
+int cg_remove_tree_at(int parent_fd, const char *name);

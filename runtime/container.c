@@ -262,6 +262,10 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         if (getppid() != parent)
                 _exit(EXIT_NIXBOX_ERROR);
         close(c->sync_parent);
+        /* Only the supervisor may hold the guard's socket: its EOF is the
+         * supervisor's death. */
+        if (c->guard.fd >= 0)
+                close(c->guard.fd);
 
         if (unshare(CLONE_NEWNS) < 0) {
                 nb_error_set(&err, errno, "create a mount namespace");
@@ -564,6 +568,9 @@ static int open_console_log(struct container *c, struct nb_error *err) {
 
 static void cleanup(struct container *c) {
         stop_once(c);
+        /* The guard shares the locks: it is gone before they are released
+         * (and before the state goes, which others take as "ended"). */
+        guard_stop(&c->guard);
         machine_state_remove(c->o->machine);
         if (c->shim_fd >= 0)
                 close(c->shim_fd);
@@ -587,6 +594,10 @@ static int reap(struct container *c, int *status) {
                 }
                 if (p == c->outer_pid)
                         c->outer_pid = 0;
+                if (p == c->guard.pid) {
+                        log_warn("the guard process %d died: the container no longer dies with nixbox", p);
+                        c->guard.pid = 0;
+                }
         }
 }
 
@@ -608,6 +619,11 @@ static int start_once(struct container *c, struct nb_error *err) {
                          err->errnum ? ": " : "", err->errnum ? strerror(err->errnum) : "");
                 *err = (struct nb_error) {0};
                 c->use_cgroup = false;
+        }
+        if (c->use_cgroup) {
+                char nixbox_dir[sizeof(c->cg.base) + 16];
+                snprintf(nixbox_dir, sizeof(nixbox_dir), "%s/nixbox", c->cg.base);
+                guard_set_cgroup(&c->guard, nixbox_dir);
         }
         /* Outside MOUNT/nixbox/, only this record lets a later sweep find it. */
         if (c->use_cgroup && !streq(c->cg.base, c->cg.mount) && machine_state_note_cgroup(o->machine, c->cg.dir) < 0)
@@ -651,6 +667,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                         return -1;
                 case SYNC_INIT_PID:
                         c->init_pid = m.value;
+                        guard_set_leader(&c->guard, c->init_pid);
                         break;
                 case SYNC_IDMAPPED:
                         c->idmapped = m.value;
@@ -837,10 +854,23 @@ static bool has_init(int root_fd, const char *init_path) {
         return false;
 }
 
+/* Before any container process exists: the guard holds both locks so that
+ * they are released only when the container is really gone. */
+static int start_guard(struct container *c, struct nb_error *err) {
+        char cg_dir[sizeof(c->cg.mount) + 300], machine_lock[512];
+        const char *paths[] = { machine_lock, c->uids.lock_fd >= 0 ? c->uids.lock_path : NULL };
+        const int keep[] = { c->machine_lock, c->uids.lock_fd };
+
+        snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
+        snprintf(machine_lock, sizeof(machine_lock), "%s/%s.lock", STATE_DIR, c->o->machine);
+        return guard_start(&c->guard, c->use_cgroup ? cg_dir : NULL, c->o->machine, c->o->detach ? STDOUT_FILENO : -1,
+                           keep, ELEMENTSOF(keep), paths, ELEMENTSOF(paths), err);
+}
+
 int container_run(struct options *o) {
         struct container c = {
                 .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
-                .notify_fd = -1, .console_fd = -1, .ready_fd = -1,
+                .notify_fd = -1, .console_fd = -1, .ready_fd = -1, .guard = { .fd = -1 },
                 .log = { .fd = -1 }, .relay = STDIO_RELAY_INIT,
         };
         struct nb_error err = {0};
@@ -923,6 +953,8 @@ int container_run(struct options *o) {
         c.root_uid = c.uids.enabled ? c.uids.shift : 0;
         make_uuid(&c, root_fd);
         trace_step("uid range, uuid");
+        if (start_guard(&c, &err) < 0)
+                goto fail;
 
         if (!o->boot && !o->as_pid1) {
                 c.shim_fd = shim_memfd(&err);

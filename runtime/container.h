@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "console-log.h"
 #include "error.h"
+#include "guard.h"
 #include "sync-protocol.h"
 #include "options.h"
 #include "stdio-relay.h"
@@ -43,6 +44,7 @@ struct container {
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */
         struct console_log log;       /* --detach: the capped console log */
         struct stdio_relay relay;     /* pipe mode: pipes in place of terminals, or into the log */
+        struct guard guard;           /* kills the container if the supervisor dies */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);

@@ -27,3 +27,7 @@ const char *file_type_name(mode_t mode);
  * the length, or -EFBIG when it is longer (an endless source cannot keep
  * us reading), or -errno. */
 ssize_t read_bounded(int fd, char *buf, size_t size);
+/* The same for the file NAME in the directory dir_fd (never following a
+ * symlink there). */
+int write_string_file_at(int dir_fd, const char *name, const char *s);
+ssize_t read_string_file_at(int dir_fd, const char *name, char *buf, size_t size);

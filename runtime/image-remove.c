@@ -13,8 +13,13 @@
 #include "fileio.h"
 #include "image-remove.h"
 
+/* A hostile tree may be nested arbitrarily deep: the walk holds two fds and
+ * one stack frame per level, so it stops at this depth and says so. */
+#define REMOVE_MAX_DEPTH 2048
+
 struct removal {
         dev_t dev;
+        unsigned depth;
         uint64_t mnt_id;
         bool has_mnt_id;
         int first;                 /* first failure, -errno */
@@ -77,12 +82,20 @@ static void remove_directory(struct removal *m, int dfd, const char *name, const
                         m->first = nb_error_set(m->err, 0, "%s is on another mount (a mount point?): not removed", path);
                 return;
         }
+        if (m->depth >= REMOVE_MAX_DEPTH) {
+                if (m->first == 0)
+                        m->first = nb_error_set(m->err, 0, "%s is nested more than %d directories deep: not removed",
+                                                path, REMOVE_MAX_DEPTH);
+                return;
+        }
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
                 failed(m, errno, "open", path);
                 return;
         }
+        m->depth++;
         remove_children(m, fd, path);
+        m->depth--;
         close(fd);
         /* A subtree that could not be emptied was reported already. */
         if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && !(errno == ENOTEMPTY && m->first != before))

@@ -1,10 +1,18 @@
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 #include "json-out.h"
 #include "machine-cgtree.h"
 #include "macro.h"
+
+/* What a container made in its cgroup is shown bounded: depth (the
+ * kernel's cgroup.max.depth below payload/ plus nixbox's levels, with room),
+ * entries per cgroup and cgroups in all. */
+#define TREE_MAX_DEPTH   48
+#define NODE_MAX_ENTRIES 65536
+#define JSON_MAX_NODES   10000
 
 struct cg_node {
         pid_t *pids;
@@ -30,17 +38,19 @@ static void node_free(struct cg_node *n) {
         *n = (struct cg_node) {0};
 }
 
-/* Reads the pids and child cgroups of dir (both sorted). */
-static void node_read(const char *dir, struct cg_node *n) {
-        char path[4096], line[64];
-        FILE *f;
-        DIR *d;
+/* Reads the pids and child cgroups of the cgroup dir_fd (both sorted). */
+static void node_read(int dir_fd, struct cg_node *n) {
+        char line[64];
+        FILE *f = NULL;
+        DIR *d = NULL;
         struct dirent *de;
+        int fd;
 
         *n = (struct cg_node) {0};
-        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-        f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f)) {
+        fd = openat(dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0 && !(f = fdopen(fd, "re")))
+                close(fd);
+        while (f && n->n_pids < NODE_MAX_ENTRIES && fgets(line, sizeof(line), f)) {
                 pid_t *p = realloc(n->pids, (n->n_pids + 1) * sizeof(pid_t));
                 if (!p)
                         break;
@@ -52,8 +62,10 @@ static void node_read(const char *dir, struct cg_node *n) {
         if (n->pids)
                 qsort(n->pids, n->n_pids, sizeof(pid_t), cmp_pid);
 
-        d = opendir(dir);
-        while (d && (de = readdir(d))) {
+        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd >= 0 && !(d = fdopendir(fd)))
+                close(fd);
+        while (d && n->n_subdirs < NODE_MAX_ENTRIES && (de = readdir(d))) {
                 char **s;
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
@@ -69,6 +81,10 @@ static void node_read(const char *dir, struct cg_node *n) {
                 closedir(d);
         if (n->subdirs)
                 qsort(n->subdirs, n->n_subdirs, sizeof(char *), cmp_str);
+}
+
+static int open_sub(int dir_fd, const char *name) {
+        return openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 static void pid_comm(pid_t pid, char *out, size_t size) {
@@ -90,11 +106,12 @@ static const char *relative(const char *dir, const char *mount) {
         return strncmp(dir, mount, l) == 0 && dir[l] == '/' ? dir + l : dir;
 }
 
-static void tree_rec(FILE *f, const char *dir, const char *indent, const char *prefix, int *lines, int max_lines) {
+/* prefix holds 2 characters per level: at most TREE_MAX_DEPTH levels. */
+static void tree_rec(FILE *f, int dir_fd, const char *indent, char *prefix, int depth, int *lines, int max_lines) {
         struct cg_node n;
-        size_t total;
+        size_t total, plen = strlen(prefix);
 
-        node_read(dir, &n);
+        node_read(dir_fd, &n);
         total = n.n_pids + n.n_subdirs;
         for (size_t i = 0; i < total; i++) {
                 bool last = i + 1 == total;
@@ -111,30 +128,41 @@ static void tree_rec(FILE *f, const char *dir, const char *indent, const char *p
                         fprintf(f, "%s%s%s%d %s\n", indent, prefix, branch, n.pids[i], comm);
                 } else {
                         const char *name = n.subdirs[i - n.n_pids];
-                        char sub[4096], subprefix[256];
+                        int sub;
                         fprintf(f, "%s%s%s%s\n", indent, prefix, branch, name);
-                        snprintf(sub, sizeof(sub), "%s/%s", dir, name);
-                        snprintf(subprefix, sizeof(subprefix), "%s%s", prefix, last ? "  " : "| ");
-                        tree_rec(f, sub, indent, subprefix, lines, max_lines);
+                        memcpy(prefix + plen, last ? "  " : "| ", 3);
+                        if (depth + 1 >= TREE_MAX_DEPTH)
+                                fprintf(f, "%s%s`-...\n", indent, prefix);
+                        else if ((sub = open_sub(dir_fd, name)) >= 0) {
+                                tree_rec(f, sub, indent, prefix, depth + 1, lines, max_lines);
+                                close(sub);
+                        }
+                        prefix[plen] = 0;
                 }
         }
         node_free(&n);
 }
 
 void cgtree_print(FILE *f, const char *dir, const char *mount, const char *indent, int max_lines) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char prefix[2 * TREE_MAX_DEPTH + 3] = "";
         int lines = 0;
 
         fprintf(f, "%s\n", relative(dir, mount));
-        tree_rec(f, dir, indent, "", &lines, max_lines);
+        if (fd >= 0)
+                tree_rec(f, fd, indent, prefix, 0, &lines, max_lines);
 }
 
-static void json_rec(FILE *f, const char *dir, const char *mount, bool *first) {
+/* path is the cgroup's path relative to the mount, grown and cut back on the
+ * way (heap: names are up to 255 bytes at any depth). */
+static void json_rec(FILE *f, int dir_fd, char **path, int depth, int *nodes, bool *first) {
         struct cg_node n;
+        size_t len = strlen(*path);
 
-        node_read(dir, &n);
+        node_read(dir_fd, &n);
         fputs(*first ? "{\"cgroup\":" : ",{\"cgroup\":", f);
         *first = false;
-        json_string(f, relative(dir, mount));
+        json_string(f, *path);
         fputs(",\"processes\":[", f);
         for (size_t i = 0; i < n.n_pids; i++) {
                 char comm[64];
@@ -144,18 +172,31 @@ static void json_rec(FILE *f, const char *dir, const char *mount, bool *first) {
                 fputc('}', f);
         }
         fputs("]}", f);
-        for (size_t i = 0; i < n.n_subdirs; i++) {
-                char sub[4096];
-                snprintf(sub, sizeof(sub), "%s/%s", dir, n.subdirs[i]);
-                json_rec(f, sub, mount, first);
+        for (size_t i = 0; i < n.n_subdirs && depth + 1 < TREE_MAX_DEPTH && ++*nodes <= JSON_MAX_NODES; i++) {
+                char *p = realloc(*path, len + strlen(n.subdirs[i]) + 2);
+                int sub;
+
+                if (!p)
+                        break;
+                *path = p;
+                sprintf(p + len, "/%s", n.subdirs[i]);
+                if ((sub = open_sub(dir_fd, n.subdirs[i])) >= 0) {
+                        json_rec(f, sub, path, depth + 1, nodes, first);
+                        close(sub);
+                }
+                (*path)[len] = 0;
         }
         node_free(&n);
 }
 
 void cgtree_print_json(FILE *f, const char *dir, const char *mount) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *path = strdup(relative(dir, mount));
         bool first = true;
+        int nodes = 0;
 
         fputc('[', f);
-        json_rec(f, dir, mount, &first);
+        if (fd >= 0 && path)
+                json_rec(f, fd, &path, 0, &nodes, &first);
         fputc(']', f);
 }

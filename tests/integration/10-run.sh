@@ -241,8 +241,10 @@ t_killed_nixbox_leaves_nothing() {
         pid=$!
         wait_for test -d "$CG2/nixbox/killed/payload" || fail "container did not start"
         sleep 0.3
+        local guard; guard=$(pgrep -P $pid -x nixbox-guard || true)
         kill -9 $pid; wait $pid 2>/dev/null || true
         for i in $(seq 50); do pgrep -xf "sleep $marker" >/dev/null || break; sleep 0.1; done
+        [ -z "$guard" ] || wait_for test ! -e /proc/$guard || fail "guard $guard did not end"
         pgrep -xf "sleep $marker" && fail "container process survived its nixbox"
         grep -q "$r" /proc/self/mountinfo && fail "mounts left on the host"
         # The next run cleans the stale cgroup.

@@ -267,8 +267,11 @@ t_sigkilled_nixbox_is_cleaned_by_the_next_command() {
         local r name
         r=$(copy_fixture busybox); name=$(mname killed)
         run_bg "$name" "$r"
+        local guard; guard=$(pgrep -P $BG_PID -x nixbox-guard || true)
         kill -KILL $BG_PID
         wait $BG_PID || true
+        # Its guard kills the container and cleans up, then exits.
+        [ -z "$guard" ] || wait_for test ! -e /proc/$guard || fail "guard $guard did not end"
         # (Any nixbox command cleans it: one of somebody else's may have been first.)
         [ -e "/run/nixbox/$name/state" ] || echo "note: the stale entry was already cleaned"
         # The container's PID 1 dies with its nixbox; the next command

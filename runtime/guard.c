@@ -1,0 +1,188 @@
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "error.h"
+#include "guard.h"
+#include "log.h"
+#include "machine-state.h"
+#include "macro.h"
+
+enum {
+        GUARD_LEADER = 100,   /* a pidfd of PID 1 attached */
+        GUARD_CGROUP,         /* an fd of the nixbox/ directory holding the machine's cgroup */
+        GUARD_BYE,            /* the supervisor ended normally */
+};
+
+static void close_all_but(int *keep, size_t n) {
+        unsigned next = 0;
+
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int t = keep[j];
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = t;
+                }
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < 0 || (unsigned) keep[i] < next)
+                        continue;
+                if ((unsigned) keep[i] > next)
+                        close_range(next, (unsigned) keep[i] - 1, 0);
+                next = (unsigned) keep[i] + 1;
+        }
+        close_range(next, ~0U, 0);
+}
+
+/* Waits (up to 2 s) until the process behind pidfd has ended. */
+static void wait_pidfd(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        (void) poll(&p, 1, 2000);
+}
+
+_noreturn_ static void guard_main(int sock, const char *cg_dir, const char *machine,
+                                  const char *const *lock_paths, size_t n_lock_paths) {
+        int leader = -1, cg_parent = -1;
+
+        for (;;) {
+                struct sync_msg m;
+                int fd, r = sync_recv_fd(sock, &m, &fd);
+
+                if (r == 1 && m.type == GUARD_BYE)
+                        _exit(0);
+                if (r == 1 && m.type == GUARD_LEADER && fd >= 0) {
+                        if (leader >= 0)
+                                close(leader);
+                        leader = fd;
+                        continue;
+                }
+                if (r == 1 && m.type == GUARD_CGROUP && fd >= 0) {
+                        if (cg_parent >= 0)
+                                close(cg_parent);
+                        cg_parent = fd;
+                        continue;
+                }
+                if (fd >= 0)
+                        close(fd);
+                if (r <= 0)
+                        break;          /* EOF: the supervisor is gone */
+        }
+        /* The supervisor died without cleaning up: end the container now. */
+        if (leader >= 0 && syscall(SYS_pidfd_send_signal, leader, SIGKILL, NULL, 0) == 0)
+                wait_pidfd(leader);
+        /* Where the cgroup really is (--keep-unit, nested) once it exists;
+         * before, the path given at the start. */
+        if (cg_parent >= 0) {
+                int r = cg_remove_tree_at(cg_parent, machine);
+                if (r < 0)
+                        log_warn("guard: remove cgroup nixbox/%s: %s", machine, strerror(-r));
+        } else if (cg_dir) {
+                int r = cg_remove_tree(cg_dir);
+                if (r < 0)
+                        log_warn("guard: remove cgroup %s: %s", cg_dir, strerror(-r));
+        }
+        machine_state_remove(machine);
+        /* Still holding the locks: nobody else can hold these inodes. */
+        for (size_t i = 0; i < n_lock_paths; i++)
+                if (lock_paths[i] && *lock_paths[i])
+                        unlink(lock_paths[i]);
+        _exit(0);
+}
+
+int guard_start(struct guard *g, const char *cg_dir, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+                const char *const *lock_paths, size_t n_lock_paths, struct nb_error *err) {
+        static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
+                                       SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
+        int sp[2];
+
+        *g = (struct guard) { .pid = 0, .fd = -1 };
+        if (n_keep > 8)
+                return nb_error_set(err, EINVAL, "start the guard process: too many fds");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return nb_error_set(err, errno, "create the guard's socket");
+        g->pid = fork();
+        if (g->pid < 0) {
+                int e = errno;
+                close(sp[0]);
+                close(sp[1]);
+                g->pid = 0;
+                return nb_error_set(err, e, "fork the guard process");
+        }
+        if (g->pid == 0) {
+                int k[16], n = 0, null;
+                sigset_t none;
+
+                /* Its own session: signals to the supervisor's process group
+                 * or terminal never reach it; only the host's root can. */
+                setsid();
+                prctl(PR_SET_NAME, "nixbox-guard");
+                for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                        signal(ignored[i], SIG_IGN);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (stderr_fd >= 0)
+                        dup2(stderr_fd, STDERR_FILENO);
+                null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, STDIN_FILENO);
+                        dup2(null, STDOUT_FILENO);
+                }
+                /* Hold nothing of the supervisor's but the locks and our end. */
+                k[n++] = STDIN_FILENO;
+                k[n++] = STDOUT_FILENO;
+                k[n++] = STDERR_FILENO;
+                k[n++] = sp[1];
+                for (size_t i = 0; i < n_keep; i++)
+                        k[n++] = keep[i];
+                close_all_but(k, (size_t) n);
+                guard_main(sp[1], cg_dir, machine, lock_paths, n_lock_paths);
+        }
+        close(sp[1]);
+        g->fd = sp[0];
+        return 0;
+}
+
+void guard_set_leader(struct guard *g, pid_t pid) {
+        int pidfd;
+
+        if (g->fd < 0 || pid <= 0)
+                return;
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                log_debug("pidfd_open %d for the guard: %s", pid, strerror(errno));
+                return;
+        }
+        if (sync_send_fd(g->fd, GUARD_LEADER, 0, NULL, pidfd) < 0)
+                log_warn("hand PID 1 to the guard process: %s", strerror(errno));
+        close(pidfd);
+}
+
+void guard_set_cgroup(struct guard *g, const char *nixbox_dir) {
+        _cleanup_close_ int fd = -1;
+
+        if (g->fd < 0)
+                return;
+        fd = open(nixbox_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || sync_send_fd(g->fd, GUARD_CGROUP, 0, NULL, fd) < 0)
+                log_warn("hand the cgroup %s to the guard process: %s", nixbox_dir, strerror(errno));
+}
+
+void guard_stop(struct guard *g) {
+        if (g->fd >= 0) {
+                (void) sync_send(g->fd, GUARD_BYE, 0, NULL);
+                close(g->fd);
+                g->fd = -1;
+        }
+        if (g->pid > 0) {
+                while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                g->pid = 0;
+        }
+}

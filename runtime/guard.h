@@ -1,0 +1,37 @@
+/* The guard: a tiny host-side process that makes sure the container dies
+ * with its supervisor, whatever the payload does (PID 1 can clear its
+ * PR_SET_PDEATHSIG). Forked by the supervisor before any container process
+ * exists, in its own session, outside the container's cgroup and
+ * namespaces; it blocks on a socket whose other end only the supervisor
+ * holds. On EOF without a goodbye (the supervisor died), it kills the
+ * machine's whole cgroup subtree (cgroup.kill) and PID 1 (pidfd: SIGKILL to a
+ * pid namespace's init ends the namespace), waits until they are gone,
+ * removes the cgroup, state and lock files, and only then exits, which
+ * releases the machine and UID-range locks it shares. */
+#pragma once
+
+#include <sys/types.h>
+
+struct nb_error;
+
+struct guard {
+        pid_t pid;
+        int fd;               /* supervisor's end, close-on-exec */
+};
+
+/* cg_dir: MOUNT/nixbox/NAME, or NULL without cgroup2. stderr_fd: the guard's
+ * stderr (-1: the supervisor's; stdin and stdout become /dev/null). keep: the lock fds the
+ * guard holds on to (-1 entries are ignored); lock_paths: their files, unlinked
+ * by the guard before it exits after a supervisor's death. */
+int guard_start(struct guard *g, const char *cg_dir, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+                const char *const *lock_paths, size_t n_lock_paths, struct nb_error *err);
+
+/* Hands the guard PID 1 (a pidfd), after each start. */
+void guard_set_leader(struct guard *g, pid_t pid);
+
+/* Hands the guard BASE/nixbox, the directory that holds the machine's
+ * cgroup, once it exists (its place depends on --keep-unit and nesting). */
+void guard_set_cgroup(struct guard *g, const char *nixbox_dir);
+
+/* Normal end (the supervisor cleaned up itself): goodbye, wait for it. */
+void guard_stop(struct guard *g);
