@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "console-log.h"
+#include "host-config.h"
 #include "error.h"
 
 static int open_log(const char *path) {
@@ -26,7 +27,8 @@ int console_log_open(struct console_log *l, const char *path, uint64_t max, stru
         int fd;
 
         snprintf(l->path, sizeof(l->path), "%s", path);
-        l->max = max ? max : CONSOLE_LOG_SIZE_DEFAULT;
+        /* --console-log-size, else [console] LogSize= of nixbox.conf(5) (8 MiB). */
+        l->max = max ? max : host_config()->console_log_size;
         l->size = l->dropped = 0;
         l->fd = -1;
         fd = open_log(path);
