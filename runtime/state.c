@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "machine-state.h"
 #include "state.h"
+#include "tree-safety.h"
 
 int lock_file_nb(const char *path) {
         for (;;) {
@@ -91,4 +92,5 @@ void state_sweep_stale_locks(void) {
         }
         sweep_dir(STATE_DIR, ".lock");
         sweep_dir("/run/nixbox-uid", "");
+        tree_lock_sweep();
 }

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -90,6 +91,24 @@ void tree_lock_release(struct tree_lock *l) {
                 (void) unlink(l->path);
         close(l->fd);
         l->fd = -1;
+}
+
+void tree_lock_sweep(void) {
+        DIR *d = opendir(TREE_LOCK_DIR);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_REG || !startswith(de->d_name, "inode-"))
+                        continue;
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+                /* Free: its holder was killed. One who opened it meanwhile
+                 * sees it unlinked after locking and starts over. */
+                if (fd >= 0 && ofd_lock(fd, F_WRLCK) == 0)
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
 }
 
 int tree_path_private(const char *path, char *why, size_t whysize) {

@@ -31,6 +31,10 @@ int tree_lock_acquire(int root_fd, const char *root_name, bool shared, const cha
 /* Unlinks the lock file if nobody else holds it, and drops the lock. */
 void tree_lock_release(struct tree_lock *l);
 
+/* Removes lock files nobody holds (a nixbox killed with SIGKILL cannot
+ * remove its own). */
+void tree_lock_sweep(void);
+
 /* Whether the directory at the absolute, canonical path is out of reach of
  * non-root host users: some ancestor (the directory itself does not count:
  * whoever owns it inside may chmod it) is a root-owned directory without
