@@ -32,6 +32,11 @@ LXC_UID_BASE = 0x70000000         # above nspawn's and nixbox's pick range (0x00
 live = set()                      # pids we spawned and have not reaped
 
 
+# The trees are the bench's own copies of the fixtures, under a work
+# directory that must stay 0755 (LXC's container root walks through it):
+# nixbox would refuse to idmap them there, so they are declared trusted.
+NB_TRUST = ("--trust-tree",)
+
 def now():
     return time.perf_counter()    # CLOCK_MONOTONIC on Linux
 
@@ -238,7 +243,7 @@ class Ctx:
 # ---------------------------------------------------------------- runtimes
 
 def nixbox_cmd(ctx, machine, root, extra=(), cmd=("/bin/true",)):
-    return [ctx.nixbox, "run", "-q", "-M", machine, *extra, root, "--", *cmd]
+    return [ctx.nixbox, "run", "-q", "-M", machine, *NB_TRUST, *extra, root, "--", *cmd]
 
 
 def nspawn_cmd(machine, root, extra=(), cmd=("/bin/true",), strong=True):
@@ -505,7 +510,8 @@ def section_trace(ctx, root):
 
 def boot_argv(ctx, runtime, machine, root, fixture):
     if runtime == "nixbox":
-        return [ctx.nixbox, "run", "-q", "-M", machine, "-b", "--notify-ready=yes", "--console=read-only", "--trace", root]
+        return [ctx.nixbox, "run", "-q", "-M", machine, *NB_TRUST, "-b", "--notify-ready=yes", "--console=read-only",
+                "--trace", root]
     if runtime == "systemd-nspawn":
         return nspawn_cmd(machine, root, ("-b", "--notify-ready=yes", "--console=read-only"), ())
     raise ValueError(runtime)

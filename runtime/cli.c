@@ -67,6 +67,8 @@ void cli_usage(void) {
                "  -U                            same as --private-users=pick\n"
                "      --private-users=MODE      no, pick (default), identity, yes, BASE[:RANGE]\n"
                "      --private-users-ownership=MODE  auto (default), map, chown, off\n"
+               "      --trust-tree              run an idmapped tree (or idmap bind) that other host\n"
+               "                                users can reach: only for trusted trees\n"
                "      --private-network[=BOOL]  private network namespace with only lo (default yes)\n"
                "      --share-network           use the host's network (= --private-network=no)\n"
                "  -n, --network-veth            a veth pair: ve-MACHINE on the host, host0 inside\n"
@@ -99,7 +101,7 @@ void cli_usage(void) {
 
 enum {
         ARG_HOSTNAME = 0x100, ARG_INIT, ARG_AS_PID1, ARG_AS_PID2, ARG_CHDIR, ARG_BIND, ARG_BIND_RO,
-        ARG_TMPFS, ARG_INACCESSIBLE, ARG_READ_ONLY, ARG_PRIVATE_USERS, ARG_OWNERSHIP, ARG_PRIVATE_NETWORK,
+        ARG_TMPFS, ARG_INACCESSIBLE, ARG_READ_ONLY, ARG_TRUST_TREE, ARG_PRIVATE_USERS, ARG_OWNERSHIP, ARG_PRIVATE_NETWORK,
         ARG_SHARE_NETWORK, ARG_CAPABILITY, ARG_DROP_CAPABILITY, ARG_NNP, ARG_SYSCALL_FILTER,
         ARG_KILL_SIGNAL, ARG_UUID, ARG_TRACE, ARG_VERSION,
         ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
@@ -124,6 +126,7 @@ static const struct option run_options[] = {
         { "tmpfs", required_argument, NULL, ARG_TMPFS },
         { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
         { "read-only", no_argument, NULL, ARG_READ_ONLY },
+        { "trust-tree", no_argument, NULL, ARG_TRUST_TREE },
         { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
         { "private-users-ownership", required_argument, NULL, ARG_OWNERSHIP },
         { "private-network", optional_argument, NULL, ARG_PRIVATE_NETWORK },
@@ -307,6 +310,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_READ_ONLY:
                         o->read_only = true;
                         o->set_mask |= SET_READ_ONLY;
+                        break;
+                case ARG_TRUST_TREE:
+                        /* Command line only: a tree's own .nspawn file must not vouch for it. */
+                        o->trust_tree = true;
                         break;
                 case 'U':
                         o->private_users = PRIVATE_USERS_PICK;

@@ -576,8 +576,36 @@ static void cleanup(struct container *c) {
                 close(c->shim_fd);
         c->shim_fd = -1;
         uid_range_release(&c->uids);
+        tree_lock_release(&c->tree_lock);
         state_unlock_machine(c->o->machine, c->machine_lock);
         c->machine_lock = -1;
+}
+
+/* One writer per tree for the whole run, as nspawn locks an image: a second
+ * run must not shift owners or write under a running container. Shared
+ * for runs that leave the tree alone (--ephemeral; --read-only unless its
+ * owners are to be shifted first). */
+static int lock_tree(struct container *c, int root_fd, const struct stat *st, struct nb_error *err) {
+        const struct options *o = c->o;
+        bool may_shift = c->uids.enabled && c->uids.shift != 0 && st->st_uid != c->uids.shift &&
+                         (o->ownership == OWNERSHIP_CHOWN ||
+                          (o->ownership == OWNERSHIP_AUTO && (st->st_uid & 0xFFFF0000U) != 0));
+
+        c->tree_lock_shared = o->ephemeral || (o->read_only && !may_shift);
+        return tree_lock_acquire(root_fd, o->root, c->tree_lock_shared, o->machine, &c->tree_lock, err);
+}
+
+/* Container root is host root on disk (--private-users=no or identity):
+ * say once that this is for trusted trees only when others can reach it. */
+static void warn_host_root(const struct container *c) {
+        char why[512];
+
+        if (c->root_uid != 0 || c->o->trust_tree || tree_path_private(c->root, why, sizeof(why)) != 0)
+                return;
+        log_warn("%s: the container's root is the host's root on disk, which is for trusted trees only; other "
+                 "host users can reach %s (%s), so a setuid program made inside would run as root for them "
+                 "(--trust-tree silences this)", c->uids.enabled ? "--private-users=identity" : "--private-users=no",
+                 c->o->root, why);
 }
 
 /* Reaps children; returns 1 when PID 1 has ended (its status in *status). */
@@ -859,7 +887,8 @@ static bool has_init(int root_fd, const char *init_path) {
 static int start_guard(struct container *c, struct nb_error *err) {
         char cg_dir[sizeof(c->cg.mount) + 300], machine_lock[512];
         const char *paths[] = { machine_lock, c->uids.lock_fd >= 0 ? c->uids.lock_path : NULL };
-        const int keep[] = { c->machine_lock, c->uids.lock_fd };
+        /* The tree lock too (not its file: shared holders may remain). */
+        const int keep[] = { c->machine_lock, c->uids.lock_fd, c->tree_lock.fd };
 
         snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
         snprintf(machine_lock, sizeof(machine_lock), "%s/%s.lock", STATE_DIR, c->o->machine);
@@ -869,7 +898,7 @@ static int start_guard(struct container *c, struct nb_error *err) {
 
 int container_run(struct options *o) {
         struct container c = {
-                .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
+                .o = o, .machine_lock = -1, .tree_lock = TREE_LOCK_INIT, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
                 .notify_fd = -1, .console_fd = -1, .ready_fd = -1, .guard = { .fd = -1 },
                 .log = { .fd = -1 }, .relay = STDIO_RELAY_INIT,
         };
@@ -951,6 +980,9 @@ int container_run(struct options *o) {
         if (uid_range_acquire(o, root_fd, &c.uids, &err) < 0)
                 goto fail;
         c.root_uid = c.uids.enabled ? c.uids.shift : 0;
+        if (lock_tree(&c, root_fd, &st, &err) < 0)
+                goto fail;
+        warn_host_root(&c);
         make_uuid(&c, root_fd);
         trace_step("uid range, uuid");
         if (start_guard(&c, &err) < 0)

@@ -14,6 +14,7 @@
 #include "sync-protocol.h"
 #include "options.h"
 #include "stdio-relay.h"
+#include "tree-safety.h"
 #include "userns.h"
 
 struct options;
@@ -24,6 +25,8 @@ struct container {
         struct uid_range uids;
         uid_t root_uid;               /* host uid of the container's root (shift, or 0) */
         int machine_lock;
+        struct tree_lock tree_lock;   /* the tree's dev+ino lock, held for the whole run */
+        bool tree_lock_shared;        /* held shared (the run does not change the tree) */
         bool use_cgroup;
         struct cgroup cg;
         int shim_fd;                  /* sealed memfd holding the init-shim */

@@ -22,6 +22,7 @@
 #include "image-tar.h"
 #include "image-unpack.h"
 #include "image.h"
+#include "tree-safety.h"
 #include "log.h"
 #include "machine-state.h"
 #include "parse-util.h"
@@ -465,7 +466,16 @@ static int remove_image(const char *name, struct nb_error *err) {
                 return nb_error_set(err, 0, "machine '%s' is starting or running: stop it first", name);
         if (lock < 0)
                 return nb_error_set(err, -lock, "lock machine '%s'", name);
+        /* And the tree's own lock (by dev+ino, as nspawn's): no container of
+         * any name, nixbox's or nspawn's, is using it, nor starts to. */
+        struct tree_lock tl = TREE_LOCK_INIT;
+        _cleanup_close_ int tree_fd = openat(machines_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tree_fd >= 0 && tree_lock_acquire(tree_fd, path, false, "nixbox remove", &tl, err) < 0) {
+                state_unlock_machine(name, lock);
+                return -EBUSY;
+        }
         r = tree_remove_at(machines_fd, name, path, err);
+        tree_lock_release(&tl);
         state_unlock_machine(name, lock);
         return r;
 }

@@ -32,6 +32,8 @@
 #include "console.h"
 #include "fileio.h"
 #include "notify.h"
+#include "tree-safety.h"
+#include "verbs.h"
 
 #define MNT_API (MS_NOSUID | MS_NOEXEC | MS_NODEV)
 
@@ -355,6 +357,31 @@ out:
         return fd;
 }
 
+/* With an idmapped mount, what container root writes is host root's on
+ * disk (or the bind source owner's): a setuid program made inside would run
+ * as root for any host user who can reach the files. Refuse a path such
+ * users can reach, as nspawn keeps its images in a 0700 directory. */
+static int refuse_reachable(const struct container *c, const char *path, const char *what, const char *ways,
+                            struct nb_error *err) {
+        char real[PATH_MAX], why[512];
+        int r;
+
+        if (c->o->trust_tree)
+                return 0;
+        if (!realpath(path, real))
+                return nb_error_set(err, errno, "resolve %s", path);
+        r = tree_path_private(real, why, sizeof(why));
+        if (r < 0)
+                return nb_error_set(err, -r, "check which host users can reach %s", real);
+        if (r > 0)
+                return 0;
+        return nb_error_set(err, 0, "refusing %s %s with an idmapped mount: files container root makes there "
+                            "belong to host root on disk and other host users can reach them (%s), so a setuid "
+                            "program made inside would give them root. Move it below a root-owned 0700 directory "
+                            "such as %s, %s, or pass --trust-tree for a trusted tree",
+                            what, real, why, MACHINES_DIR, ways);
+}
+
 /* The user namespace to idmap a custom bind with: *ret = fd, or -1 for a
  * plain bind. Returns 0 or -errno. */
 static int bind_userns_fd(struct container *c, const struct custom_mount *m, int userns_fd, const struct stat *src,
@@ -409,6 +436,13 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                                 r = bind_userns_fd(c, m, userns_fd, &st, &ns, err);
                                 if (r < 0)
                                         return r;
+                                /* "+PATH" is the tree's own, which the tree's check covers. */
+                                if (ns >= 0 && m->type == MOUNT_BIND && m->source[0] != '+') {
+                                        r = refuse_reachable(c, m->source, "to bind", "use --bind-ro= or a bind "
+                                                             "without idmap", err);
+                                        if (r < 0)
+                                                return r;
+                                }
                                 r = bind_on_fd(src, "", target, m->recursive, m->type == MOUNT_BIND_RO, ns);
                                 if (r < 0)
                                         return nb_error_set(err, -r, "bind %s on %s (in %s)%s", m->source, m->dest, c->o->root,
@@ -595,6 +629,12 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return nb_error_set(err, -r, "make /run/host read-only (in %s)", o->root);
         /* The bind above sits on top of the dentry the old fd pointed to. */
 
+        if (want_map && !o->read_only) {
+                /* Read-only (or --ephemeral, never here) cannot plant files. */
+                r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
+                if (r < 0)
+                        return r;
+        }
         if (want_map) {
                 r = remount_idmapped(c->root, userns_fd, o->read_only);
                 if (r >= 0)
@@ -612,6 +652,9 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         chown_tree = true;
                 }
         }
+        if (chown_tree && c->tree_lock_shared)
+                return nb_error_set(err, EBUSY, "shifting the owners of %s needs it to itself, but it was locked "
+                                    "shared (--read-only): run it once without --read-only", o->root);
         if (chown_tree) {
                 r = userns_chown_tree(raw_fd, o->root, c->uids.shift, err);
                 if (r < 0)

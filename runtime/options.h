@@ -210,6 +210,7 @@ struct options {
 
         /* File systems. */
         bool read_only;
+        bool trust_tree;             /* --trust-tree: skip the "other host users can reach it" refusal */
         enum volatile_mode volatile_mode;
         bool ephemeral;
         struct custom_mount *mounts;

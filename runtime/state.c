@@ -8,6 +8,7 @@
 #include "machine-state.h"
 #include "state.h"
 #include "userns.h"
+#include "tree-safety.h"
 
 int lock_file_nb(const char *path) {
         for (;;) {
@@ -92,4 +93,5 @@ void state_sweep_stale_locks(void) {
         }
         sweep_dir(STATE_DIR, ".lock");
         sweep_dir(UID_LOCK_DIR, "");
+        tree_lock_sweep();
 }

@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <search.h>
 
 #include "error.h"
 #include "fileio.h"
@@ -316,57 +317,91 @@ int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err
         return 0;
 }
 
-/* A set of (dev, ino) pairs of hard-linked inodes already shifted. The
- * shift itself is idempotent (it re-bases the range), so this only saves work. */
-struct inode_set {
-        struct { dev_t dev; ino_t ino; } *items;
-        size_t n, cap;
+/* A set of (dev, ino) pairs of hard-linked inodes already shifted (a
+ * search tree: a Nix store is mostly hard links). The shift itself is
+ * idempotent (it re-bases the range), so this only saves work. */
+struct inode_key {
+        dev_t dev;
+        ino_t ino;
 };
 
-static bool inode_set_add(struct inode_set *s, dev_t dev, ino_t ino) {
-        for (size_t i = 0; i < s->n; i++)
-                if (s->items[i].dev == dev && s->items[i].ino == ino)
-                        return false;
-        if (s->n == s->cap) {
-                size_t cap = s->cap ? s->cap * 2 : 64;
-                void *p = realloc(s->items, cap * sizeof(*s->items));
-                if (!p)
-                        return true;   /* out of memory: shifting is idempotent, so a repeat is only slower */
-                s->items = p;
-                s->cap = cap;
-        }
-        s->items[s->n].dev = dev;
-        s->items[s->n].ino = ino;
-        s->n++;
-        return true;
-}
+static int inode_cmp(const void *a, const void *b) {
+        const struct inode_key *x = a, *y = b;
 
-static int shift_one(int dir_fd, const char *name, const struct stat *st, uid_t shift) {
-        uid_t uid = shift | (st->st_uid & 0xFFFF);
-        gid_t gid = shift | (st->st_gid & 0xFFFF);
-
-        if (st->st_uid == uid && st->st_gid == gid)
-                return 0;
-        if (fchownat(dir_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
-                return -errno;
-        /* chown clears setuid/setgid (and file capabilities); put the mode bits back. */
-        if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
-                if (fchmodat(dir_fd, *name ? name : ".", st->st_mode & 07777, 0) < 0)
-                        return -errno;
+        if (x->dev != y->dev)
+                return x->dev < y->dev ? -1 : 1;
+        if (x->ino != y->ino)
+                return x->ino < y->ino ? -1 : 1;
         return 0;
 }
 
-static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen, char *path, size_t plen,
-                     size_t pathsize, struct nb_error *err) {
-        char fdp[32];
-        /* Reopen for reading: the fd we were given may be O_PATH. */
+struct inode_set {
+        void *root;
+};
+
+static bool inode_set_add(struct inode_set *s, dev_t dev, ino_t ino) {
+        struct inode_key *k = malloc(sizeof(*k)), **found;
+
+        if (!k)
+                return true;   /* out of memory: shifting is idempotent, so a repeat is only slower */
+        *k = (struct inode_key) { dev, ino };
+        found = tsearch(k, &s->root, inode_cmp);
+        if (!found) {
+                free(k);
+                return true;
+        }
+        if (*found != k) {
+                free(k);
+                return false;
+        }
+        return true;
+}
+
+static void inode_set_free(struct inode_set *s) {
+        tdestroy(s->root, free);
+        s->root = NULL;
+}
+
+/* Shifts the inode that fd (O_PATH, opened without following a symlink)
+ * names. Everything goes through the fd, never through a name again: an
+ * entry swapped after it was opened (for a symlink to a host file, say)
+ * cannot redirect the change out of the tree. */
+static int shift_fd(int fd, const struct stat *st, uid_t shift) {
+        uid_t uid = shift | (st->st_uid & 0xFFFF);
+        gid_t gid = shift | (st->st_gid & 0xFFFF);
+        char p[32];
+
+        if (st->st_uid == uid && st->st_gid == gid)
+                return 0;
+        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return -errno;
+        /* chown clears setuid/setgid; put the mode bits back, through the fd
+         * (the /proc link is the inode fd pins, not a path) and only on the
+         * types that have them: never a symlink. File capabilities are not
+         * restored (their root id would need rewriting). */
+        if ((S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && (st->st_mode & (S_ISUID | S_ISGID))) {
+                snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+                if (chmod(p, st->st_mode & 07777) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* dir_fd: an O_PATH fd of a directory of the tree (any name of it may be
+ * swapped meanwhile: only fds are used). depth bounds the recursion and so
+ * the fds held (two per level). */
+static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen, unsigned depth, char *path,
+                     size_t plen, size_t pathsize, struct nb_error *err) {
         _cleanup_close_ int dfd = -1;
         DIR *d;
         struct dirent *de;
         int r = 0;
 
-        snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", dir_fd);
-        dfd = open(fdp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (depth > USERNS_CHOWN_MAX_DEPTH)
+                return nb_error_set(err, ELOOP, "change owners below %s: more than %d directories deep", path,
+                                    USERNS_CHOWN_MAX_DEPTH);
+        /* "." of the fd is the same directory, whatever its name is now. */
+        dfd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return nb_error_set(err, errno, "open directory %s", path);
         d = fdopendir(dfd);
@@ -374,6 +409,7 @@ static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen,
                 return nb_error_set(err, errno, "open directory %s", path);
         dfd = -1;
         for (;;) {
+                _cleanup_close_ int fd = -1;
                 struct stat st;
 
                 errno = 0;
@@ -387,25 +423,24 @@ static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen,
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 snprintf(path + plen, pathsize - plen, "/%s", de->d_name);
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        r = nb_error_set(err, errno, "stat %s", path);
+                /* Pin the inode first, then look at what was pinned. */
+                fd = openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT)
+                        continue;               /* gone meanwhile: nothing to shift */
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        r = nb_error_set(err, errno, "open %s", path);
                         break;
                 }
                 if (st.st_dev != dev)
                         continue;               /* another file system mounted inside: not ours */
                 if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub < 0) {
-                                r = nb_error_set(err, errno, "open directory %s", path);
-                                break;
-                        }
-                        r = chown_dir(sub, dev, shift, seen, path, strlen(path), pathsize, err);
+                        r = chown_dir(fd, dev, shift, seen, depth + 1, path, strlen(path), pathsize, err);
                         if (r < 0)
                                 break;
                         snprintf(path + plen, pathsize - plen, "/%s", de->d_name);
                 } else if (st.st_nlink > 1 && !inode_set_add(seen, st.st_dev, st.st_ino))
                         continue;               /* a hard link we already shifted */
-                r = shift_one(dirfd(d), de->d_name, &st, shift);
+                r = shift_fd(fd, &st, shift);
                 if (r < 0) {
                         r = nb_error_set(err, -r, "change owner of %s", path);
                         break;
@@ -424,12 +459,14 @@ int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_
 
         if (fstat(dir_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat %s", root_name);
+        if (!S_ISDIR(st.st_mode))
+                return nb_error_set(err, ENOTDIR, "change owners below %s", root_name);
         snprintf(path, sizeof(path), "%s", root_name);
-        r = chown_dir(dir_fd, st.st_dev, shift, &seen, path, strlen(path), sizeof(path), err);
-        free(seen.items);
+        r = chown_dir(dir_fd, st.st_dev, shift, &seen, 0, path, strlen(path), sizeof(path), err);
+        inode_set_free(&seen);
         if (r < 0)
                 return r;
-        r = shift_one(dir_fd, "", &st, shift);
+        r = shift_fd(dir_fd, &st, shift);
         if (r < 0)
                 return nb_error_set(err, -r, "change owner of %s", root_name);
         return 0;

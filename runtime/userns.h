@@ -40,7 +40,12 @@ void uid_range_release(struct uid_range *r);
 /* Writes /proc/PID/{uid_map,gid_map} ("0 SHIFT SIZE"). */
 int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err);
 
+#define USERNS_CHOWN_MAX_DEPTH 256
+
 /* Shifts the ownership of every inode under dir_fd (one file system only,
  * each inode once, setuid/setgid bits kept) into [shift, shift+0xFFFF].
- * The root directory is done last, so that an interrupted run redoes it. */
+ * fd-based: never follows a symlink nor looks a name up twice, so entries
+ * swapped meanwhile can only make it change inodes of the tree. At most
+ * USERNS_CHOWN_MAX_DEPTH directories deep. The root directory is done
+ * last, so that an interrupted run redoes it. */
 int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_error *err);

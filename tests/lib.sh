@@ -80,6 +80,7 @@ leak_inventory() {
         fi
         grep -E '/var/tmp/nixbox-tests|nixbox-fixtures' /proc/self/mountinfo | awk '{print "mount " $5}'
         ls /run/nixbox/*.lock 2>/dev/null | sed 's/^/lock /'
+        ls /run/systemd/nspawn/locks/inode-* 2>/dev/null | sed 's/^/lock /'
         ls /run/nixbox-uid/ 2>/dev/null | sed 's|^|lock /run/nixbox-uid/|'
         # One find for all processes (a readlink per process is slow under load).
         find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$NIXBOX" -o -lname "${NIXBOX_SAN:-/nonexistent}" \

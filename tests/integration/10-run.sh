@@ -66,15 +66,18 @@ t_uid_map_is_the_picked_range() {
 }
 
 t_concurrent_containers_get_disjoint_ranges() {
-        local r a b out
+        local r r2 a b out
         r=$(copy_fixture busybox)
-        # Shift the tree first: both containers then try the same first candidate.
+        # Shift the tree first and copy it: both containers then try the same
+        # first candidate (a tree itself is locked to one writer at a time).
         run_nb -M first --private-users-ownership=chown "$r" -- true
+        r2=$(test_tmp)/busybox-2
+        cp -a "$r" "$r2"
         out=$(test_tmp)
         "$NIXBOX" run -q -M first --private-users-ownership=chown "$r" -- sh -c 'cat /proc/self/uid_map; sleep 3' >"$out/a" </dev/null &
         a=$!
         wait_for grep -q . "$out/a"
-        run_nb -M second --private-users-ownership=chown "$r" -- cat /proc/self/uid_map >"$out/b" || true
+        run_nb -M second --private-users-ownership=chown "$r2" -- cat /proc/self/uid_map >"$out/b" || true
         wait $a
         a=$(awk '{print $2}' "$out/a"); b=$(awk '{print $2}' "$out/b")
         [ -n "$a" ] && [ -n "$b" ] || fail "no maps: a='$a' b='$b'"

@@ -3,8 +3,11 @@
  * numbers of systemd's real-time signals. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +17,7 @@
 #include "fileio.h"
 #include "path-in-root.h"
 #include "siphash24.h"
+#include "tree-safety.h"
 #include "unit.h"
 #include "userns.h"
 #include "verbs.h"
@@ -117,6 +121,129 @@ static void test_path_in_root(void) {
         CHECK("clean up", system(p) == 0);
 }
 
+/* The container swaps a setgid directory of its tree with a symlink to a
+ * host file, atomically and over and over, while the host shifts owners:
+ * the host file must never get the directory's owner or mode. */
+static void test_chown_walk_race(void) {
+        char dir[] = "/var/tmp/nixbox-unit.XXXXXX", host[] = "/var/tmp/nixbox-unit-host.XXXXXX", p[4200], q[4200];
+        struct nb_error err = {0};
+        struct stat st;
+        int fd, root, ok = 1;
+        pid_t racer;
+
+        if (geteuid() != 0) {
+                printf("ok - chown walk tests # SKIP not root\n");
+                return;
+        }
+        fd = mkstemp(host);
+        if (!mkdtemp(dir) || fd < 0) {
+                CHECK("make the chown walk test tree", 0);
+                return;
+        }
+        fchmod(fd, 0644);
+        close(fd);
+        snprintf(p, sizeof(p), "%s/d", dir);
+        mkdir(p, 0755);
+        for (int i = 0; i < 1500; i++) {
+                snprintf(q, sizeof(q), "%s/d/f%d", dir, i);
+                close(open(q, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        }
+        chmod(p, 06777);                           /* what container root may do to its own dir */
+        snprintf(q, sizeof(q), "%s/l", dir);
+        if (symlink(host, q) < 0)
+                ok = 0;
+        snprintf(q, sizeof(q), "%s/suid", dir);
+        close(open(q, O_CREAT | O_WRONLY | O_CLOEXEC, 0755));
+        chmod(q, 04755);
+        CHECK("chown walk test tree made", ok);
+
+        racer = fork();
+        if (racer == 0) {
+                char a[4200], b[4200];
+                snprintf(a, sizeof(a), "%s/d", dir);
+                snprintf(b, sizeof(b), "%s/l", dir);
+                for (;;)
+                        renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+        }
+        root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; i < 40 && root >= 0; i++)
+                if (userns_chown_tree(root, dir, 0x100000U * (unsigned) (i + 1), &err) < 0)
+                        ok = 0;
+        kill(racer, SIGKILL);
+        waitpid(racer, NULL, 0);
+        CHECK("chown walk completes while entries are swapped", ok);
+        CHECK("... the host file's owner is untouched", stat(host, &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+        CHECK("... and its mode too", (st.st_mode & 07777) == 0644);
+        snprintf(q, sizeof(q), "%s/suid", dir);
+        CHECK("setuid bit kept through the shift", stat(q, &st) == 0 && st.st_uid == 0x100000U * 40 &&
+              (st.st_mode & 07777) == 04755);
+        /* Names moved during those walks; once they hold still, one walk shifts all. */
+        CHECK("a walk of the still tree", root >= 0 && userns_chown_tree(root, dir, 0x3000000U, &err) == 0);
+        {
+                struct stat sl, sd;
+                snprintf(q, sizeof(q), "%s/l", dir);
+                snprintf(p, sizeof(p), "%s/d", dir);
+                CHECK("... shifts the symlink itself, and the dir keeps its setgid bits",
+                      lstat(q, &sl) == 0 && lstat(p, &sd) == 0 && sl.st_uid == 0x3000000U && sd.st_uid == 0x3000000U &&
+                      ((S_ISDIR(sd.st_mode) ? sd : sl).st_mode & 07777) == 06777);
+        }
+
+        /* Depth is bounded: a deeper tree is refused, not walked. */
+        snprintf(p, sizeof(p), "%s", dir);
+        fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (int i = 0; i < USERNS_CHOWN_MAX_DEPTH + 2 && fd >= 0; i++) {
+                int sub;
+                mkdirat(fd, "x", 0755);
+                sub = openat(fd, "x", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                close(fd);
+                fd = sub;
+        }
+        if (fd >= 0)
+                close(fd);
+        CHECK("a tree deeper than the bound is refused", userns_chown_tree(root, dir, 0x200000U, &err) == -ELOOP);
+        if (root >= 0)
+                close(root);
+        snprintf(p, sizeof(p), "rm -rf %s %s", dir, host);
+        CHECK("clean up the chown walk tree", system(p) == 0);
+}
+
+/* Who can reach a path: only ancestors count, the boundary must be
+ * root-owned, closed to group and others, and under root-only directories. */
+static void test_tree_private(void) {
+        char dir[] = "/var/tmp/nixbox-unit.XXXXXX", p[4200], why[512];
+
+        if (geteuid() != 0 || !mkdtemp(dir)) {
+                printf("ok - reachability tests # SKIP not root\n");
+                return;
+        }
+        chmod(dir, 0700);
+        snprintf(p, sizeof(p), "%s/open", dir);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/open/tree", dir);
+        mkdir(p, 0755);
+        CHECK("below a root-owned 0700 directory: private", tree_path_private(p, why, sizeof(why)) == 1);
+        chmod(dir, 0711);
+        CHECK("a 0711 ancestor lets others through", tree_path_private(p, why, sizeof(why)) == 0);
+        snprintf(p, sizeof(p), "%s/open", dir);
+        chmod(p, 0700);
+        snprintf(p, sizeof(p), "%s/open/tree", dir);
+        CHECK("... unless a lower one is 0700", tree_path_private(p, why, sizeof(why)) == 1);
+        snprintf(p, sizeof(p), "%s/open", dir);
+        if (chown(p, 1234, 0) == 0) {
+                snprintf(p, sizeof(p), "%s/open/tree", dir);
+                CHECK("a 0700 directory of another user is no boundary", tree_path_private(p, why, sizeof(why)) == 0);
+        }
+        snprintf(p, sizeof(p), "%s/open/tree", dir);
+        chmod(p, 0700);
+        snprintf(p, sizeof(p), "%s/open", dir);
+        chown(p, 0, 0);
+        chmod(p, 0755);
+        snprintf(p, sizeof(p), "%s/open/tree", dir);
+        CHECK("the tree's own mode does not count", tree_path_private(p, why, sizeof(why)) == 0);
+        snprintf(p, sizeof(p), "rm -rf %s", dir);
+        CHECK("clean up the reachability tree", system(p) == 0);
+}
+
 static int parse(struct options *o, struct nb_error *err, const char *const *args) {
         int argc = 0;
         char *argv[32];
@@ -212,6 +339,8 @@ int main(void) {
         test_signal_numbers();
         test_uid_pick();
         test_path_in_root();
+        test_chown_walk_race();
+        test_tree_private();
         test_cli();
         UNIT_END();
 }
