@@ -101,6 +101,11 @@ $(MUSL_DIR)/%.o: %.c $(MUSL_DIR)/include/.stamp
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(WARN_CFLAGS) -O2 -DNIXBOX_VERSION=\"$(VERSION)\" -idirafter $(MUSL_DIR)/include -MMD -MP -c -o $@ $<
 
+# Formatting of the C lines changed since .clang-format was last changed
+# (committed or not; see CODING_STYLE.md). Needs clang-format and git history.
+check-format:
+	tests/check-format.sh
+
 # Installs the Debian packages that building and testing need (idempotent).
 deps:
 	tests/install-deps.sh
@@ -133,5 +138,5 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-musl check-vm demo bench install clean
+.PHONY: all deps check check-format check-musl check-vm demo bench install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

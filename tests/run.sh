@@ -2,6 +2,7 @@
 # Runs every test of nixbox and prints the closing line "N passed, N failed, N skipped".
 #   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
 #   musl              every C source compiles with musl-gcc (`make check-musl`)
+#   format            changed C lines are formatted as .clang-format says (`make check-format`)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
 #   bench             bench/run.sh --quick, with every peer hidden and then as installed
@@ -55,6 +56,19 @@ if [[ "musl:compile" =~ $FILTER ]]; then
                 fail=$((fail + 1)); failed_names+=("musl:compile")
                 echo "not ok - musl:compile"; grep -E 'error|\*\*\*' <<<"$out" | head -20 | sed 's/^/    /'
         fi
+fi
+
+# The C lines changed since .clang-format was adopted follow it
+# (tests/check-format.sh: exit 0 clean, 1 with the diff, 77 "skip: why").
+if [[ "format:changed-lines" =~ $FILTER ]]; then
+        echo "== format check"
+        out=$("$TOP/tests/check-format.sh" 2>&1); rc=$?
+        case $rc in
+        0) pass=$((pass + 1)); echo "ok - format:changed-lines ($(tail -1 <<<"$out"))" ;;
+        77) skip=$((skip + 1)); echo "skip - format:changed-lines: $(grep -m1 '^skip: ' <<<"$out" | sed 's/^skip: //')" ;;
+        *) fail=$((fail + 1)); failed_names+=("format:changed-lines")
+           echo "not ok - format:changed-lines"; head -60 <<<"$out" | sed 's/^/    /' ;;
+        esac
 fi
 
 if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
