@@ -317,6 +317,106 @@ t_nixos_boots_to_ready_in_an_ephemeral_container() {
 	stop_and_check "$name"
 }
 
+# ---- nested: nixbox in a nixbox container -----------------------------------------
+
+# The outer container is a host without systemd: a busybox tree with nixbox,
+# the libraries it links and the NixOS-shaped tree at /inner. Its shell does
+# what an init system does with a delegated cgroup (moves its processes into
+# a leaf and hands the controllers down: payload/ may not both hold
+# processes and enable controllers), then boots the inner NixOS tree with
+# the outer's own IDs (--private-users=identity: the outer's 65536) and
+# limits (identity: a nested user namespace cannot idmap the ext4 tree, and
+# a pick would chown all of it). The unit vmnest-status.service records the
+# state, waits for the VM host's checks (/vmnest-go) and powers the inner
+# container off. Without the leaf step the inner nixbox runs too, but with
+# no controller (it warns that memory is "not available on this host").
+nested_outer_tree() {
+	local o=/machines/vmnest lib
+	rm -rf $o
+	cp -a $BB $o || return 1
+	mkdir -p $o/usr/bin $o/lib/x86_64-linux-gnu $o/lib64
+	cp "$NIXBOX" $o/usr/bin/nixbox || return 1
+	for lib in $(ldd "$NIXBOX" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+		cp -L "$lib" $o/lib/x86_64-linux-gnu/ || return 1
+	done
+	cp -L /lib64/ld-linux-x86-64.so.2 $o/lib64/ || return 1
+	# Hard links (the same ext4: fast, owners kept); /etc and /var, which
+	# the boot writes to in place, are real copies.
+	rmdir $o/inner 2>/dev/null
+	cp -al /machines/nixos $o/inner && rm -rf $o/inner/etc $o/inner/var &&
+		cp -a /machines/nixos/etc /machines/nixos/var $o/inner/ || return 1
+	cat >$o/inner/vmnest-status <<-'EOF'
+		echo STATE=$(systemctl is-system-running --wait) >/vmnest-state.new
+		systemctl --failed --no-legend --plain | sed s/^/FAILED-UNIT=/ >>/vmnest-state.new
+		mv /vmnest-state.new /vmnest-state
+		for i in $(seq 600); do [ -e /vmnest-go ] && break; sleep 0.2; done
+		systemctl --no-block poweroff
+	EOF
+	printf '%s\n' '[Unit]' After=multi-user.target '[Service]' 'ExecStart=/bin/sh /vmnest-status' \
+		>$o/inner/etc/systemd/system/vmnest-status.service
+}
+
+t_nested_nixbox_boots_nixos_with_controllers() {
+	local o=/machines/vmnest out=/tmp/vmnest.out pid rc=0 od=$CG/nixbox/vmnest-out id t0=$SECONDS
+	nested_outer_tree || fail "cannot make the outer tree" || return 1
+	echo "outer tree made in $((SECONDS - t0)) s"
+	$NIXBOX run -q -M vmnest-out $o -- sh -c '
+		cg=/sys/fs/cgroup
+		mkdir $cg/init.leaf
+		for p in $(cat $cg/cgroup.procs); do echo $p >$cg/init.leaf/cgroup.procs 2>/dev/null; done
+		echo "+cpu +io +memory +pids" >$cg/cgroup.subtree_control
+		echo outer-subtree-control=$(cat $cg/cgroup.subtree_control)
+		nixbox run -q -M vmnest-in --private-users=identity --property=MemoryMax=256M --property=TasksMax=300 \
+			-b /inner -- systemd.wants=vmnest-status.service
+		echo inner-status=$?' >$out 2>&1 &
+	pid=$!
+	id=$od/payload/nixbox/vmnest-in
+	if ! wait_for 120 test -e $o/inner/vmnest-state; then
+		touch $o/inner/vmnest-go
+		wait_for 30 gone /proc/$pid || kill -9 $pid
+		fail "the inner NixOS did not report its state: $(tail -n 20 $out)"
+		return 1
+	fi
+	echo "inner system up after $((SECONDS - t0)) s"
+	cat $o/inner/vmnest-state
+	find $od -type d | sed "s|^$CG/||"
+	check_nested_cgroups $od $id || rc=1
+	grep -q '^STATE=running' $o/inner/vmnest-state || fail "inner system state: $(cat $o/inner/vmnest-state)" || rc=1
+	if grep -q FAILED-UNIT $o/inner/vmnest-state; then fail "failed units inside: $(cat $o/inner/vmnest-state)"; rc=1; fi
+	touch $o/inner/vmnest-go
+	wait_for 90 gone /proc/$pid || { kill -9 $pid; fail "the outer container did not end after the inner poweroff"; return 1; }
+	wait $pid || { fail "outer exit status $?: $(tail -n 20 $out)"; return 1; }
+	echo "both containers ended after $((SECONDS - t0)) s"
+	grep -E '^(outer-subtree-control|inner-status)=' $out
+	expect "outer's subtree_control" "$(value outer-subtree-control "$(cat $out)")" "cpu io memory pids" || return 1
+	expect "inner nixbox's exit status (poweroff)" "$(value inner-status "$(cat $out)")" 0 || return 1
+	grep -q "NixOS Stage 2" $out || fail "the inner console shows no NixOS stage 2" || return 1
+	# Nothing left: the cgroups (so no process either), the state, mounts.
+	gone $od || fail "$od left after exit: $(find $od -type d)" || return 1
+	gone /run/nixbox/vmnest-out || fail "/run/nixbox/vmnest-out left after exit" || return 1
+	! grep -q " $o[ /]" /proc/self/mountinfo || fail "mounts left: $(grep " $o[ /]" /proc/self/mountinfo)" || return 1
+	return $rc
+}
+
+# check_nested_cgroups OUTER INNER: INNER (the inner container's cgroup) is
+# below OUTER's payload/, got every controller and its limits, is delegated
+# to the outer's root (identity), and its systemd uses them in turn.
+check_nested_cgroups() {
+	local od=$1 id=$2 f
+	[ -d $id/payload ] && [ -d $id/supervisor ] || fail "no $id/{payload,supervisor}" || return 1
+	for f in $od/payload/cgroup.subtree_control $od/payload/nixbox/cgroup.subtree_control \
+		$id/cgroup.subtree_control $id/payload/cgroup.controllers; do
+		has_controllers $f || fail "$f: '$(cat $f)'" || return 1
+	done
+	expect "inner memory.max" "$(cat $id/payload/memory.max)" 268435456 || return 1
+	expect "inner pids.max" "$(cat $id/payload/pids.max)" 300 || return 1
+	expect "owner of the inner payload/ (the outer's root)" "$(stat -c %u $id/payload)" "$(stat -c %u $od/payload)" || return 1
+	(($(stat -c %u $id/payload) != 0)) || fail "the inner payload/ is owned by the host's root" || return 1
+	[ -d $id/payload/init.scope ] || fail "no init.scope in the inner payload/: $(ls $id/payload)" || return 1
+	grep -qw memory $id/payload/cgroup.subtree_control && grep -qw pids $id/payload/cgroup.subtree_control ||
+		fail "the inner systemd did not enable memory and pids: '$(cat $id/payload/cgroup.subtree_control)'"
+}
+
 # ---- the older kernel --------------------------------------------------------------
 
 # tmpfs has idmapped mounts only from 6.3 on: on 6.1 a user namespace on a
@@ -357,3 +457,4 @@ t_user_namespace_fallback_is_explained() {
 	grep -qiE "idmap|chown|shift" <<<"$out" ||
 		skip "the fallback to shifting file owners is silent (runtime/mounts.c logs it at debug level only)"
 }
+

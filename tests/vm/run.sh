@@ -3,7 +3,8 @@
 # QEMU with software emulation (TCG: no KVM needed) on a pure cgroup v2 root
 # made of the Debian fixture, and runs tests/vm/guest-tests.sh there in one
 # boot: nixbox's cgroup subtree and limits, the device policy, systemd and
-# the NixOS-shaped fixture booting in containers. See docs/vm-lane.md.
+# the NixOS-shaped fixture booting in containers, directly and from a nested
+# nixbox. See docs/vm-lane.md.
 #
 # Prints one line per test ("ok - vm:NAME", "not ok - vm:NAME: why",
 # "skip - vm:NAME: why") and closes with "N passed, N failed, N skipped".
