@@ -92,7 +92,7 @@ check-musl: $(MUSL_OBJ)
 $(MUSL_DIR)/include/.stamp:
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)sys
 	ln -s /usr/include/linux /usr/include/asm-generic /usr/include/seccomp.h \
-		/usr/include/seccomp-syscalls.h /usr/include/libmnl $(dir $@)
+		/usr/include/seccomp-syscalls.h /usr/include/libmnl /usr/include/ini.h $(dir $@)
 	ln -s /usr/include/$(MULTIARCH)/asm $(dir $@)asm
 	ln -s /usr/include/sys/capability.h $(dir $@)sys/
 	@touch $@

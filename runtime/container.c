@@ -893,7 +893,7 @@ static int start_guard(struct container *c, struct nb_error *err) {
         snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
         snprintf(machine_lock, sizeof(machine_lock), "%s/%s.lock", STATE_DIR, c->o->machine);
         return guard_start(&c->guard, c->use_cgroup ? cg_dir : NULL, c->o->machine, c->o->detach ? STDOUT_FILENO : -1,
-                           keep, ELEMENTSOF(keep), paths, ELEMENTSOF(paths), err);
+                           keep, ELEMENTSOF(keep), paths, ELEMENTSOF(paths), &c->tree_lock, err);
 }
 
 int container_run(struct options *o) {

@@ -8,11 +8,13 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "compat.h"
 #include "container.h"
 #include "error.h"
 #include "guard.h"
 #include "log.h"
 #include "machine-state.h"
+#include "tree-safety.h"
 #include "macro.h"
 
 enum {
@@ -34,10 +36,10 @@ static void close_all_but(int *keep, size_t n) {
                 if (keep[i] < 0 || (unsigned) keep[i] < next)
                         continue;
                 if ((unsigned) keep[i] > next)
-                        close_range(next, (unsigned) keep[i] - 1, 0);
+                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
                 next = (unsigned) keep[i] + 1;
         }
-        close_range(next, ~0U, 0);
+        nb_close_range(next, ~0U, 0);
 }
 
 /* Waits (up to 2 s) until the process behind pidfd has ended. */
@@ -48,7 +50,7 @@ static void wait_pidfd(int pidfd) {
 }
 
 _noreturn_ static void guard_main(int sock, const char *cg_dir, const char *machine,
-                                  const char *const *lock_paths, size_t n_lock_paths) {
+                                  const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree) {
         int leader = -1, cg_parent = -1;
 
         for (;;) {
@@ -93,11 +95,16 @@ _noreturn_ static void guard_main(int sock, const char *cg_dir, const char *mach
         for (size_t i = 0; i < n_lock_paths; i++)
                 if (lock_paths[i] && *lock_paths[i])
                         unlink(lock_paths[i]);
+        /* The tree lock's file goes only when no shared holder is left. */
+        if (tree && tree->fd >= 0) {
+                struct tree_lock t = *tree;
+                tree_lock_release(&t);
+        }
         _exit(0);
 }
 
 int guard_start(struct guard *g, const char *cg_dir, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
-                const char *const *lock_paths, size_t n_lock_paths, struct nb_error *err) {
+                const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err) {
         static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
                                        SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
         int sp[2];
@@ -142,7 +149,7 @@ int guard_start(struct guard *g, const char *cg_dir, const char *machine, int st
                 for (size_t i = 0; i < n_keep; i++)
                         k[n++] = keep[i];
                 close_all_but(k, (size_t) n);
-                guard_main(sp[1], cg_dir, machine, lock_paths, n_lock_paths);
+                guard_main(sp[1], cg_dir, machine, lock_paths, n_lock_paths, tree);
         }
         close(sp[1]);
         g->fd = sp[0];

@@ -13,7 +13,7 @@ CC=${CLANG:-clang}
 OUT=$TOP/build/fuzz
 SOURCES=(runtime/settings-file.c runtime/settings-merge.c runtime/settings-locate.c runtime/parse-util.c
          runtime/capabilities.c runtime/seccomp-policy.c runtime/syscall-groups.c runtime/options.c
-         runtime/error.c)
+         runtime/error.c runtime/fileio.c runtime/host-config.c)
 
 if ! command -v "$CC" >/dev/null; then
         echo "skip: $CC not found (apt-get install clang)"
@@ -31,9 +31,9 @@ cd "$TOP" || exit 1
 # shellcheck disable=SC2046 # pkg-config output is meant to split
 if ! "$CC" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -fno-omit-frame-pointer -D_GNU_SOURCE -DNIXBOX_VERSION=\"fuzz\" -Iruntime \
-        $(pkg-config --cflags libcap libseccomp 2>/dev/null) \
+        $(pkg-config --cflags libcap libseccomp inih 2>/dev/null) \
         -o "$OUT/fuzz-settings" tests/fuzz/fuzz-settings.c "${SOURCES[@]}" \
-        $(pkg-config --libs libcap libseccomp 2>/dev/null || echo -lcap -lseccomp); then
+        $(pkg-config --libs libcap libseccomp inih 2>/dev/null || echo -lcap -lseccomp -linih); then
         echo "fuzz-settings: build failed" >&2
         exit 1
 fi

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "compat.h"
 #include "error.h"
 #include "options.h"
 #include "parse-util.h"
@@ -163,7 +164,7 @@ static void test_chown_walk_race(void) {
                 snprintf(a, sizeof(a), "%s/d", dir);
                 snprintf(b, sizeof(b), "%s/l", dir);
                 for (;;)
-                        renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+                        nb_renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
         }
         root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         for (int i = 0; i < 40 && root >= 0; i++)
