@@ -419,7 +419,6 @@ static void register_machine(struct container *c, const char *state, const char 
                 .boot = o->boot,
                 .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIGRTMIN + 3 : SIGTERM),
         };
-        size_t l = 0;
 
         snprintf(m.name, sizeof(m.name), "%s", o->machine);
         snprintf(m.root, sizeof(m.root), "%s", c->root);
@@ -428,8 +427,13 @@ static void register_machine(struct container *c, const char *state, const char 
         snprintf(m.status, sizeof(m.status), "%s", status ? status : "");
         snprintf(m.log, sizeof(m.log), "%s", c->log_path);
         describe_addresses(o, m.addresses, sizeof(m.addresses));
-        for (size_t i = 0; i < o->n_syscall_filter && l + strlen(o->syscall_filter[i]) + 2 < sizeof(m.syscall_filter); i++)
-                l += (size_t) snprintf(m.syscall_filter + l, sizeof(m.syscall_filter) - l, "%s%s", i ? " " : "", o->syscall_filter[i]);
+        /* Before the state entry: exec refuses a machine without it. */
+        if (!c->filter_recorded) {
+                int r = machine_state_write_filter(o->machine, o->syscall_filter, o->n_syscall_filter);
+                if (r < 0)
+                        log_warn("record the system-call filter of %s: %s (exec will refuse to enter it)", o->machine, strerror(-r));
+                c->filter_recorded = r >= 0;
+        }
         if (machine_state_write(&m) < 0)
                 log_debug("write the state of %s: %s", o->machine, strerror(errno));
         /* --detach: the caller waits for this; from now on errors go to the log too. */

@@ -39,6 +39,7 @@ struct container {
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */
+        bool filter_recorded;         /* /run/nixbox/NAME/syscall-filter is written */
 };
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);

@@ -175,6 +175,28 @@ CapEff:	0000000000000000" "--user=nobody"
         stop_bg "$name"
 }
 
+# A filter list longer than the state file's old 2047-byte field: the tail
+# (here the one entry that matters, sethostname) must still confine exec.
+t_exec_gets_a_long_system_call_filter() {
+        local r name pad list
+        r=$(copy_fixture busybox); name=$(mname longfilter)
+        pad=$(printf 'kexec_load %.0s' $(seq 250))
+        list="~$pad sethostname"
+        [ ${#list} -gt 2100 ] || fail "list too short: ${#list}"
+        run_bg "$name" "$r" --system-call-filter="$list" -- sh -c 'hostname x 2>/dev/null && echo pid2-sethostname-ok; sleep 100'
+        "$NIXBOX" exec "$name" true || fail "exec true failed"
+        # Without the filter the container's root may set its hostname.
+        out=$("$NIXBOX" exec "$name" hostname y 2>&1) && fail "sethostname worked under exec: $out"
+        assert_match "$out" "not permitted" "sethostname under exec"
+        grep -q "pid2-sethostname-ok" "$TEST_TMP/run-$name.log" && fail "sethostname worked as PID 2"
+        # No recorded filter: exec refuses rather than run unconfined.
+        rm "/run/nixbox/$name/syscall-filter"
+        out=$("$NIXBOX" exec "$name" true 2>&1) && fail "exec ran without a recorded filter"
+        assert_match "$out" "system-call filter" "refusal"
+        stop_bg "$name"
+        wait_for gone "$name" || fail "left behind"
+}
+
 t_exec_without_user_namespace() {
         local r name
         r=$(copy_fixture busybox); name=$(mname nouserns)
