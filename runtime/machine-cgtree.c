@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "escape.h"
 #include "json-out.h"
 #include "machine-cgtree.h"
 #include "macro.h"
@@ -108,11 +109,16 @@ static void tree_rec(FILE *f, const char *dir, const char *indent, const char *p
                 if (i < n.n_pids) {
                         char comm[64];
                         pid_comm(n.pids[i], comm, sizeof(comm));
-                        fprintf(f, "%s%s%s%d %s\n", indent, prefix, branch, n.pids[i], comm);
+                        /* Process and cgroup names are the container's: escaped. */
+                        char *e = cescape(comm);
+                        fprintf(f, "%s%s%s%d %s\n", indent, prefix, branch, n.pids[i], e ? e : "?");
+                        free(e);
                 } else {
                         const char *name = n.subdirs[i - n.n_pids];
                         char sub[4096], subprefix[256];
-                        fprintf(f, "%s%s%s%s\n", indent, prefix, branch, name);
+                        char *e = cescape(name);
+                        fprintf(f, "%s%s%s%s\n", indent, prefix, branch, e ? e : "?");
+                        free(e);
                         snprintf(sub, sizeof(sub), "%s/%s", dir, name);
                         snprintf(subprefix, sizeof(subprefix), "%s%s", prefix, last ? "  " : "| ");
                         tree_rec(f, sub, indent, subprefix, lines, max_lines);
@@ -124,7 +130,9 @@ static void tree_rec(FILE *f, const char *dir, const char *indent, const char *p
 void cgtree_print(FILE *f, const char *dir, const char *mount, const char *indent, int max_lines) {
         int lines = 0;
 
-        fprintf(f, "%s\n", relative(dir, mount));
+        char *e = cescape(relative(dir, mount));
+        fprintf(f, "%s\n", e ? e : "?");
+        free(e);
         tree_rec(f, dir, indent, "", &lines, max_lines);
 }
 
