@@ -764,6 +764,52 @@ static bool has_init(int root_fd, const char *init_path) {
         return false;
 }
 
+long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms) {
+        long long delay = 0;
+        uint64_t at;
+
+        l->short_runs = run_ms >= REBOOT_INTERVAL_MS ? 0 : l->short_runs + 1;
+        if (l->short_runs >= 2) {
+                unsigned k = l->short_runs - 2;
+                delay = k >= 6 ? REBOOT_DELAY_MAX_MS : (long long) REBOOT_DELAY_MIN_MS << k;
+                if (delay > REBOOT_DELAY_MAX_MS)
+                        delay = REBOOT_DELAY_MAX_MS;
+        }
+        at = now_ms + (uint64_t) delay;
+        /* The oldest of the last REBOOT_BURST restarts is next in the ring. */
+        if (l->n >= REBOOT_BURST && at - l->restarts[l->n % REBOOT_BURST] < REBOOT_INTERVAL_MS)
+                return -1;
+        l->restarts[l->n++ % REBOOT_BURST] = at;
+        return delay;
+}
+
+static uint64_t monotonic_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* Waits ms before a restart; false when a signal asked nixbox to end. */
+static bool reboot_wait(int sfd, long long ms) {
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
+
+        for (;;) {
+                uint64_t now = monotonic_ms();
+                struct pollfd p = { .fd = sfd, .events = POLLIN };
+                struct signalfd_siginfo si;
+
+                if (now >= end)
+                        return true;
+                if (poll(&p, 1, (int) (end - now)) <= 0)
+                        continue;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP || si.ssi_signo == SIGQUIT)
+                        return false;
+        }
+}
+
 int container_run(struct options *o) {
         struct container c = {
                 .o = o, .machine_lock = -1, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
@@ -866,12 +912,16 @@ int container_run(struct options *o) {
         /* PID 1's parent is us (CLONE_PARENT); also adopt anything orphaned. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+        struct reboot_limit reboots = {0};
         for (;;) {
                 enum end_kind kind;
                 int exit_status;
+                uint64_t started;
+                long long delay;
 
                 if (start_once(&c, &err) < 0)
                         goto fail;
+                started = monotonic_ms();
                 exit_status = supervise(&c, sfd, &status);
                 exit_code = decode_end(&c, status, &kind);
                 /* systemd says `systemctl exit N` through EXIT_STATUS= too. */
@@ -887,7 +937,17 @@ int container_run(struct options *o) {
                         exit_code = EXIT_FORCE_RESTART;
                         break;
                 }
-                log_info("container %s is being rebooted", o->machine);
+                delay = reboot_next_delay(&reboots, monotonic_ms(), monotonic_ms() - started);
+                if (delay < 0) {
+                        log_error("container %s rebooted more than %d times within %d s; not restarting it again",
+                                  o->machine, REBOOT_BURST, REBOOT_INTERVAL_MS / 1000);
+                        exit_code = EXIT_NIXBOX_ERROR;
+                        break;
+                }
+                log_info("container %s is being rebooted%s", o->machine, delay ? " after a delay" : "");
+                log_debug("restart delay %lld ms", delay);
+                if (delay > 0 && !reboot_wait(sfd, delay))
+                        break;     /* asked to end meanwhile: the container is down */
         }
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);

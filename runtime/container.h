@@ -42,6 +42,24 @@ struct container {
         bool filter_recorded;         /* /run/nixbox/NAME/syscall-filter is written */
 };
 
+/* Restarts after a reboot of the container (--on-reboot=restart), as
+ * systemd restarts systemd-nspawn@.service: at most REBOOT_BURST restarts
+ * within REBOOT_INTERVAL_MS (its start limit), and a growing delay while
+ * the runs stay short (RestartSec= 100 ms, doubling up to 5 s; none for
+ * the first quick reboot, and a run of REBOOT_INTERVAL_MS resets it). */
+#define REBOOT_BURST          5
+#define REBOOT_INTERVAL_MS    10000
+#define REBOOT_DELAY_MIN_MS   100
+#define REBOOT_DELAY_MAX_MS   5000
+struct reboot_limit {
+        uint64_t restarts[REBOOT_BURST];   /* times (ms) of the last restarts, a ring */
+        size_t n;                          /* restarts so far */
+        unsigned short_runs;               /* consecutive runs shorter than the interval */
+};
+/* At a reboot at now_ms (monotonic) after a run of run_ms: the delay in ms
+ * before the restart, -1 when the limit is hit (pure; unit-tested). */
+long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms);
+
 int sync_send(int fd, int type, int value, const struct nb_error *err);
 int sync_recv(int fd, struct sync_msg *m);
 /* The same, with one fd attached (passfd -1: none). */
