@@ -81,6 +81,7 @@ leak_inventory() {
         grep -E '/var/tmp/nixbox-tests|nixbox-fixtures' /proc/self/mountinfo | awk '{print "mount " $5}'
         ls /run/nixbox/*.lock 2>/dev/null | sed 's/^/lock /'
         ls /run/nixbox-uid/ 2>/dev/null | sed 's|^|lock /run/nixbox-uid/|'
+        ls /run/systemd/nspawn-uid/ 2>/dev/null | sed 's|^|lock /run/systemd/nspawn-uid/|'
         # One find for all processes (a readlink per process is slow under load).
         find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$NIXBOX" -o -lname "${NIXBOX_SAN:-/nonexistent}" \
                 -o -lname '*memfd:nixbox-init*' \) 2>/dev/null | awk -F/ '{ print "process " $3 }'

@@ -55,6 +55,25 @@ static void test_reboot_backoff(void) {
         CHECK("a long run resets the delay", reboot_next_delay(&l, t + 10000, 10000) == 0);
 }
 
+static void test_uid_range_overlap(void) {
+        char owner[64] = "";
+
+        CHECK("ranges: same", uid_ranges_overlap(0x100000, 0x10000, 0x100000, 0x10000));
+        CHECK("ranges: adjacent do not meet", !uid_ranges_overlap(0x100000, 0x10000, 0x110000, 0x10000));
+        CHECK("ranges: adjacent below", !uid_ranges_overlap(0x110000, 0x10000, 0x100000, 0x10000));
+        CHECK("ranges: unaligned inside", uid_ranges_overlap(0x100000, 0x10000, 0x10ffff, 1));
+        CHECK("ranges: up to 2^32", uid_ranges_overlap(0xFFFF0000U, 0x10000, 0xFFFFFFFEU, 1));
+        CHECK("ranges: empty meets nothing", !uid_ranges_overlap(0x100000, 0, 0x100000, 0x10000));
+        CHECK("subuid: covering line", subid_line_overlaps("alice:1048576:65536\n", 0x100000, 0x10000, owner, sizeof(owner)) &&
+                                       strcmp(owner, "alice") == 0);
+        CHECK("subuid: partial overlap", subid_line_overlaps("bob:1000000:50000", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: below", !subid_line_overlaps("bob:100000:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: ends right before", !subid_line_overlaps("bob:983040:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: comment", !subid_line_overlaps("#x:1048576:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: garbage", !subid_line_overlaps("x:1048576x:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: zero count", !subid_line_overlaps("x:1048576:0", 0x100000, 0x10000, owner, sizeof(owner)));
+}
+
 static void test_uid_pick(void) {
         /* Values from tests/uid-pick.py, an independent implementation. */
         CHECK("uid candidate bb", uid_candidate_from_name("bb") == 406061056U);
@@ -181,6 +200,7 @@ int main(void) {
         test_siphash();
         test_uid_pick();
         test_reboot_backoff();
+        test_uid_range_overlap();
         test_path_in_root();
         test_cli();
         UNIT_END();
