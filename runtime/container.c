@@ -323,6 +323,9 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 nb_error_set(&err, errno, "open root directory %s", c->o->root);
                 goto fail;
         }
+        if (c->uids.enabled && mounts_proc_outer(c, top, pid, &err) < 0)
+                goto fail;
+        trace_step("outer: /proc");
         if (sync_send_fd(go[1], SYNC_GO, 0, NULL, top) < 0) {
                 nb_error_set(&err, errno, "start the container's PID 1");
                 goto fail;

@@ -75,6 +75,10 @@ int container_run(struct options *o);
 /* Steps of the outer and inner child (mounts.c). */
 int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
 int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
+/* Outer child, with a user namespace: /proc and its masks onto the tree at
+ * top_fd, from a helper in PID 1's pid namespace (so that they are locked
+ * in PID 1's mount namespace). */
+int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb_error *err);
 int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
 
 /* Embedded init-shim (shim.c). */
