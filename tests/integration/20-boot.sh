@@ -141,7 +141,7 @@ sleep 10
 EOS
         chmod +x "$r/sbin/reboot-loop"
         t0=$(date +%s.%N)
-        rc=0; timeout 20 "$NIXBOX" run -q -b -M sec-reboot-loop-$$ --init=/sbin/reboot-loop "$r" </dev/null >"$out" 2>&1 || rc=$?
+        rc=0; timeout -k 2 10 "$NIXBOX" run -q -b -M sec-reboot-loop-$$ --init=/sbin/reboot-loop "$r" </dev/null >"$out" 2>&1 || rc=$?
         t1=$(date +%s.%N)
         boots=$(grep -c "reboot-loop: boot" "$out")
         assert_eq "$boots" 6 "boots before giving up: $(tr '\r' ' ' <"$out")"
