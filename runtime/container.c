@@ -329,6 +329,9 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 nb_error_set(&err, errno, "open root directory %s", c->o->root);
                 goto fail;
         }
+        if (c->uids.enabled && mounts_proc_outer(c, top, pid, &err) < 0)
+                goto fail;
+        trace_step("outer: /proc");
         if (sync_send_fd(go[1], SYNC_GO, 0, NULL, top) < 0) {
                 nb_error_set(&err, errno, "start the container's PID 1");
                 goto fail;
@@ -436,7 +439,6 @@ static void register_machine(struct container *c, const char *state, const char 
                 .boot = o->boot,
                 .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIG_SD_HALT : SIGTERM),
         };
-        size_t l = 0;
 
         snprintf(m.name, sizeof(m.name), "%s", o->machine);
         snprintf(m.root, sizeof(m.root), "%s", c->root);
@@ -445,8 +447,13 @@ static void register_machine(struct container *c, const char *state, const char 
         snprintf(m.status, sizeof(m.status), "%s", status ? status : "");
         snprintf(m.log, sizeof(m.log), "%s", c->log_path);
         describe_addresses(o, m.addresses, sizeof(m.addresses));
-        for (size_t i = 0; i < o->n_syscall_filter && l + strlen(o->syscall_filter[i]) + 2 < sizeof(m.syscall_filter); i++)
-                l += (size_t) snprintf(m.syscall_filter + l, sizeof(m.syscall_filter) - l, "%s%s", i ? " " : "", o->syscall_filter[i]);
+        /* Before the state entry: exec refuses a machine without it. */
+        if (!c->filter_recorded) {
+                int r = machine_state_write_filter(o->machine, o->syscall_filter, o->n_syscall_filter);
+                if (r < 0)
+                        log_warn("record the system-call filter of %s: %s (exec will refuse to enter it)", o->machine, strerror(-r));
+                c->filter_recorded = r >= 0;
+        }
         if (machine_state_write(&m) < 0)
                 log_debug("write the state of %s: %s", o->machine, strerror(errno));
         /* --detach: the caller waits for this; from now on errors go to the log too. */
@@ -882,18 +889,72 @@ static bool has_init(int root_fd, const char *init_path) {
         return false;
 }
 
-/* Before any container process exists: the guard holds both locks so that
+/* Before any container process exists: the guard holds the locks so that
  * they are released only when the container is really gone. */
 static int start_guard(struct container *c, struct nb_error *err) {
         char cg_dir[sizeof(c->cg.mount) + 300], machine_lock[512];
-        const char *paths[] = { machine_lock, c->uids.lock_fd >= 0 ? c->uids.lock_path : NULL };
-        /* The tree lock too (not its file: shared holders may remain). */
-        const int keep[] = { c->machine_lock, c->uids.lock_fd, c->tree_lock.fd };
+        const char *paths[GUARD_MAX_KEEP];
+        int keep[GUARD_MAX_KEEP];
+        size_t n = 0, np = 0;
 
         snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
         snprintf(machine_lock, sizeof(machine_lock), "%s/%s.lock", STATE_DIR, c->o->machine);
+        keep[n++] = c->machine_lock;
+        paths[np++] = machine_lock;
+        /* The tree lock too (not its file: shared holders may remain). */
+        keep[n++] = c->tree_lock.fd;
+        for (size_t i = 0; i < c->uids.n_locks && n < GUARD_MAX_KEEP; i++) {
+                keep[n++] = c->uids.locks[i].fd;
+                paths[np++] = c->uids.locks[i].path;
+        }
         return guard_start(&c->guard, c->use_cgroup ? cg_dir : NULL, c->o->machine, c->o->detach ? STDOUT_FILENO : -1,
-                           keep, ELEMENTSOF(keep), paths, ELEMENTSOF(paths), &c->tree_lock, err);
+                           keep, n, paths, np, &c->tree_lock, err);
+}
+
+long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms) {
+        long long delay = 0;
+        uint64_t at;
+
+        l->short_runs = run_ms >= REBOOT_INTERVAL_MS ? 0 : l->short_runs + 1;
+        if (l->short_runs >= 2) {
+                unsigned k = l->short_runs - 2;
+                delay = k >= 6 ? REBOOT_DELAY_MAX_MS : (long long) REBOOT_DELAY_MIN_MS << k;
+                if (delay > REBOOT_DELAY_MAX_MS)
+                        delay = REBOOT_DELAY_MAX_MS;
+        }
+        at = now_ms + (uint64_t) delay;
+        /* The oldest of the last REBOOT_BURST restarts is next in the ring. */
+        if (l->n >= REBOOT_BURST && at - l->restarts[l->n % REBOOT_BURST] < REBOOT_INTERVAL_MS)
+                return -1;
+        l->restarts[l->n++ % REBOOT_BURST] = at;
+        return delay;
+}
+
+static uint64_t monotonic_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* Waits ms before a restart; false when a signal asked nixbox to end. */
+static bool reboot_wait(int sfd, long long ms) {
+        uint64_t end = monotonic_ms() + (uint64_t) ms;
+
+        for (;;) {
+                uint64_t now = monotonic_ms();
+                struct pollfd p = { .fd = sfd, .events = POLLIN };
+                struct signalfd_siginfo si;
+
+                if (now >= end)
+                        return true;
+                if (poll(&p, 1, (int) (end - now)) <= 0)
+                        continue;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP || si.ssi_signo == SIGQUIT)
+                        return false;
+        }
 }
 
 int container_run(struct options *o) {
@@ -1004,12 +1065,16 @@ int container_run(struct options *o) {
         /* PID 1's parent is us (CLONE_PARENT); also adopt anything orphaned. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+        struct reboot_limit reboots = {0};
         for (;;) {
                 enum end_kind kind;
                 int exit_status;
+                uint64_t started;
+                long long delay;
 
                 if (start_once(&c, &err) < 0)
                         goto fail;
+                started = monotonic_ms();
                 exit_status = supervise(&c, sfd, &status);
                 exit_code = decode_end(&c, status, &kind);
                 /* systemd says `systemctl exit N` through EXIT_STATUS= too. */
@@ -1025,7 +1090,17 @@ int container_run(struct options *o) {
                         exit_code = EXIT_FORCE_RESTART;
                         break;
                 }
-                log_info("container %s is being rebooted", o->machine);
+                delay = reboot_next_delay(&reboots, monotonic_ms(), monotonic_ms() - started);
+                if (delay < 0) {
+                        log_error("container %s rebooted more than %d times within %d s; not restarting it again",
+                                  o->machine, REBOOT_BURST, REBOOT_INTERVAL_MS / 1000);
+                        exit_code = EXIT_NIXBOX_ERROR;
+                        break;
+                }
+                log_info("container %s is being rebooted%s", o->machine, delay ? " after a delay" : "");
+                log_debug("restart delay %lld ms", delay);
+                if (delay > 0 && !reboot_wait(sfd, delay))
+                        break;     /* asked to end meanwhile: the container is down */
         }
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);

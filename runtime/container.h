@@ -48,7 +48,26 @@ struct container {
         struct console_log log;       /* --detach: the capped console log */
         struct stdio_relay relay;     /* pipe mode: pipes in place of terminals, or into the log */
         struct guard guard;           /* kills the container if the supervisor dies */
+        bool filter_recorded;         /* /run/nixbox/NAME/syscall-filter is written */
 };
+
+/* Restarts after a reboot of the container (--on-reboot=restart), as
+ * systemd restarts systemd-nspawn@.service: at most REBOOT_BURST restarts
+ * within REBOOT_INTERVAL_MS (its start limit), and a growing delay while
+ * the runs stay short (RestartSec= 100 ms, doubling up to 5 s; none for
+ * the first quick reboot, and a run of REBOOT_INTERVAL_MS resets it). */
+#define REBOOT_BURST          5
+#define REBOOT_INTERVAL_MS    10000
+#define REBOOT_DELAY_MIN_MS   100
+#define REBOOT_DELAY_MAX_MS   5000
+struct reboot_limit {
+        uint64_t restarts[REBOOT_BURST];   /* times (ms) of the last restarts, a ring */
+        size_t n;                          /* restarts so far */
+        unsigned short_runs;               /* consecutive runs shorter than the interval */
+};
+/* At a reboot at now_ms (monotonic) after a run of run_ms: the delay in ms
+ * before the restart, -1 when the limit is hit (pure; unit-tested). */
+long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms);
 
 int sync_send(int fd, int type, int value, const struct nb_error *err);
 int sync_recv(int fd, struct sync_msg *m);
@@ -65,6 +84,10 @@ int container_run(struct options *o);
 /* Steps of the outer and inner child (mounts.c). */
 int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
 int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
+/* Outer child, with a user namespace: /proc and its masks onto the tree at
+ * top_fd, from a helper in PID 1's pid namespace (so that they are locked
+ * in PID 1's mount namespace). */
+int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb_error *err);
 int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
 
 /* Embedded init-shim (shim.c). */

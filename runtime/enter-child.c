@@ -173,17 +173,12 @@ static const char *pick_shell(const struct user_info *u) {
 
 static int confine(struct enter_plan *p, const struct user_info *u, struct nb_error *err) {
         const struct machine_info *m = &p->target.m;
-        char filter[sizeof(m->syscall_filter)], *entries[512], *save = NULL;
-        size_t n = 0;
         int r;
 
-        snprintf(filter, sizeof(filter), "%s", m->syscall_filter);
-        for (char *w = strtok_r(filter, " ", &save); w && n < ELEMENTSOF(entries); w = strtok_r(NULL, " ", &save))
-                entries[n++] = w;
         /* As in exec.c: the filter loads first, while CAP_SYS_ADMIN is still
          * effective; it allows capset and prctl, so the capability sets and
          * the uid are changed under it. */
-        r = seccomp_install(m->caps, entries, n, err);
+        r = seccomp_install(m->caps, p->syscall_filter, p->n_syscall_filter, err);
         if (r < 0)
                 return r;
         r = caps_apply(m->caps, m->no_new_privs, err);

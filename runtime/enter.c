@@ -27,6 +27,7 @@
 #include "exec-env.h"
 #include "log.h"
 #include "parse-util.h"
+#include "state.h"
 #include "verbs.h"
 
 /* The namespaces of the leader that differ from ours: joining one we are
@@ -128,6 +129,9 @@ static void plan_free(struct enter_plan *p) {
         for (size_t i = 0; i < p->n_leader_env; i++)
                 free(p->leader_env[i]);
         p->n_leader_env = 0;
+        strv_free(p->syscall_filter);
+        p->syscall_filter = NULL;
+        p->n_syscall_filter = 0;
         if (p->root_fd >= 0)
                 close(p->root_fd);
         p->root_fd = -1;
@@ -145,6 +149,11 @@ static int plan_prepare(struct enter_plan *p, const struct enter_request *req, s
         if (r < 0)
                 return nb_error_set(err, -r, "read the namespaces of container %s (pid %d)", req->machine, p->target.m.leader);
         p->ns_flags = r;
+        /* Without it the command would run under a weaker filter than PID 1. */
+        r = machine_state_read_filter(p->target.m.name, &p->syscall_filter, &p->n_syscall_filter);
+        if (r < 0)
+                return nb_error_set(err, -r, "read the system-call filter of container %s (%s/%s/" FILTER_FILE ")",
+                                    req->machine, STATE_DIR, p->target.m.name);
         p->root_fd = openat(p->target.proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (p->root_fd < 0)
                 return nb_error_set(err, errno, "open the root of container %s (/proc/%d/root)", req->machine, p->target.m.leader);

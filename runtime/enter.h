@@ -33,6 +33,8 @@ struct enter_plan {
         char path[4096];           /* PATH of the leader, or the default */
         char *leader_env[8];       /* container_uuid=, container_host_*= from the leader */
         size_t n_leader_env;
+        char **syscall_filter;     /* the container's filter entries (machine-state.h) */
+        size_t n_syscall_filter;
         int sync_fd;               /* children's end of the sync socket */
 };
 

@@ -110,7 +110,7 @@ int guard_start(struct guard *g, const char *cg_dir, const char *machine, int st
         int sp[2];
 
         *g = (struct guard) { .pid = 0, .fd = -1 };
-        if (n_keep > 8)
+        if (n_keep > GUARD_MAX_KEEP)
                 return nb_error_set(err, EINVAL, "start the guard process: too many fds");
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return nb_error_set(err, errno, "create the guard's socket");
@@ -123,7 +123,7 @@ int guard_start(struct guard *g, const char *cg_dir, const char *machine, int st
                 return nb_error_set(err, e, "fork the guard process");
         }
         if (g->pid == 0) {
-                int k[16], n = 0, null;
+                int k[GUARD_MAX_KEEP + 4], n = 0, null;
                 sigset_t none;
 
                 /* Its own session: signals to the supervisor's process group

@@ -12,6 +12,10 @@
 
 #include <sys/types.h>
 
+/* Lock fds the guard can hold: machine, tree, and the UID range's (its own
+ * and up to 64 of nspawn's 64K blocks, see userns.c). */
+#define GUARD_MAX_KEEP 72
+
 struct nb_error;
 struct tree_lock;
 

@@ -1,33 +1,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json-out.h"
-
-/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s) {
-        size_t n;
-        unsigned min;
-        unsigned cp;
-
-        if (s[0] < 0x80)
-                return 1;
-        if ((s[0] & 0xe0) == 0xc0)
-                n = 2, min = 0x80, cp = s[0] & 0x1f;
-        else if ((s[0] & 0xf0) == 0xe0)
-                n = 3, min = 0x800, cp = s[0] & 0x0f;
-        else if ((s[0] & 0xf8) == 0xf0)
-                n = 4, min = 0x10000, cp = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return n;
-}
 
 void json_string(FILE *f, const char *s) {
         const unsigned char *p = (const unsigned char *) s;
@@ -38,11 +13,17 @@ void json_string(FILE *f, const char *s) {
         }
         fputc('"', f);
         while (*p) {
-                size_t n = utf8_len(p);
+                size_t n = utf8_char_len(p);
 
                 if (n == 0) {
                         fputs("\\ufffd", f);
                         p++;
+                        continue;
+                }
+                if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+                        /* C1 controls: valid JSON raw, but a terminal acts on them. */
+                        fprintf(f, "\\u%04x", p[1]);
+                        p += 2;
                         continue;
                 }
                 if (n > 1) {

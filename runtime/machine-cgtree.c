@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "escape.h"
 #include "json-out.h"
 #include "machine-cgtree.h"
 #include "macro.h"
@@ -125,11 +126,16 @@ static void tree_rec(FILE *f, int dir_fd, const char *indent, char *prefix, int 
                 if (i < n.n_pids) {
                         char comm[64];
                         pid_comm(n.pids[i], comm, sizeof(comm));
-                        fprintf(f, "%s%s%s%d %s\n", indent, prefix, branch, n.pids[i], comm);
+                        /* Process and cgroup names are the container's: escaped. */
+                        char *e = cescape(comm);
+                        fprintf(f, "%s%s%s%d %s\n", indent, prefix, branch, n.pids[i], e ? e : "?");
+                        free(e);
                 } else {
                         const char *name = n.subdirs[i - n.n_pids];
                         int sub;
-                        fprintf(f, "%s%s%s%s\n", indent, prefix, branch, name);
+                        char *e = cescape(name);
+                        fprintf(f, "%s%s%s%s\n", indent, prefix, branch, e ? e : "?");
+                        free(e);
                         memcpy(prefix + plen, last ? "  " : "| ", 3);
                         if (depth + 1 >= TREE_MAX_DEPTH)
                                 fprintf(f, "%s%s`-...\n", indent, prefix);
@@ -148,7 +154,11 @@ void cgtree_print(FILE *f, const char *dir, const char *mount, const char *inden
         char prefix[2 * TREE_MAX_DEPTH + 3] = "";
         int lines = 0;
 
-        fprintf(f, "%s\n", relative(dir, mount));
+        {
+                char *e = cescape(relative(dir, mount));
+                fprintf(f, "%s\n", e ? e : "?");
+                free(e);
+        }
         if (fd >= 0)
                 tree_rec(f, fd, indent, prefix, 0, &lines, max_lines);
 }

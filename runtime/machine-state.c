@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "machine-state.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "state.h"
 
 void machine_state_dir(const char *name, char *out, size_t size) {
@@ -58,16 +59,75 @@ int machine_state_write(const struct machine_info *m) {
         fprintf(f, "NAME=%s\nROOT=%s\nCGROUP=%s\nSTATE=%s\nSTATUS=%s\nADDRESSES=%s\n"
                    "LEADER=%d\nLEADER_START=%llu\nSUPERVISOR=%d\nSUPERVISOR_START=%llu\n"
                    "UID_SHIFT=%u\nUID_RANGE=%u\nSTART_USEC=%" PRIu64 "\nCAPS=%" PRIx64 "\n"
-                   "NO_NEW_PRIVS=%d\nBOOT=%d\nKILL_SIGNAL=%d\nSYSCALL_FILTER=%s\nLOG=%s\n",
+                   "NO_NEW_PRIVS=%d\nBOOT=%d\nKILL_SIGNAL=%d\nLOG=%s\n",
                 m->name, m->root, m->cgroup, m->state, m->status, m->addresses,
                 m->leader, m->leader_start, m->supervisor, m->supervisor_start,
                 m->uid_shift, m->uid_range, m->start_usec, m->caps,
-                m->no_new_privs, m->boot, m->kill_signal, m->syscall_filter, m->log);
+                m->no_new_privs, m->boot, m->kill_signal, m->log);
         if (fclose(f) != 0 || rename(tmp, path) < 0) {
                 int r = -errno;
                 unlink(tmp);
                 return r;
         }
+        return 0;
+}
+
+int machine_state_write_filter(const char *name, char *const *entries, size_t n) {
+        char dir[512], tmp[600], path[600];
+        FILE *f;
+
+        machine_state_dir(name, dir, sizeof(dir));
+        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(tmp, sizeof(tmp), "%s/." FILTER_FILE ".tmp", dir);
+        snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s\n", entries[i]);
+        if (fclose(f) != 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+int machine_state_read_filter(const char *name, char ***entries, size_t *n) {
+        char dir[512], path[600];
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        char **v = NULL;
+        size_t k = 0;
+        ssize_t l;
+        FILE *f;
+        int r = 0;
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while ((l = getline(&line, &size, f)) >= 0) {
+                line[strcspn(line, "\n")] = 0;
+                if (!*line)
+                        continue;
+                r = strv_push(&v, &k, line);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && ferror(f))
+                r = -EIO;
+        fclose(f);
+        if (r < 0) {
+                strv_free(v);
+                return r;
+        }
+        *entries = v;
+        *n = k;
         return 0;
 }
 
@@ -121,7 +181,6 @@ int machine_state_read(const char *name, struct machine_info *m) {
                 else if (streq(line, "NO_NEW_PRIVS")) m->no_new_privs = atoi(v);
                 else if (streq(line, "BOOT")) m->boot = atoi(v);
                 else if (streq(line, "KILL_SIGNAL")) m->kill_signal = atoi(v);
-                else if (streq(line, "SYSCALL_FILTER")) field(m->syscall_filter, sizeof(m->syscall_filter), v);
                 else if (streq(line, "LOG")) field(m->log, sizeof(m->log), v);
         }
         fclose(f);
@@ -146,6 +205,9 @@ void machine_state_remove(const char *name) {
         snprintf(path, sizeof(path), "%s/console.log.1.tmp", dir);
         unlink(path);
         snprintf(path, sizeof(path), "%s/cgroup", dir);
+        snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/." FILTER_FILE ".tmp", dir);
         unlink(path);
         snprintf(path, sizeof(path), "%s/ephemeral", dir);
         rmdir(path);

@@ -30,7 +30,6 @@ struct machine_info {
         bool no_new_privs;
         bool boot;
         int kill_signal;
-        char syscall_filter[2048];    /* space-separated entries */
         char log[4096];               /* console log (--detach), or empty */
 };
 
@@ -43,6 +42,15 @@ int machine_state_write(const struct machine_info *m);
 /* Reads a machine's state; -ENOENT when there is none, -ESTALE when the
  * entry was stale (it is removed then). */
 int machine_state_read(const char *name, struct machine_info *m);
+
+/* The system-call filter entries (NAME, @group, ~NAME) of a machine, one a
+ * line in /run/nixbox/NAME/syscall-filter, so exec confines its command
+ * exactly like PID 1 whatever the length of the list. Read: a
+ * NULL-terminated vector (free with strv_free); -errno, -ENOENT when none
+ * was recorded. */
+#define FILTER_FILE "syscall-filter"
+int machine_state_write_filter(const char *name, char *const *entries, size_t n);
+int machine_state_read_filter(const char *name, char ***entries, size_t *n);
 
 /* Removes /run/nixbox/NAME/ (state and log). */
 void machine_state_remove(const char *name);

@@ -24,7 +24,7 @@ static void usage(void) {
                "  kill NAME [--signal=SIGNAL]              send a signal to the container's init\n"
                "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
                "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
-               "  logs NAME [-f]                           show the console log of a detached container\n"
+               "  logs NAME [-f] [--raw]                   show the console log of a detached container\n"
                "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into %s\n"
                "  remove NAME...                           delete images from %s\n"
                "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"

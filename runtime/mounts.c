@@ -17,6 +17,7 @@
 #include <linux/mount.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -765,6 +766,62 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
         return 0;
 }
 
+int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb_error *err) {
+        _cleanup_close_ int pidns = -1;
+        char path[64];
+        int pipefd[2], status;
+        pid_t helper;
+        ssize_t n;
+
+        /* proc shows the pid namespace of the process that mounts it: a
+         * helper forked into PID 1's, still with our (the host's) user and
+         * mount namespaces, mounts it, and the masks, onto the tree. PID 1's
+         * unshare(CLONE_NEWNS) then copies them into a less privileged
+         * mount namespace, where the kernel locks them (MNT_LOCKED and the
+         * read-only flag): the container's root can neither unmount a mask
+         * nor make /proc/sys writable. */
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", init_pid);
+        pidns = open(path, O_RDONLY | O_CLOEXEC);
+        if (pidns < 0)
+                return nb_error_set(err, errno, "open %s", path);
+        if (setns(pidns, CLONE_NEWPID) < 0)
+                return nb_error_set(err, errno, "join the pid namespace of the container (%s)", path);
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return nb_error_set(err, errno, "create a pipe");
+        helper = fork();
+        if (helper < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return nb_error_set(err, errno, "fork the /proc helper into the container's pid namespace");
+        }
+        if (helper == 0) {
+                struct nb_error e = {0};
+                close(pipefd[0]);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (setup_proc(c, top_fd, &e) < 0) {
+                        (void) !write(pipefd[1], &e, sizeof(e));
+                        _exit(EXIT_NIXBOX_ERROR);
+                }
+                /* We hold pid 2 in there: let the next process (a command's,
+                 * under the init-shim) have it once we are gone. The sysctl
+                 * acts on the writer's pid namespace, whatever proc it is in. */
+                int r = write_string_file("/proc/sys/kernel/ns_last_pid", "1");
+                if (r < 0)
+                        log_debug("reset ns_last_pid of the container: %s", strerror(-r));
+                _exit(0);
+        }
+        close(pipefd[1]);
+        n = read(pipefd[0], err, sizeof(*err));
+        close(pipefd[0]);
+        if (waitpid(helper, &status, 0) < 0)
+                return nb_error_set(err, errno, "wait for the /proc helper");
+        if (n == (ssize_t) sizeof(*err))
+                return -(err->errnum ? err->errnum : EIO);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return nb_error_set(err, EIO, "mount /proc in %s: the helper failed", c->o->root);
+        return 0;
+}
+
 static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         _cleanup_close_ int fd = root_open(root_fd, "/sys", O_PATH | O_DIRECTORY, 0);
         int r;
@@ -819,9 +876,13 @@ int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err) {
         if (fchdir(root_fd) < 0)
                 return nb_error_set(err, errno, "change directory to %s", c->o->root);
 
-        r = setup_proc(c, root_fd, err);
-        if (r < 0)
-                return r;
+        /* With a user namespace, /proc came locked from the outer child
+         * (mounts_proc_outer); without one nothing can lock it. */
+        if (!c->uids.enabled) {
+                r = setup_proc(c, root_fd, err);
+                if (r < 0)
+                        return r;
+        }
         r = setup_sys(c, root_fd, err);
         if (r < 0)
                 return r;

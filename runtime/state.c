@@ -57,6 +57,11 @@ static void sweep_dir(const char *dir, const char *suffix) {
 
         if (!d)
                 return;
+        /* The UID-range lock directories are scanned and filled under a
+         * lock on the directory itself (userns.c): wait for it, so that a
+         * lock file is never taken away between its creation and flock. */
+        if (!*suffix)
+                flock(dirfd(d), LOCK_EX);
         while ((de = readdir(d))) {
                 size_t l = strlen(de->d_name), sl = strlen(suffix);
                 int fd;
@@ -94,4 +99,8 @@ void state_sweep_stale_locks(void) {
         sweep_dir(STATE_DIR, ".lock");
         sweep_dir(UID_LOCK_DIR, "");
         tree_lock_sweep();
+        /* systemd-nspawn's range locks nixbox takes too: an unlocked one
+         * is stale for nspawn as well (it re-checks a lock file's link
+         * count after flock). */
+        sweep_dir(NSPAWN_UID_LOCK_DIR, "");
 }

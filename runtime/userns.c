@@ -4,6 +4,8 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <search.h>
 
 #include "error.h"
@@ -32,32 +34,88 @@ uid_t uid_candidate_from_name(const char *machine) {
         return uid_candidate_fold((uint32_t) siphash24(machine, strlen(machine), uid_hash_key));
 }
 
-/* Whether /etc/passwd or /etc/group (field 3) holds an id in [lo, hi]. */
-static bool file_has_id(const char *path, uid_t lo, uid_t hi) {
-        char line[1024];
+bool uid_ranges_overlap(uid_t a, uid_t a_size, uid_t b, uid_t b_size) {
+        /* In 64 bits: a range may end at 2^32. */
+        return a_size && b_size && (uint64_t) a < (uint64_t) b + b_size && (uint64_t) b < (uint64_t) a + a_size;
+}
+
+bool subid_line_overlaps(const char *line, uid_t base, uid_t size, char *owner, size_t owner_size) {
+        const char *c1 = strchr(line, ':'), *c2;
+        char *end;
+        unsigned long long start, count;
+
+        if (!c1 || line[0] == '#' || !(c2 = strchr(c1 + 1, ':')))
+                return false;
+        errno = 0;
+        start = strtoull(c1 + 1, &end, 10);
+        if (errno || end != c2 || end == c1 + 1)
+                return false;
+        count = strtoull(c2 + 1, &end, 10);
+        if (errno || end == c2 + 1 || (*end && *end != '\n') || start > UINT32_MAX || count == 0)
+                return false;
+        if ((uint64_t) base >= start + count || start >= (uint64_t) base + size)
+                return false;
+        snprintf(owner, owner_size, "%.*s", (int) (c1 - line), line);
+        return true;
+}
+
+/* The first entry of /etc/passwd or /etc/group (id in field 3) or of
+ * /etc/subuid or /etc/subgid (NAME:START:COUNT) that meets [base,
+ * base+size): "user NAME in /etc/passwd" in what. Lines are read whole
+ * (getline): a long /etc/group line must not be split into fake entries. */
+static bool file_meets_range(const char *path, bool subid, uid_t base, uid_t size, char *what, size_t what_size) {
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
         bool found = false;
         FILE *f = fopen(path, "re");
 
         if (!f)
                 return false;
-        while (!found && fgets(line, sizeof(line), f)) {
+        while (!found && getline(&line, &n, f) >= 0) {
+                char owner[256];
+                if (subid) {
+                        found = subid_line_overlaps(line, base, size, owner, sizeof(owner));
+                        if (found)
+                                snprintf(what, what_size, "the range of %s in %s", owner, path);
+                        continue;
+                }
                 char *p = strchr(line, ':');
                 if (p && (p = strchr(p + 1, ':'))) {
                         char *end;
-                        unsigned long id = strtoul(p + 1, &end, 10);
-                        found = end != p + 1 && *end == ':' && id >= lo && id <= hi;
+                        unsigned long long id;
+                        errno = 0;
+                        id = strtoull(p + 1, &end, 10);
+                        found = !errno && end != p + 1 && *end == ':' && id >= base && id - base < size;
+                        if (found)
+                                snprintf(what, what_size, "id %llu (%.*s) in %s", id, (int) strcspn(line, ":"), line, path);
                 }
         }
         fclose(f);
         return found;
 }
 
-/* nspawn's superficial check that a range is not in the user database. It
- * reads the files rather than NSS: a lookup through NSS loads and runs
- * modules (several ms per start, and code nixbox does not need); ranges
- * this high are only ever in the local files in practice. */
-static bool uid_in_user_db(uid_t base) {
-        return file_has_id("/etc/passwd", base, base + 0xFFFE) || file_has_id("/etc/group", base, base + 0xFFFE);
+/* Whether /etc/nsswitch.conf names, for passwd or group, a source other
+ * than the local files (files, compat) and systemd's: only then are NSS
+ * modules worth loading. Without the file, glibc's default is files. */
+static bool nss_has_other_sources(void) {
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        bool other = false;
+        FILE *f = fopen("/etc/nsswitch.conf", "re");
+
+        if (!f)
+                return false;
+        while (!other && getline(&line, &n, f) >= 0) {
+                char *save = NULL, *w;
+                line[strcspn(line, "#")] = 0;
+                w = strtok_r(line, " \t\n", &save);
+                if (!w || (!streq(w, "passwd:") && !streq(w, "group:")))
+                        continue;
+                while (!other && (w = strtok_r(NULL, " \t\n", &save)))
+                        other = w[0] != '[' && !streq(w, "files") && !streq(w, "compat") && !streq(w, "systemd");
+        }
+        fclose(f);
+        return other;
 }
 
 /* The ID ranges this process's user namespace maps (column 1 of
@@ -140,34 +198,196 @@ static int own_maps_refuse(const struct own_maps *m, const char *what, uid_t bas
                             what, base, size, u, g);
 }
 
-/* Takes the lock file for a range; returns the fd, -EBUSY when another
- * container holds it. */
-static int lock_range(uid_t base, char *path, size_t size) {
-        snprintf(path, size, "%s/%u", UID_LOCK_DIR, base);
-        return lock_file_nb(path);
+/* Whether [base, base+size) is known to the host's user database: any id
+ * in /etc/passwd or /etc/group, any /etc/subuid or /etc/subgid range; and,
+ * when nsswitch.conf names a remote source (LDAP, sssd...), nspawn's check
+ * of the first and last id through NSS. The common case loads no NSS
+ * module. */
+static bool uid_range_in_user_db(uid_t base, uid_t size, char *what, size_t what_size) {
+        static const struct { const char *path; bool subid; } files[] = {
+                { "/etc/passwd", false }, { "/etc/group", false }, { "/etc/subuid", true }, { "/etc/subgid", true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (file_meets_range(files[i].path, files[i].subid, base, size, what, what_size))
+                        return true;
+        if (nss_has_other_sources()) {
+                uid_t ids[2] = { base, base + (size > 1 ? size - 2 : 0) };   /* nspawn: base and base+0xFFFE */
+                for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                        struct passwd *pw = getpwuid(ids[i]);
+                        struct group *gr = getgrgid(ids[i]);
+                        if (pw || gr) {
+                                snprintf(what, what_size, "%s %s (id %u) of the user database (NSS)",
+                                         pw ? "user" : "group", pw ? pw->pw_name : gr->gr_name, ids[i]);
+                                return true;
+                        }
+                }
+        }
+        return false;
+}
+
+static int hold_lock(struct uid_range *r, int fd, const char *path) {
+        void *p = realloc(r->locks, (r->n_locks + 1) * sizeof(*r->locks));
+
+        if (!p) {
+                unlink(path);
+                close(fd);
+                return -ENOMEM;
+        }
+        r->locks = p;
+        r->locks[r->n_locks].fd = fd;
+        snprintf(r->locks[r->n_locks].path, sizeof(r->locks[r->n_locks].path), "%s", path);
+        r->n_locks++;
+        return 0;
+}
+
+/* Takes nixbox's lock for [base, base+size): under a lock on the
+ * directory, every held lock file there (named by its base, holding "SIZE
+ * MACHINE") is checked for overlap, stale ones are removed, then ours is
+ * made. -EBUSY with the holder's machine name in holder when it overlaps a
+ * running container. */
+static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct uid_range *r, char *holder,
+                             size_t holder_size) {
+        _cleanup_close_ int dfd = -1;
+        char path[HOST_CONFIG_PATH_MAX + 16], buf[320];
+        DIR *d;
+        struct dirent *de;
+        int fd, ret = 0;
+
+        if (mkdir(UID_LOCK_DIR, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        dfd = open(UID_LOCK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
+                return -errno;
+        d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+        if (!d)
+                return -errno;
+        while (ret == 0 && (de = readdir(d))) {
+                unsigned long b, sz = CONTAINER_UID_RANGE;
+                char *end, name[256] = "";
+                ssize_t n;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                errno = 0;
+                b = strtoul(de->d_name, &end, 10);
+                if (errno || *end || b > UINT32_MAX)
+                        continue;
+                _cleanup_close_ int lfd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+                if (lfd < 0)
+                        continue;
+                if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+                        unlinkat(dirfd(d), de->d_name, 0);      /* its nixbox is gone */
+                        continue;
+                }
+                /* Older nixbox versions left it empty: a 64K range. */
+                n = pread(lfd, buf, sizeof(buf) - 1, 0);
+                buf[n > 0 ? n : 0] = 0;
+                if (sscanf(buf, "%lu %255s", &sz, name) < 1 || sz == 0 || sz > UINT32_MAX)
+                        sz = CONTAINER_UID_RANGE;
+                if (uid_ranges_overlap(base, size, (uid_t) b, (uid_t) sz)) {
+                        snprintf(holder, holder_size, "%s (%lu..%lu)", name[0] ? name : "another container", b, b + sz - 1);
+                        ret = -EBUSY;
+                }
+        }
+        closedir(d);
+        if (ret < 0)
+                return ret;
+        snprintf(path, sizeof(path), "%s/%u", UID_LOCK_DIR, base);
+        fd = lock_file_nb(path);
+        if (fd < 0)
+                return fd;
+        snprintf(buf, sizeof(buf), "%u %s\n", size, machine);
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) != (ssize_t) strlen(buf)) {
+                ret = -errno;
+                unlink(path);
+                close(fd);
+                return ret;
+        }
+        return hold_lock(r, fd, path);
+}
+
+/* Takes systemd-nspawn's lock file for every 64K block of [base,
+ * base+size) that nspawn could pick: the file it makes for a picked base,
+ * /run/systemd/nspawn-uid/BASE, flock'ed. -EBUSY with the path in holder
+ * when one is held. Ranges of more than NSPAWN_LOCKS_MAX blocks are only
+ * checked, not held (that many fds would be too many). */
+#define NSPAWN_LOCKS_MAX 64
+static int lock_nspawn_blocks(uid_t base, uid_t size, struct uid_range *r, char *holder, size_t holder_size) {
+        uint64_t first = base & 0xFFFF0000U, end = (uint64_t) base + size;
+        bool hold = (end - first + 0xFFFF) / CONTAINER_UID_RANGE <= NSPAWN_LOCKS_MAX;
+        bool made_dir = false;
+
+        if (!hold)
+                log_warn("UID range %u..%llu spans more than %d 64K blocks: it is checked against systemd-nspawn's ranges now, "
+                         "but a later systemd-nspawn may still pick part of it", base, (unsigned long long) end - 1, NSPAWN_LOCKS_MAX);
+        for (uint64_t b = first; b < end; b += CONTAINER_UID_RANGE) {
+                char path[64];
+                int fd;
+
+                if (b < CONTAINER_UID_BASE_MIN || b > CONTAINER_UID_BASE_MAX)
+                        continue;                       /* nspawn never picks it */
+                if (!made_dir) {
+                        (void) mkdir("/run/systemd", 0755);
+                        (void) mkdir(NSPAWN_UID_LOCK_DIR, 0755);
+                        made_dir = true;
+                }
+                snprintf(path, sizeof(path), NSPAWN_UID_LOCK_DIR "/%llu", (unsigned long long) b);
+                fd = lock_file_nb(path);
+                if (fd == -EBUSY) {
+                        snprintf(holder, holder_size, "systemd-nspawn (lock %s)", path);
+                        return -EBUSY;
+                }
+                if (fd < 0)
+                        return fd;
+                if (!hold) {
+                        unlink(path);
+                        close(fd);
+                        continue;
+                }
+                fd = hold_lock(r, fd, path);
+                if (fd < 0)
+                        return fd;
+        }
+        return 0;
+}
+
+/* Locks [base, base+size) against every running nixbox and nspawn
+ * container; on -EBUSY nothing is held and holder names who has it. */
+static int lock_range(uid_t base, uid_t size, const char *machine, struct uid_range *r, char *holder, size_t holder_size) {
+        int ret = lock_nixbox_range(base, size, machine, r, holder, holder_size);
+
+        if (ret == 0)
+                ret = lock_nspawn_blocks(base, size, r, holder, holder_size);
+        if (ret < 0)
+                uid_range_release(r);
+        return ret;
 }
 
 /* Tries one candidate: in the window, 64K-aligned, inside our maps, not
- * locked by another container, not in the user database. 1 when taken. */
-static int try_candidate(uid_t candidate, const struct own_maps *maps, struct uid_range *r, struct nb_error *err) {
-        int fd;
+ * locked by another container (nixbox's or nspawn's), not in the user
+ * database. 1 when taken. */
+static int try_candidate(uid_t candidate, const char *machine, const struct own_maps *maps, struct uid_range *r,
+                         struct nb_error *err) {
+        char holder[320] = "", what[512];
+        int ret;
 
         if (candidate < CONTAINER_UID_BASE_MIN || candidate > CONTAINER_UID_BASE_MAX || (candidate & 0xFFFF) != 0 ||
             !own_maps_cover(maps, candidate, CONTAINER_UID_RANGE))
                 return 0;
-        fd = lock_range(candidate, r->lock_path, sizeof(r->lock_path));
-        if (fd == -EBUSY)
+        ret = lock_range(candidate, CONTAINER_UID_RANGE, machine, r, holder, sizeof(holder));
+        if (ret == -EBUSY)
                 return 0;
-        if (fd < 0)
-                return nb_error_set(err, -fd, "lock UID range %s", r->lock_path);
-        if (uid_in_user_db(candidate)) {
-                close(fd);
+        if (ret < 0)
+                return nb_error_set(err, -ret, "lock UID range %u..%u", candidate, candidate + 0xFFFF);
+        if (uid_range_in_user_db(candidate, CONTAINER_UID_RANGE, what, sizeof(what))) {
+                log_debug("UID range %u: overlaps %s", candidate, what);
+                uid_range_release(r);
                 return 0;
         }
         r->enabled = true;
         r->shift = candidate;
         r->size = CONTAINER_UID_RANGE;
-        r->lock_fd = fd;
         return 1;
 }
 
@@ -215,7 +435,7 @@ static int pick_nested(const struct options *o, const struct own_maps *maps, str
                                 idx -= cand[i + 1];
                                 continue;
                         }
-                        k = try_candidate((uid_t) (cand[i] + idx * CONTAINER_UID_RANGE), maps, r, err);
+                        k = try_candidate((uid_t) (cand[i] + idx * CONTAINER_UID_RANGE), o->machine, maps, r, err);
                         if (k != 0)
                                 return k < 0 ? k : 0;
                         break;
@@ -225,11 +445,12 @@ static int pick_nested(const struct options *o, const struct own_maps *maps, str
 }
 
 int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err) {
+        char holder[320] = "", what[512];
         struct own_maps maps;
         struct stat st;
         int k;
 
-        *r = (struct uid_range) { .lock_fd = -1 };
+        *r = (struct uid_range) {0};
         if (fstat(root_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat root directory %s", o->root);
         if (o->private_users != PRIVATE_USERS_NO && (k = own_maps_read(&maps, err)) < 0)
@@ -239,6 +460,7 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
         case PRIVATE_USERS_NO:
                 return 0;
         case PRIVATE_USERS_IDENTITY:
+                /* The host's own ids: nothing to lock. */
                 r->enabled = true;
                 r->shift = 0;
                 r->size = CONTAINER_UID_RANGE;
@@ -246,35 +468,45 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
                         return own_maps_refuse(&maps, "--private-users=identity: the range", r->shift, r->size, err);
                 return 0;
         case PRIVATE_USERS_FIXED:
-                r->enabled = true;
-                r->shift = o->uid_shift;
-                r->size = o->uid_range ? o->uid_range : CONTAINER_UID_RANGE;
-                if (!own_maps_cover(&maps, r->shift, r->size))
-                        return own_maps_refuse(&maps, "the fixed UID range", r->shift, r->size, err);
-                return 0;
         case PRIVATE_USERS_YES:
-                /* The range is read from the owner of the root directory. */
-                if ((st.st_uid & 0xFFFF) != 0 || (st.st_gid & 0xFFFF0000U) != (st.st_uid & 0xFFFF0000U))
-                        return nb_error_set(err, 0, "root directory %s is owned by %u:%u, which is not the start of a 64K range; use --private-users=pick",
-                                            o->root, st.st_uid, st.st_gid);
+                if (o->private_users == PRIVATE_USERS_FIXED) {
+                        r->shift = o->uid_shift;
+                        r->size = o->uid_range ? o->uid_range : CONTAINER_UID_RANGE;
+                        if (!own_maps_cover(&maps, r->shift, r->size))
+                                return own_maps_refuse(&maps, "the fixed UID range", r->shift, r->size, err);
+                } else {
+                        /* The range is read from the owner of the root directory. */
+                        if ((st.st_uid & 0xFFFF) != 0 || (st.st_gid & 0xFFFF0000U) != (st.st_uid & 0xFFFF0000U))
+                                return nb_error_set(err, 0, "root directory %s is owned by %u:%u, which is not the start of a 64K range; use --private-users=pick",
+                                                    o->root, st.st_uid, st.st_gid);
+                        r->shift = st.st_uid;
+                        r->size = CONTAINER_UID_RANGE;
+                        if (!own_maps_cover(&maps, r->shift, r->size))
+                                return own_maps_refuse(&maps, "the UID range of the root directory's owner", r->shift, r->size, err);
+                }
+                /* A range given by hand is locked too, so that no picked
+                 * range (nixbox's or nspawn's) lands on it while it runs. */
+                k = lock_range(r->shift, r->size, o->machine, r, holder, sizeof(holder));
+                if (k == -EBUSY)
+                        return nb_error_set(err, 0, "UID range %u..%llu of machine %s overlaps the range of running container %s",
+                                            r->shift, (unsigned long long) r->shift + r->size - 1, o->machine, holder);
+                if (k < 0)
+                        return nb_error_set(err, -k, "lock UID range %u..%llu", r->shift, (unsigned long long) r->shift + r->size - 1);
+                if (uid_range_in_user_db(r->shift, r->size, what, sizeof(what)))
+                        log_warn("UID range %u..%llu of machine %s overlaps %s", r->shift,
+                                 (unsigned long long) r->shift + r->size - 1, o->machine, what);
                 r->enabled = true;
-                r->shift = st.st_uid;
-                r->size = CONTAINER_UID_RANGE;
-                if (!own_maps_cover(&maps, r->shift, r->size))
-                        return own_maps_refuse(&maps, "the UID range of the root directory's owner", r->shift, r->size, err);
                 return 0;
         case PRIVATE_USERS_PICK:
                 break;
         }
 
-        if (mkdir(UID_LOCK_DIR, 0755) < 0 && errno != EEXIST)
-                return nb_error_set(err, errno, "create directory %s", UID_LOCK_DIR);
-
         /* nspawn's order: the range the tree is already shifted to, then the
-         * hash of the machine name, then random candidates. */
+         * hash of the machine name, then random candidates; nested, the
+         * candidates inside our own maps. */
         uid_t candidate = st.st_uid & 0xFFFF0000U;
         for (int tries = 0; tries < 100; tries++) {
-                k = try_candidate(candidate, &maps, r, err);
+                k = try_candidate(candidate, o->machine, &maps, r, err);
                 if (k != 0)
                         return k < 0 ? k : 0;
                 if (tries == 1 && !maps.full)
@@ -292,13 +524,15 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
 }
 
 void uid_range_release(struct uid_range *r) {
-        if (r->lock_fd >= 0) {
-                /* Unlink while still holding the lock, so that nobody else
-                 * holds a lock on the inode we remove. */
-                unlink(r->lock_path);
-                close(r->lock_fd);
-                r->lock_fd = -1;
+        /* Unlink while still holding each lock, so that nobody else holds
+         * a lock on an inode we remove. */
+        for (size_t i = 0; i < r->n_locks; i++) {
+                unlink(r->locks[i].path);
+                close(r->locks[i].fd);
         }
+        free(r->locks);
+        r->locks = NULL;
+        r->n_locks = 0;
 }
 
 int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err) {

@@ -17,13 +17,17 @@ struct options;
 #define CONTAINER_UID_BASE_MAX (host_config()->pick_max)
 #define CONTAINER_UID_RANGE    0x10000U
 #define UID_LOCK_DIR           (host_config()->uid_lock_dir)
+#define NSPAWN_UID_LOCK_DIR    "/run/systemd/nspawn-uid"
 
 struct uid_range {
         bool enabled;        /* a user namespace is used */
         uid_t shift;         /* host uid of container uid 0 */
         uid_t size;          /* number of ids mapped */
-        int lock_fd;         /* held while the container runs (pick only) */
-        char lock_path[HOST_CONFIG_PATH_MAX + 16];
+        struct {             /* lock files held while the container runs */
+                int fd;
+                char path[HOST_CONFIG_PATH_MAX + 16];
+        } *locks;
+        size_t n_locks;
 };
 
 /* The candidate nspawn derives from a machine name (pure; unit-tested). */
@@ -32,8 +36,20 @@ uid_t uid_candidate_from_name(const char *machine);
 /* Folds an arbitrary 32-bit value into the allowed, 64K-aligned window. */
 uid_t uid_candidate_fold(uint32_t value);
 
+/* Whether [a, a+a_size) and [b, b+b_size) share an id (pure). */
+bool uid_ranges_overlap(uid_t a, uid_t a_size, uid_t b, uid_t b_size);
+
+/* Whether an /etc/subuid or /etc/subgid line (NAME:START:COUNT) meets
+ * [base, base+size); its NAME in owner then (pure). */
+bool subid_line_overlaps(const char *line, uid_t base, uid_t size, char *owner, size_t owner_size);
+
 /* Decides the range for this run from the options and the root directory's
- * owner, taking the lock for picked ranges. */
+ * owner, and locks it (every mode but identity): in UID_LOCK_DIR against
+ * other nixbox containers (a picked range skips, a fixed one fails naming
+ * the holder) and in systemd-nspawn's NSPAWN_UID_LOCK_DIR, so that the two
+ * never pick the same range. A pick also skips ranges known to the host's
+ * user database (passwd, group, subuid, subgid, NSS when remote sources
+ * are configured); a fixed range only warns. */
 int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r, struct nb_error *err);
 void uid_range_release(struct uid_range *r);
 

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "escape.h"
 #include "json-out.h"
 #include "log.h"
 #include "machine-cgtree.h"
@@ -168,18 +169,31 @@ int verb_list(int argc, char **argv) {
                 for (size_t i = 0; i < l.n; i++) {
                         const struct machine_info *m = &l.v[i];
                         char pid[16], uids[32], up[32];
-                        const char *cols[7] = { m->name, m->state, pid, uids, m->addresses[0] ? m->addresses : "-",
-                                                format_span(uptime_usec(m), up, sizeof(up)), m->root };
+                        const char *raw[7] = { m->name, m->state, pid, uids, m->addresses[0] ? m->addresses : "-",
+                                               format_span(uptime_usec(m), up, sizeof(up)), m->root };
+                        char *cols[7];
                         snprintf(pid, sizeof(pid), "%d", m->leader);
                         format_uids(m, uids, sizeof(uids));
+                        /* Nothing reaches the terminal unescaped. */
+                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                                cols[k] = cescape(raw[k]);
+                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                                if (!cols[k]) {
+                                        log_error("list: out of memory");
+                                        for (size_t j = 0; j < ELEMENTSOF(cols); j++)
+                                                free(cols[j]);
+                                        free(l.v);
+                                        return EXIT_NIXBOX_ERROR;
+                                }
                         if (pass == 0) {
                                 for (size_t k = 0; k < ELEMENTSOF(cols); k++)
                                         if ((int) strlen(cols[k]) > w[k])
                                                 w[k] = (int) strlen(cols[k]);
-                                continue;
-                        }
-                        printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], w[1], cols[1], w[2], cols[2],
-                               w[3], cols[3], w[4], cols[4], w[5], cols[5], cols[6]);
+                        } else
+                                printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], w[1], cols[1], w[2], cols[2],
+                                       w[3], cols[3], w[4], cols[4], w[5], cols[5], cols[6]);
+                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                                free(cols[k]);
                 }
         }
         free(l.v);
@@ -202,8 +216,15 @@ static const char *describe_pid(pid_t pid, unsigned long long start, char *buf, 
                         comm[strcspn(comm, "\n")] = 0;
                 fclose(f);
         }
-        snprintf(buf, size, "%d (%s)", pid, comm);
+        _cleanup_free_ char *e = cescape(comm);
+        snprintf(buf, size, "%d (%s)", pid, e ? e : "?");
         return buf;
+}
+
+/* A "LABEL VALUE" line of status, the value escaped (escape.h). */
+static void print_escaped(const char *label, const char *s) {
+        _cleanup_free_ char *e = cescape(s);
+        printf("%s%s\n", label, e ? e : "?");
 }
 
 int verb_status(int argc, char **argv) {
@@ -241,25 +262,26 @@ int verb_status(int argc, char **argv) {
         t = (time_t) (m.start_usec / 1000000);
         localtime_r(&t, &tm);
         strftime(since, sizeof(since), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
-        printf("%s\n", m.name);
-        printf("       State: %s\n", m.state);
+        /* The status text is the container's; every string is escaped. */
+        print_escaped("", m.name);
+        print_escaped("       State: ", m.state);
         if (m.status[0])
-                printf("      Status: %s\n", m.status);
+                print_escaped("      Status: ", m.status);
         printf("       Since: %s; %s ago\n", since, format_span(uptime_usec(&m), buf, sizeof(buf)));
         printf("        Mode: %s\n", m.boot ? "boot (init as PID 1)" : "command");
         printf("      Leader: %s\n", describe_pid(m.leader, m.leader_start, buf, sizeof(buf)));
         printf("  Supervisor: %s\n", describe_pid(m.supervisor, m.supervisor_start, buf, sizeof(buf)));
-        printf("        Root: %s\n", m.root);
+        print_escaped("        Root: ", m.root);
         if (m.uid_range)
                 printf("        UIDs: %u..%u (%u, container root = host uid %u)\n", m.uid_shift,
                        m.uid_shift + m.uid_range - 1, m.uid_range, m.uid_shift);
         else
                 printf("        UIDs: the host's (no user namespace)\n");
         if (m.addresses[0])
-                printf("   Addresses: %s\n", m.addresses);
+                print_escaped("   Addresses: ", m.addresses);
         printf(" Kill signal: %s\n", signal_to_string(m.kill_signal, buf, sizeof(buf)));
         if (m.log[0])
-                printf("         Log: %s\n", m.log);
+                print_escaped("         Log: ", m.log);
         if (m.cgroup[0]) {
                 printf("      CGroup: ");
                 cgtree_print(stdout, m.cgroup, mount, "              ", 100);
@@ -434,35 +456,52 @@ int verb_stop(int argc, char **argv) {
         return ret;
 }
 
-/* Copies what is readable from fd to stdout; -errno on a read error. */
-static int copy_out(int fd) {
-        char buf[65536];
+/* Copies what is readable from fd to stdout, control characters other
+ * than \n, \r and \t escaped unless raw (the output may be a terminal, or
+ * reach one through a pager); -errno on a read error. */
+static int copy_out(int fd, bool raw) {
+        static char buf[65536];
+        static size_t kept;     /* a UTF-8 character cut by the last read */
         ssize_t n;
 
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                if (fwrite(buf, 1, (size_t) n, stdout) != (size_t) n)
+        while ((n = read(fd, buf + kept, sizeof(buf) - kept)) > 0) {
+                size_t len = kept + (size_t) n, done;
+                if (raw)
+                        done = fwrite(buf, 1, len, stdout) == len ? len : 0;
+                else
+                        done = write_escaped_controls(stdout, buf, len, true);
+                if (ferror(stdout))
                         return -EPIPE;
+                kept = len - done;
+                memmove(buf, buf + done, kept);
+        }
+        if (n == 0 && kept && !raw) {
+                write_escaped_controls(stdout, buf, kept, false);
+                kept = 0;
+        }
         fflush(stdout);
-        return n < 0 ? -errno : 0;
+        return n < 0 ? -errno : ferror(stdout) ? -EPIPE : 0;
 }
 
 int verb_logs(int argc, char **argv) {
         static const struct option opts[] = {
                 { "follow", no_argument, NULL, 'f' },
+                { "raw", no_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct machine_info m;
         struct nb_error err = {0};
         _cleanup_close_ int fd = -1, supervisor = -1;
-        bool follow = false;
+        bool follow = false, raw = false;
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "fh", opts, NULL)) >= 0)
                 switch (c) {
                 case 'f': follow = true; break;
-                case 'h': printf("Usage: nixbox logs NAME [-f|--follow]\n"); return 0;
+                case 'r': raw = true; break;
+                case 'h': printf("Usage: nixbox logs NAME [-f|--follow] [--raw]\n"); return 0;
                 default: return EXIT_NIXBOX_ERROR;
                 }
         if (optind + 1 != argc) {
@@ -491,14 +530,14 @@ int verb_logs(int argc, char **argv) {
                 _cleanup_close_ int ofd = -1;
                 snprintf(older, sizeof(older), "%s.1", m.log);
                 ofd = open(older, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                if (ofd >= 0 && copy_out(ofd) == -EPIPE)
+                if (ofd >= 0 && copy_out(ofd, raw) == -EPIPE)
                         return 0;
         }
         if (follow)
                 supervisor = pidfd_open_checked(m.supervisor, m.supervisor_start);
         for (;;) {
                 struct stat a, b;
-                r = copy_out(fd);
+                r = copy_out(fd, raw);
                 if (r < 0) {
                         if (r != -EPIPE)
                                 log_error("read the console log %s: %s", m.log, strerror(-r));
@@ -511,14 +550,14 @@ int verb_logs(int argc, char **argv) {
                 if (stat(m.log, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
                         int nfd = open(m.log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
                         if (nfd >= 0) {
-                                copy_out(fd);
+                                copy_out(fd, raw);
                                 close(fd);
                                 fd = nfd;
                                 continue;
                         }
                 }
                 if (pidfd_wait_exit(supervisor, 200) == 0) {
-                        copy_out(fd);          /* its last words */
+                        copy_out(fd, raw);     /* its last words */
                         return 0;
                 }
         }

@@ -82,6 +82,7 @@ leak_inventory() {
         ls /run/nixbox/*.lock 2>/dev/null | sed 's/^/lock /'
         ls /run/systemd/nspawn/locks/inode-* 2>/dev/null | sed 's/^/lock /'
         ls /run/nixbox-uid/ 2>/dev/null | sed 's|^|lock /run/nixbox-uid/|'
+        ls /run/systemd/nspawn-uid/ 2>/dev/null | sed 's|^|lock /run/systemd/nspawn-uid/|'
         # One find for all processes (a readlink per process is slow under load).
         find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$NIXBOX" -o -lname "${NIXBOX_SAN:-/nonexistent}" \
                 -o -lname '*memfd:nixbox-init*' \) 2>/dev/null | awk -F/ '{ print "process " $3 }'

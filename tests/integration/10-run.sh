@@ -91,6 +91,70 @@ t_concurrent_containers_get_disjoint_ranges() {
         wait $a
 }
 
+# uid_base_of NAME: the host uid of container root in `nixbox run -M NAME`
+# as seen by a command inside (empty when it did not start).
+uid_base_of() { awk '{print $2}' <<<"$1"; }
+
+# A fixed range (--private-users=BASE:SIZE) must be locked like a picked one:
+# a second fixed range over it is refused, naming the holder; a pick whose
+# first candidate is that range (a tree already owned by it) goes elsewhere;
+# nspawn's lock file for it is held, so systemd-nspawn never picks it.
+t_fixed_range_is_locked_against_other_containers() {
+        local r r2 b a out map rc
+        r=$(copy_fixture busybox); r2=$(copy_fixture busybox second)
+        b=$(( (0x100 + $$ % 0x6000) * 65536 ))
+        "$NIXBOX" run -q -M sec-fixa-$$ --private-users=$b:65536 "$r" -- sleep 100 </dev/null >"$TEST_TMP/a.log" 2>&1 &
+        a=$!
+        wait_for test -s "/run/nixbox-uid/$b" || { kill $a; fail "no lock file for the fixed range: $(cat "$TEST_TMP/a.log")"; }
+        rc=0; flock -n "/run/systemd/nspawn-uid/$b" true || rc=$?
+        rc2=0; out=$(run_nb -M sec-fixb-$$ --private-users=$((b + 4096)):65536 "$r2" -- true 2>&1) || rc2=$?
+        chown "$b:$b" "$r2"
+        map=$(run_nb -M sec-fixp-$$ "$r2" -- cat /proc/self/uid_map 2>&1)
+        kill -TERM $a; wait $a || true
+        assert_eq $rc 1 "nspawn's lock file for $b is held"
+        [ $rc2 -ne 0 ] || fail "an overlapping fixed range started"
+        assert_match "$out" "overlaps the range of running container sec-fixa-$$ \\($b\\.\\.$((b + 65535))\\)" "refusal"
+        [ -n "$(uid_base_of "$map")" ] || fail "pick container did not start: $map"
+        [ "$(uid_base_of "$map")" != "$b" ] || fail "pick container got the running fixed range $b"
+        [ ! -e "/run/nixbox-uid/$b" ] && [ ! -e "/run/systemd/nspawn-uid/$b" ] || fail "locks left after the end"
+}
+
+# A running systemd-nspawn holds /run/systemd/nspawn-uid/BASE for its
+# range (played here by flock on such a file): nixbox must keep off it.
+t_nspawn_range_lock_is_respected() {
+        local r name c f map out rc=0
+        r=$(copy_fixture busybox); name=sec-nsp-$$
+        c=$(expected_shift "$name")
+        mkdir -p /run/systemd/nspawn-uid
+        f=/run/systemd/nspawn-uid/$c
+        exec 8>"$f"
+        flock -n 8 || fail "cannot lock $f"
+        map=$(run_nb -M "$name" "$r" -- cat /proc/self/uid_map 2>&1)
+        out=$(run_nb -M "$name-fixed" --private-users=$c:65536 "$r" -- true 2>&1) || rc=$?
+        rm -f "$f"; exec 8>&-
+        [ -n "$(uid_base_of "$map")" ] || fail "did not start: $map"
+        [ "$(uid_base_of "$map")" != "$c" ] || fail "picked $c, the range systemd-nspawn holds"
+        [ $rc -ne 0 ] || fail "a fixed range held by systemd-nspawn started"
+        assert_match "$out" "systemd-nspawn \\(lock $f\\)" "refusal"
+}
+
+# A range delegated to a user in /etc/subuid is that user's: pick skips it;
+# a fixed range over it starts with a warning.
+t_subuid_range_is_skipped_by_pick() {
+        local r name c map out tag=nixbox-test-$$
+        r=$(copy_fixture busybox); name=sec-subuid-$$
+        c=$(expected_shift "$name")
+        echo "$tag:$c:65536" >>/etc/subuid
+        map=$(run_nb -M "$name" "$r" -- cat /proc/self/uid_map 2>&1) || true
+        out=$("$NIXBOX" run -M "$name" --private-users=$c:65536 "$r" -- true 2>&1 </dev/null) || true
+        # Put the file back (same inode) before judging.
+        grep -v "^$tag:" /etc/subuid >"$TEST_TMP/subuid" || true
+        cat "$TEST_TMP/subuid" >/etc/subuid
+        [ -n "$(uid_base_of "$map")" ] || fail "did not start: $map"
+        [ "$(uid_base_of "$map")" != "$c" ] || fail "picked $c, delegated to $tag in /etc/subuid"
+        assert_match "$out" "overlaps the range of $tag in /etc/subuid" "warning for a fixed range"
+}
+
 t_files_created_inside_are_shifted_in_chown_mode() {
         local r shift
         r=$(copy_fixture busybox)

@@ -127,6 +127,30 @@ t_reboot_restarts_the_container() {
         assert_eq $rc 133 "exit status for a reboot with --on-reboot=exit"
 }
 
+# A hostile init that reboots at once, forever: nixbox must not restart it
+# ~30 times a second. Restarts back off (0, 100, 200, 400, 800 ms) and the
+# sixth reboot within 10 s ends nixbox with an error (systemd's start limit).
+t_reboot_loop_backs_off_and_gives_up() {
+        local r out rc boots t0 t1
+        r=$(copy_fixture busybox); out=$(test_tmp)/out
+        cat >"$r/sbin/reboot-loop" <<'EOS'
+#!/bin/sh
+echo "reboot-loop: boot"
+reboot -f
+sleep 10
+EOS
+        chmod +x "$r/sbin/reboot-loop"
+        t0=$(date +%s.%N)
+        rc=0; timeout -k 2 10 "$NIXBOX" run -q -b -M sec-reboot-loop-$$ --init=/sbin/reboot-loop "$r" </dev/null >"$out" 2>&1 || rc=$?
+        t1=$(date +%s.%N)
+        boots=$(grep -c "reboot-loop: boot" "$out")
+        assert_eq "$boots" 6 "boots before giving up: $(tr '\r' ' ' <"$out")"
+        assert_eq $rc 125 "exit status after the restart limit"
+        grep -q "rebooted more than 5 times within 10 s" "$out" || fail "no message: $(cat "$out")"
+        # The delays add up to 1.5 s at least.
+        awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 1.5) }' || fail "restarts did not back off ($t0 .. $t1)"
+}
+
 t_notify_ready_is_forwarded() {
         local r d out
         r=$(copy_fixture busybox); d=$(test_tmp)

@@ -355,6 +355,36 @@ t_proc_and_sys_dangerous_files() {
         assert_eq "$(grep -v -e '^open EROFS$' -e '^[a-z/]*:r 0$' <<<"$out")" no-pinned-proc "--private-users=no: $out"
 }
 
+# The container's root tries to take the /proc masks and the read-only
+# /proc binds away. With a user namespace they are locked (made by the host
+# before PID 1's mount namespace): umount fails with EINVAL and /proc/sys
+# stays read-only. Without one, the container's root is the host's and can
+# unmount them: documented, the masks are then no barrier.
+t_proc_masks_cannot_be_unmounted() {
+        local r out script m n=0
+        r=$(probe_root)
+        for m in kallsyms kcore keys sysrq-trigger timer_list; do [ -e "/proc/$m" ] && n=$((n + 1)); done
+        script='for m in kallsyms kcore keys sysrq-trigger timer_list; do
+                        grep -q " /proc/$m " /proc/self/mountinfo || continue
+                        umount /proc/$m 2>/dev/null && echo "unmounted $m"
+                        umount -l /proc/$m 2>/dev/null && echo "detached $m"
+                        grep -q " /proc/$m " /proc/self/mountinfo && echo "masked $m"
+                done
+                for d in sys sys/net acpi bus fs irq; do
+                        grep -q " /proc/$d " /proc/self/mountinfo || continue
+                        umount -l /proc/$d 2>/dev/null && echo "detached $d"
+                done
+                mount -o remount,rw /proc/sys 2>/dev/null && echo "remounted sys"
+                mount -o remount,bind,rw /proc/sys 2>/dev/null && echo "remounted sys bind"
+                touch /proc/sys/kernel/panic 2>/dev/null && echo "writable sys"
+                true'
+        out=$(run_nb "$r" -- sh -c "$script" 2>&1)
+        assert_eq "$(grep -c '^masked ' <<<"$out")" "$n" "masks in place: $out"
+        assert_eq "$(grep -v '^masked ' <<<"$out")" "" "the container's root undid a mask or bind"
+        out=$(run_nb --private-users=no "$r" -- sh -c "$script" 2>&1)
+        [ "$n" -eq 0 ] || grep -q '^unmounted ' <<<"$out" || fail "without a user namespace the masks are documented as removable: $out"
+}
+
 # cgroup v1 from inside: a new v1 hierarchy can never be made. On a host that
 # has v1 hierarchies (like these machines), the kernel lets the root of a
 # user namespace mount an EXISTING one in its own cgroup namespace; that is a

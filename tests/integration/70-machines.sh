@@ -7,7 +7,9 @@
 # bash forgets once waited for) are stopped when its bash exits, before the
 # scratch directory goes: SIGTERM, and again (a kill).
 stop_bg_containers() {
-        local p jobs
+        local p jobs n
+        # Detached ones a test named in $TEST_TMP/detached.
+        for n in $(cat "$TEST_TMP/detached" 2>/dev/null); do "$NIXBOX" terminate "$n" 2>/dev/null || true; done
         jobs=$(jobs -p)
         [ -n "$jobs" ] || return 0
         for p in $jobs; do kill -TERM "$p" 2>/dev/null || true; done
@@ -93,6 +95,52 @@ assert any(p["comm"] == "sleep" for c in m["cgroup_tree"] for p in c["processes"
         gone "$name" || fail "left behind after stop"
 }
 
+# A hostile container writes terminal escape sequences where the host prints
+# them: its STATUS= text, a process name (the cgroup tree of status) and its
+# console (logs). None may reach the host's terminal raw.
+t_container_strings_are_escaped() {
+        local r name out esc
+        r=$(copy_fixture busybox); name=$(mname esc)
+        esc=$(printf '\033')
+        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
+        cat >"$r/sbin/escaping-init" <<'EOS'
+#!/bin/sh
+exec sd-notify READY=1 "STATUS=$(printf 'up\033[31mRED\033]0;title\007')" --exec /bin/sh -c '
+        sh -c "printf \"\\033[2Jevil\" >/proc/self/comm; while :; do sleep 1; done" &
+        printf "\033[2Jconsole\n"; echo nixbox-test-init: ready
+        trap "exit 0" 37; while :; do sleep 0.1; done'
+EOS
+        chmod +x "$r/sbin/escaping-init"
+        echo "$name" >>"$TEST_TMP/detached"
+        "$NIXBOX" run -q -b --detach -M "$name" --init=/sbin/escaping-init "$r" </dev/null >/dev/null 2>&1 ||
+                fail "run --detach failed"
+        wait_for sh -c "\"$NIXBOX\" logs $name | grep -q 'nixbox-test-init: ready'" || fail "not ready: $("$NIXBOX" logs "$name")"
+        wait_for sh -c "\"$NIXBOX\" status $name | grep -q 'Status: up'" || fail "no status: $("$NIXBOX" status "$name")"
+        wait_for sh -c "\"$NIXBOX\" status $name | grep -q 'evil'" || fail "no evil process: $("$NIXBOX" status "$name")"
+        out=$("$NIXBOX" status "$name")
+        [[ "$out" == *"$esc"* ]] && fail "status printed a raw ESC: $(cat -v <<<"$out")"
+        grep -qF 'Status: up\x1b[31mRED\x1b]0;title\a' <<<"$out" || fail "status text not escaped as expected: $out"
+        grep -qF '\x1b[2Jevil' <<<"$out" || fail "process name not escaped as expected: $out"
+        out=$("$NIXBOX" list)
+        [[ "$out" == *"$esc"* ]] && fail "list printed a raw ESC: $(cat -v <<<"$out")"
+        # JSON: escaped for the parser, and the value comes back exact.
+        out=$("$NIXBOX" list --json)
+        [[ "$out" == *"$esc"* ]] && fail "list --json printed a raw ESC"
+        python3 -c '
+import json, sys
+m = [m for m in json.load(sys.stdin) if m["name"] == sys.argv[1]][0]
+assert m["status"] == "up\x1b[31mRED\x1b]0;title\x07", m["status"]' "$name" <<<"$out" || fail "list --json status"
+        out=$("$NIXBOX" status --json "$name")
+        [[ "$out" == *"$esc"* ]] && fail "status --json printed a raw ESC"
+        out=$("$NIXBOX" logs "$name")
+        [[ "$out" == *"$esc"* ]] && fail "logs printed a raw ESC: $(cat -v <<<"$out")"
+        grep -qF '\x1b[2Jconsole' <<<"$out" || fail "logs: $out"
+        # --raw is the log as it is.
+        "$NIXBOX" logs --raw "$name" | grep -qF "${esc}[2Jconsole" || fail "logs --raw is not raw"
+        "$NIXBOX" stop "$name" || fail "stop"
+        wait_for gone "$name" || fail "left behind"
+}
+
 t_exec_enters_every_namespace_and_the_cgroup() {
         local r name out shift leader rc
         r=$(copy_fixture busybox); name=$(mname exec)
@@ -173,6 +221,28 @@ CapEff:	0000000000000000" "--user=nobody"
         # Only stdio crosses.
         assert_eq "$("$NIXBOX" exec "$name" ls /proc/self/fd | sort -n | tr '\n' ' ')" "0 1 2 3 " "open descriptors (3 = ls's own)"
         stop_bg "$name"
+}
+
+# A filter list longer than the state file's old 2047-byte field: the tail
+# (here the one entry that matters, sethostname) must still confine exec.
+t_exec_gets_a_long_system_call_filter() {
+        local r name pad list
+        r=$(copy_fixture busybox); name=$(mname longfilter)
+        pad=$(printf 'kexec_load %.0s' $(seq 250))
+        list="~$pad sethostname"
+        [ ${#list} -gt 2100 ] || fail "list too short: ${#list}"
+        run_bg "$name" "$r" --system-call-filter="$list" -- sh -c 'hostname x 2>/dev/null && echo pid2-sethostname-ok; sleep 100'
+        "$NIXBOX" exec "$name" true || fail "exec true failed"
+        # Without the filter the container's root may set its hostname.
+        out=$("$NIXBOX" exec "$name" hostname y 2>&1) && fail "sethostname worked under exec: $out"
+        assert_match "$out" "not permitted" "sethostname under exec"
+        grep -q "pid2-sethostname-ok" "$TEST_TMP/run-$name.log" && fail "sethostname worked as PID 2"
+        # No recorded filter: exec refuses rather than run unconfined.
+        rm "/run/nixbox/$name/syscall-filter"
+        out=$("$NIXBOX" exec "$name" true 2>&1) && fail "exec ran without a recorded filter"
+        assert_match "$out" "system-call filter" "refusal"
+        stop_bg "$name"
+        wait_for gone "$name" || fail "left behind"
 }
 
 t_exec_without_user_namespace() {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "compat.h"
+#include "container.h"
 #include "error.h"
 #include "options.h"
 #include "parse-util.h"
@@ -31,6 +32,55 @@ static void test_siphash(void) {
         for (int i = 0; i < 15; i++)
                 in[i] = (uint8_t) i;
         CHECK("siphash24 paper vector", siphash24(in, sizeof(in), k) == 0xa129ca6149be45e5ULL);
+}
+
+static void test_reboot_backoff(void) {
+        struct reboot_limit l = {0};
+        uint64_t t = 1000;
+        long long d[8];
+
+        /* An instant reboot loop: 0, 100, 200, 400, 800 ms, then the limit. */
+        for (int i = 0; i < 6; i++) {
+                d[i] = reboot_next_delay(&l, t, 50);
+                t += 50 + (d[i] > 0 ? (uint64_t) d[i] : 0);
+        }
+        CHECK("first quick reboot restarts at once", d[0] == 0);
+        CHECK("second waits 100 ms", d[1] == 100);
+        CHECK("then doubles", d[2] == 200 && d[3] == 400 && d[4] == 800);
+        CHECK("sixth restart within 10 s is refused", d[5] == -1);
+
+        /* Boots of 3 s: the delay grows to its cap, the limit is not hit. */
+        l = (struct reboot_limit) {0};
+        t = 0;
+        for (int i = 0; i < 12; i++) {
+                long long x = reboot_next_delay(&l, t, 3000);
+                CHECK("slow reboot loop is never refused", x >= 0);
+                CHECK("delay capped at 5 s", x <= REBOOT_DELAY_MAX_MS);
+                d[i % 8] = x;
+                t += 3000 + (uint64_t) x;
+        }
+        CHECK("delay reached its cap", d[11 % 8] == REBOOT_DELAY_MAX_MS);
+        /* A run of 10 s resets the delay. */
+        CHECK("a long run resets the delay", reboot_next_delay(&l, t + 10000, 10000) == 0);
+}
+
+static void test_uid_range_overlap(void) {
+        char owner[64] = "";
+
+        CHECK("ranges: same", uid_ranges_overlap(0x100000, 0x10000, 0x100000, 0x10000));
+        CHECK("ranges: adjacent do not meet", !uid_ranges_overlap(0x100000, 0x10000, 0x110000, 0x10000));
+        CHECK("ranges: adjacent below", !uid_ranges_overlap(0x110000, 0x10000, 0x100000, 0x10000));
+        CHECK("ranges: unaligned inside", uid_ranges_overlap(0x100000, 0x10000, 0x10ffff, 1));
+        CHECK("ranges: up to 2^32", uid_ranges_overlap(0xFFFF0000U, 0x10000, 0xFFFFFFFEU, 1));
+        CHECK("ranges: empty meets nothing", !uid_ranges_overlap(0x100000, 0, 0x100000, 0x10000));
+        CHECK("subuid: covering line", subid_line_overlaps("alice:1048576:65536\n", 0x100000, 0x10000, owner, sizeof(owner)) &&
+                                       strcmp(owner, "alice") == 0);
+        CHECK("subuid: partial overlap", subid_line_overlaps("bob:1000000:50000", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: below", !subid_line_overlaps("bob:100000:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: ends right before", !subid_line_overlaps("bob:983040:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: comment", !subid_line_overlaps("#x:1048576:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: garbage", !subid_line_overlaps("x:1048576x:65536", 0x100000, 0x10000, owner, sizeof(owner)));
+        CHECK("subuid: zero count", !subid_line_overlaps("x:1048576:0", 0x100000, 0x10000, owner, sizeof(owner)));
 }
 
 static void test_uid_pick(void) {
@@ -339,6 +389,8 @@ int main(void) {
         test_siphash();
         test_signal_numbers();
         test_uid_pick();
+        test_reboot_backoff();
+        test_uid_range_overlap();
         test_path_in_root();
         test_chown_walk_race();
         test_tree_private();
