@@ -82,7 +82,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/embedded-shim.o $(BUILD)/libn
 # Compile-only check against musl (Debian's musl-tools): every C source, as
 # `make check` runs it. musl-gcc sees only musl's headers, so a scratch
 # directory offers it, after musl's own, just the kernel's and the Debian
-# headers of libcap, libseccomp and libmnl. Linking is out of reach: Debian
+# headers of libcap, libseccomp, libmnl and inih. Linking is out of reach: Debian
 # ships no musl builds of those libraries.
 MUSL_CC   ?= musl-gcc
 MUSL_DIR  := $(BUILD)/musl
@@ -96,7 +96,7 @@ check-musl: $(MUSL_OBJ)
 $(MUSL_DIR)/include/.stamp:
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)sys
 	ln -s /usr/include/linux /usr/include/asm-generic /usr/include/seccomp.h \
-		/usr/include/seccomp-syscalls.h /usr/include/libmnl $(dir $@)
+		/usr/include/seccomp-syscalls.h /usr/include/libmnl /usr/include/ini.h $(dir $@)
 	ln -s /usr/include/$(MULTIARCH)/asm $(dir $@)asm
 	ln -s /usr/include/sys/capability.h $(dir $@)sys/
 	@touch $@

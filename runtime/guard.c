@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "compat.h"
 #include "container.h"
 #include "error.h"
 #include "guard.h"
@@ -34,10 +35,10 @@ static void close_all_but(int *keep, size_t n) {
                 if (keep[i] < 0 || (unsigned) keep[i] < next)
                         continue;
                 if ((unsigned) keep[i] > next)
-                        close_range(next, (unsigned) keep[i] - 1, 0);
+                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
                 next = (unsigned) keep[i] + 1;
         }
-        close_range(next, ~0U, 0);
+        nb_close_range(next, ~0U, 0);
 }
 
 /* Waits (up to 2 s) until the process behind pidfd has ended. */
