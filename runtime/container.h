@@ -11,7 +11,7 @@
 #include "console-log.h"
 #include "error.h"
 #include "guard.h"
-#include "sync-protocol.h"
+#include "sync.h"
 #include "options.h"
 #include "stdio-relay.h"
 #include "userns.h"
@@ -47,22 +47,5 @@ struct container {
         struct guard guard;           /* kills the container if the supervisor dies */
 };
 
-int sync_send(int fd, int type, int value, const struct nb_error *err);
-int sync_recv(int fd, struct sync_msg *m);
-/* The same, with one fd attached (passfd -1: none). */
-int sync_send_fd(int fd, int type, int value, const struct nb_error *err, int passfd);
-int sync_recv_fd(int fd, struct sync_msg *m, int *passfd);
-
-/* Child side: report err to the parent and _exit(). */
-_noreturn_ void child_fail(int sync_fd, const struct nb_error *err);
-
 /* The whole run: set up, start, supervise, clean up. Returns nixbox's exit code. */
 int container_run(struct options *o);
-
-/* Steps of the outer and inner child (mounts.c). */
-int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
-int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
-int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
-
-/* Embedded init-shim (shim.c). */
-int shim_memfd(struct nb_error *err);

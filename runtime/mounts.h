@@ -1,0 +1,15 @@
+/* The container's file systems, step by step (mounts.c says what each step
+ * mounts and why in that namespace). */
+#pragma once
+
+struct container;
+struct nb_error;
+
+/* Outer child: the container's mount tree (root, /dev, /run, /tmp, custom
+ * mounts, then the idmap or shift and read-only). */
+int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
+/* Inner child (PID 1): /proc, /sys, cgroup2, devpts, mqueue; *ret_root_fd
+ * for mounts_pivot(). */
+int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
+/* Inner child: pivot_root into the root and drop the old one. */
+int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
