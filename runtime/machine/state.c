@@ -1,13 +1,10 @@
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include "macro.h"
-#include "machine-state.h"
 #include "state.h"
-#include "userns.h"
 
 int lock_file_nb(const char *path) {
         for (;;) {
@@ -46,50 +43,4 @@ void state_unlock_machine(const char *machine, int fd) {
         snprintf(path, sizeof(path), "%s/%s.lock", STATE_DIR, machine);
         unlink(path);
         close(fd);
-}
-
-/* Removes lock files in dir whose holder is gone (a nixbox killed with
- * SIGKILL cannot remove its own). A held lock is left alone. */
-static void sweep_dir(const char *dir, const char *suffix) {
-        DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                size_t l = strlen(de->d_name), sl = strlen(suffix);
-                int fd;
-
-                if (de->d_type != DT_REG || l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
-                        continue;
-                fd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        continue;
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-                        unlinkat(dirfd(d), de->d_name, 0);
-                close(fd);
-        }
-        closedir(d);
-}
-
-void state_sweep_stale_locks(void) {
-        DIR *d = opendir(STATE_DIR);
-        struct dirent *de;
-
-        /* State directories of machines whose nixbox is gone. */
-        if (d) {
-                while ((de = readdir(d))) {
-                        int fd;
-                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                                continue;
-                        fd = state_try_lock_machine(de->d_name);
-                        if (fd < 0)
-                                continue;
-                        machine_state_remove_stale(de->d_name);
-                        state_unlock_machine(de->d_name, fd);
-                }
-                closedir(d);
-        }
-        sweep_dir(STATE_DIR, ".lock");
-        sweep_dir(UID_LOCK_DIR, "");
 }

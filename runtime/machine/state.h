@@ -18,6 +18,3 @@ int state_try_lock_machine(const char *machine);
 
 /* Unlinks the lock file (while still holding it) and closes it. */
 void state_unlock_machine(const char *machine, int fd);
-
-/* Removes machine and UID-range lock files left by a killed nixbox. */
-void state_sweep_stale_locks(void);
