@@ -59,9 +59,9 @@ $(BUILD)/%.o: %.c
 # musl (Debian's musl-tools) makes it ~30 KB instead of ~800 KB with glibc:
 # it is copied into a memfd and exec'd on every start.
 SHIM_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
-$(BUILD)/init-shim: $(SHIM_SRC)
+$(BUILD)/init-shim: $(SHIM_SRC) runtime/sync-protocol.h runtime/base/error.h
 	@mkdir -p $(dir $@)
-	$(SHIM_CC) -std=gnu11 -Wall -Wextra -Werror -Os -D_GNU_SOURCE -static -o $@ $(SHIM_SRC)
+	$(SHIM_CC) -std=gnu11 -Wall -Wextra -Werror -Os -D_GNU_SOURCE -Iruntime/base -static -o $@ $(SHIM_SRC)
 
 $(BUILD)/embedded-shim.o: runtime/embedded-shim.S $(BUILD)/init-shim
 	$(CC) -c -DSHIM_PATH=\"$(BUILD)/init-shim\" -o $@ runtime/embedded-shim.S
