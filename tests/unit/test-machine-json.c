@@ -1,4 +1,4 @@
-/* JSON string output of the machine verbs (runtime/json-out.c). */
+/* JSON string output of the machine verbs (runtime/base/json-out.c). */
 #include <stdio.h>
 #include <stdlib.h>
 
