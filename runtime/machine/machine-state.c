@@ -199,30 +199,6 @@ int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata
         return r;
 }
 
-/* Removes lock files in dir whose holder is gone (a nixbox killed with
- * SIGKILL cannot remove its own). A held lock is left alone. */
-static void sweep_dir(const char *dir, const char *suffix) {
-        DIR *d = opendir(dir);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                size_t l = strlen(de->d_name), sl = strlen(suffix);
-                int fd;
-
-                if (de->d_type != DT_REG || l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
-                        continue;
-                fd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        continue;
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-                        unlinkat(dirfd(d), de->d_name, 0);
-                close(fd);
-        }
-        closedir(d);
-}
-
 void state_sweep_stale_locks(void) {
         DIR *d = opendir(STATE_DIR);
         struct dirent *de;
@@ -241,6 +217,6 @@ void state_sweep_stale_locks(void) {
                 }
                 closedir(d);
         }
-        sweep_dir(STATE_DIR, ".lock");
-        sweep_dir(UID_LOCK_DIR, "");
+        state_sweep_lock_dir(STATE_DIR, ".lock");
+        state_sweep_lock_dir(UID_LOCK_DIR, "");
 }

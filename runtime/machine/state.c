@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -43,4 +44,28 @@ void state_unlock_machine(const char *machine, int fd) {
         snprintf(path, sizeof(path), "%s/%s.lock", STATE_DIR, machine);
         unlink(path);
         close(fd);
+}
+
+/* Removes lock files in dir whose holder is gone (a nixbox killed with
+ * SIGKILL cannot remove its own). A held lock is left alone. */
+void state_sweep_lock_dir(const char *dir, const char *suffix) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t l = strlen(de->d_name), sl = strlen(suffix);
+                int fd;
+
+                if (de->d_type != DT_REG || l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        continue;
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                        unlinkat(dirfd(d), de->d_name, 0);
+                close(fd);
+        }
+        closedir(d);
 }

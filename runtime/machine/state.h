@@ -18,3 +18,7 @@ int state_try_lock_machine(const char *machine);
 
 /* Unlinks the lock file (while still holding it) and closes it. */
 void state_unlock_machine(const char *machine, int fd);
+
+/* Removes the lock files in dir whose name ends in suffix and whose holder
+ * is gone (a held lock is left alone). */
+void state_sweep_lock_dir(const char *dir, const char *suffix);
