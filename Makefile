@@ -13,9 +13,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
+# Every source folder is on the include path: `#include "x.h"` names a header
+# by its basename wherever it lives (the tree is explained in docs/architecture.md).
+SRC_DIRS := runtime runtime/base runtime/settings runtime/net runtime/machine runtime/image netsetup
+INCLUDES := $(SRC_DIRS:%=-I%)
 WARN_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wformat=2 -Wno-format-truncation -Wmissing-prototypes -Wstrict-prototypes \
-           -fno-strict-aliasing -D_GNU_SOURCE -Iruntime -Inetsetup
+           -fno-strict-aliasing -D_GNU_SOURCE $(INCLUDES)
 CFLAGS  += $(WARN_CFLAGS) $(PKG_CFLAGS)
 # SANITIZE=1 builds everything (but the static init-shim) with ASan+UBSan.
 ifeq ($(SANITIZE),1)
@@ -27,7 +31,7 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 CFLAGS  += -DNIXBOX_VERSION=\"$(VERSION)\"
 
-RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+RUNTIME_SRC  := $(filter-out runtime/main.c,$(wildcard runtime/*.c runtime/*/*.c))
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 NETSETUP_SRC := $(filter-out netsetup/nixbox-netsetup.c,$(wildcard netsetup/*.c))
 NETSETUP_OBJ := $(NETSETUP_SRC:%.c=$(BUILD)/%.o)
@@ -55,9 +59,9 @@ $(BUILD)/%.o: %.c
 # musl (Debian's musl-tools) makes it ~30 KB instead of ~800 KB with glibc:
 # it is copied into a memfd and exec'd on every start.
 SHIM_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
-$(BUILD)/init-shim: $(SHIM_SRC)
+$(BUILD)/init-shim: $(SHIM_SRC) runtime/sync-protocol.h runtime/base/error.h
 	@mkdir -p $(dir $@)
-	$(SHIM_CC) -std=gnu11 -Wall -Wextra -Werror -Os -D_GNU_SOURCE -static -o $@ $(SHIM_SRC)
+	$(SHIM_CC) -std=gnu11 -Wall -Wextra -Werror -Os -D_GNU_SOURCE -Iruntime/base -static -o $@ $(SHIM_SRC)
 
 $(BUILD)/embedded-shim.o: runtime/embedded-shim.S $(BUILD)/init-shim
 	$(CC) -c -DSHIM_PATH=\"$(BUILD)/init-shim\" -o $@ runtime/embedded-shim.S
@@ -78,12 +82,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/embedded-shim.o $(BUILD)/libn
 # Compile-only check against musl (Debian's musl-tools): every C source, as
 # `make check` runs it. musl-gcc sees only musl's headers, so a scratch
 # directory offers it, after musl's own, just the kernel's and the Debian
-# headers of libcap, libseccomp and libmnl. Linking is out of reach: Debian
+# headers of libcap, libseccomp, libmnl and inih. Linking is out of reach: Debian
 # ships no musl builds of those libraries.
 MUSL_CC   ?= musl-gcc
 MUSL_DIR  := $(BUILD)/musl
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-MUSL_SRC  := $(wildcard runtime/*.c netsetup/*.c init-shim/*.c tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c)
+MUSL_SRC  := $(wildcard runtime/*.c runtime/*/*.c netsetup/*.c init-shim/*.c tests/unit/*.c tests/helpers/*.c tests/fuzz/*.c)
 MUSL_OBJ  := $(MUSL_SRC:%.c=$(MUSL_DIR)/%.o)
 
 check-musl: $(MUSL_OBJ)

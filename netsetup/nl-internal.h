@@ -35,5 +35,5 @@ int nl_call(struct nl_sock *s, struct nlmsghdr *nlh, nl_reply_fn fn, void *userd
 
 /* The ifindex of `name` (name or altname), for operation `what`. A missing
  * link is reported as "WHAT", or as "WHAT: no link NAME" with name_it (when
- * the operation involves more than one link). */
+ * the operation involves more than one link). In nl-link.c. */
 int nl_resolve(struct nl_sock *s, const char *name, bool name_it, struct nb_error *err, const char *what);

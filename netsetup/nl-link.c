@@ -131,6 +131,18 @@ int nl_link_get(struct nl_sock *s, const char *name, struct nl_link *ret, struct
         return 0;
 }
 
+int nl_resolve(struct nl_sock *s, const char *name, bool name_it, struct nb_error *err, const char *what) {
+        struct nl_link link;
+        int r;
+
+        r = nl_link_get(s, name, &link, NULL);
+        if (r < 0 && name_it)
+                return nb_error_set(err, -r, "%s: no link %s", what, name);
+        if (r < 0)
+                return nb_error_set(err, -r, "%s", what);
+        return link.ifindex;
+}
+
 int nl_link_index(struct nl_sock *s, const char *name, struct nb_error *err) {
         struct nl_link l;
         int r;

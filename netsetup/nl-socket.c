@@ -252,15 +252,3 @@ int nl_call(struct nl_sock *s, struct nlmsghdr *nlh, nl_reply_fn fn, void *userd
                 }
         }
 }
-
-int nl_resolve(struct nl_sock *s, const char *name, bool name_it, struct nb_error *err, const char *what) {
-        struct nl_link link;
-        int r;
-
-        r = nl_link_get(s, name, &link, NULL);
-        if (r < 0 && name_it)
-                return nb_error_set(err, -r, "%s: no link %s", what, name);
-        if (r < 0)
-                return nb_error_set(err, -r, "%s", what);
-        return link.ifindex;
-}

@@ -11,7 +11,7 @@
 #include "console-log.h"
 #include "error.h"
 #include "guard.h"
-#include "sync-protocol.h"
+#include "sync.h"
 #include "options.h"
 #include "stdio-relay.h"
 #include "tree-safety.h"
@@ -69,26 +69,5 @@ struct reboot_limit {
  * before the restart, -1 when the limit is hit (pure; unit-tested). */
 long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms);
 
-int sync_send(int fd, int type, int value, const struct nb_error *err);
-int sync_recv(int fd, struct sync_msg *m);
-/* The same, with one fd attached (passfd -1: none). */
-int sync_send_fd(int fd, int type, int value, const struct nb_error *err, int passfd);
-int sync_recv_fd(int fd, struct sync_msg *m, int *passfd);
-
-/* Child side: report err to the parent and _exit(). */
-_noreturn_ void child_fail(int sync_fd, const struct nb_error *err);
-
 /* The whole run: set up, start, supervise, clean up. Returns nixbox's exit code. */
 int container_run(struct options *o);
-
-/* Steps of the outer and inner child (mounts.c). */
-int mounts_outer(struct container *c, int userns_fd, struct nb_error *err);
-int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err);
-/* Outer child, with a user namespace: /proc and its masks onto the tree at
- * top_fd, from a helper in PID 1's pid namespace (so that they are locked
- * in PID 1's mount namespace). */
-int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb_error *err);
-int mounts_pivot(struct container *c, int root_fd, struct nb_error *err);
-
-/* Embedded init-shim (shim.c). */
-int shim_memfd(struct nb_error *err);

@@ -11,6 +11,7 @@
 #include "stdio-relay.h"
 #include "container.h"
 #include "exec-env.h"
+#include "exec.h"
 #include "log.h"
 #include "options.h"
 #include "path-in-root.h"

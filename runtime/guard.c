@@ -9,13 +9,13 @@
 
 #include "cgroup.h"
 #include "compat.h"
-#include "container.h"
 #include "error.h"
 #include "guard.h"
 #include "log.h"
 #include "machine-state.h"
 #include "tree-safety.h"
 #include "macro.h"
+#include "sync.h"
 
 enum {
         GUARD_LEADER = 100,   /* a pidfd of PID 1 attached */

@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 
 #include "container.h"
+#include "mounts.h"
 #include "log.h"
 #include "mount-util.h"
 #include "options.h"

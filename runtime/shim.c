@@ -5,7 +5,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "container.h"
+#include "error.h"
+#include "shim.h"
 
 extern const char nixbox_shim_start[], nixbox_shim_end[];
 

@@ -11,9 +11,11 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_TO_RUN=${1:-20}
 CC=${CLANG:-clang}
 OUT=$TOP/build/fuzz
-SOURCES=(runtime/settings-file.c runtime/settings-merge.c runtime/settings-locate.c runtime/parse-util.c
-         runtime/capabilities.c runtime/seccomp-policy.c runtime/syscall-groups.c runtime/options.c
-         runtime/error.c runtime/fileio.c runtime/host-config.c)
+SOURCES=(runtime/settings/settings-file.c runtime/settings/settings-merge.c runtime/settings/settings-locate.c
+         runtime/settings/parse-util.c runtime/settings/host-config.c runtime/capabilities.c runtime/seccomp-policy.c
+         runtime/syscall-groups.c runtime/options.c runtime/base/error.c runtime/base/fileio.c)
+# The Makefile's include path: headers are named by their basename.
+INCLUDES=(-Iruntime -Iruntime/base -Iruntime/settings -Iruntime/net -Iruntime/machine -Iruntime/image -Inetsetup)
 
 if ! command -v "$CC" >/dev/null; then
         echo "skip: $CC not found (apt-get install clang)"
@@ -30,7 +32,7 @@ fi
 cd "$TOP" || exit 1
 # shellcheck disable=SC2046 # pkg-config output is meant to split
 if ! "$CC" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -fno-omit-frame-pointer -D_GNU_SOURCE -DNIXBOX_VERSION=\"fuzz\" -Iruntime \
+        -fno-omit-frame-pointer -D_GNU_SOURCE -DNIXBOX_VERSION=\"fuzz\" "${INCLUDES[@]}" \
         $(pkg-config --cflags libcap libseccomp inih 2>/dev/null) \
         -o "$OUT/fuzz-settings" tests/fuzz/fuzz-settings.c "${SOURCES[@]}" \
         $(pkg-config --libs libcap libseccomp inih 2>/dev/null || echo -lcap -lseccomp -linih); then

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../runtime/compat.h"
+#include "../../runtime/base/compat.h"
 #include "../errno-name.h"
 
 static void report(const char *what, long r) {

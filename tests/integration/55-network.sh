@@ -1,4 +1,4 @@
-# nixbox's container networking (runtime/network*.c, docs/networking.md):
+# nixbox's container networking (runtime/net/network*.c, docs/networking.md):
 # veth names and MACs, addresses and routes, zones, moved-in and extra
 # links, port forwards, masquerading, validation, and what stays behind
 # after a stop and after a SIGKILL.

@@ -1,5 +1,5 @@
-/* JSON string output of the machine verbs (runtime/json-out.c) and the
- * escaping of container-controlled text on a terminal (runtime/escape.c). */
+/* JSON string output of the machine verbs (runtime/base/json-out.c) and the
+ * escaping of container-controlled text on a terminal (runtime/base/escape.c). */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,5 +1,6 @@
-/* Shared by network*.c: the lock that serialises changes to host-wide
- * network objects between nixbox processes (zone bridges, forwarding). */
+/* The lock that serialises changes to host-wide network objects between
+ * nixbox processes (zone bridges, forwarding), shared by network.c and
+ * network-masq.c. */
 #pragma once
 
 /* A blocking flock on STATE_DIR/network-lock: an fd, or -1 when it cannot

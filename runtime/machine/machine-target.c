@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "machine-state.h"
 #include "machine-target.h"
 #include "macro.h"
 #include "state.h"

@@ -63,6 +63,11 @@ int machine_state_note_cgroup(const char *name, const char *path);
  * lock), with the cgroup subtree a --keep-unit run recorded. */
 void machine_state_remove_stale(const char *name);
 
+/* Removes the state of machines whose nixbox is gone, then machine and
+ * UID-range lock files left by a killed nixbox (state.c keeps the locks
+ * themselves; the sweep needs both). */
+void state_sweep_stale_locks(void);
+
 /* Calls fn for every running machine (stale entries are cleaned on the way). */
 int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata);
 

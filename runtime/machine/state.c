@@ -5,10 +5,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
-#include "machine-state.h"
 #include "state.h"
-#include "userns.h"
-#include "tree-safety.h"
 
 int lock_file_nb(const char *path) {
         for (;;) {
@@ -51,7 +48,7 @@ void state_unlock_machine(const char *machine, int fd) {
 
 /* Removes lock files in dir whose holder is gone (a nixbox killed with
  * SIGKILL cannot remove its own). A held lock is left alone. */
-static void sweep_dir(const char *dir, const char *suffix) {
+void state_sweep_lock_dir(const char *dir, const char *suffix) {
         DIR *d = opendir(dir);
         struct dirent *de;
 
@@ -76,31 +73,4 @@ static void sweep_dir(const char *dir, const char *suffix) {
                 close(fd);
         }
         closedir(d);
-}
-
-void state_sweep_stale_locks(void) {
-        DIR *d = opendir(STATE_DIR);
-        struct dirent *de;
-
-        /* State directories of machines whose nixbox is gone. */
-        if (d) {
-                while ((de = readdir(d))) {
-                        int fd;
-                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                                continue;
-                        fd = state_try_lock_machine(de->d_name);
-                        if (fd < 0)
-                                continue;
-                        machine_state_remove_stale(de->d_name);
-                        state_unlock_machine(de->d_name, fd);
-                }
-                closedir(d);
-        }
-        sweep_dir(STATE_DIR, ".lock");
-        sweep_dir(UID_LOCK_DIR, "");
-        tree_lock_sweep();
-        /* systemd-nspawn's range locks nixbox takes too: an unlocked one
-         * is stale for nspawn as well (it re-checks a lock file's link
-         * count after flock). */
-        sweep_dir(NSPAWN_UID_LOCK_DIR, "");
 }

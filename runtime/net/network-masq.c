@@ -16,7 +16,7 @@
 
 #include "log.h"
 #include "macro.h"
-#include "network-internal.h"
+#include "network-lock.h"
 #include "network-masq.h"
 
 #define SHARED_TABLE  "nixbox"

@@ -14,13 +14,12 @@
 #include "container.h"
 #include "log.h"
 #include "netsetup.h"
-#include "network-internal.h"
+#include "network-lock.h"
 #include "network-masq.h"
 #include "network-ports.h"
 #include "network.h"
 #include "options.h"
 #include "parse-util.h"
-#include "state.h"
 
 struct net_state {
         int netns_fd;                 /* the container's netns: keeps it (and moved-in links) until cleanup */
@@ -34,31 +33,6 @@ struct net_state {
         struct nft_sock *masq;        /* owner of table ip nixbox-MACHINE */
         struct port_forwarder ports;
 };
-
-/* --- the host-wide lock --- */
-
-int network_lock(void) {
-        char path[HOST_CONFIG_PATH_MAX + 16];
-        int fd;
-
-        if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
-                return -1;
-        snprintf(path, sizeof(path), "%s/network-lock", STATE_DIR);
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -1;
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR) {
-                        close(fd);
-                        return -1;
-                }
-        return fd;
-}
-
-void network_unlock(int fd) {
-        if (fd >= 0)
-                close(fd);
-}
 
 /* --- validation --- */
 

@@ -8,9 +8,11 @@
 #include "cgroup.h"
 #include "fileio.h"
 #include "machine-state.h"
+#include "tree-safety.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "state.h"
+#include "userns.h"
 
 void machine_state_dir(const char *name, char *out, size_t size) {
         snprintf(out, size, "%s/%s", STATE_DIR, name);
@@ -258,4 +260,31 @@ int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata
         }
         closedir(d);
         return r;
+}
+
+void state_sweep_stale_locks(void) {
+        DIR *d = opendir(STATE_DIR);
+        struct dirent *de;
+
+        /* State directories of machines whose nixbox is gone. */
+        if (d) {
+                while ((de = readdir(d))) {
+                        int fd;
+                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                                continue;
+                        fd = state_try_lock_machine(de->d_name);
+                        if (fd < 0)
+                                continue;
+                        machine_state_remove_stale(de->d_name);
+                        state_unlock_machine(de->d_name, fd);
+                }
+                closedir(d);
+        }
+        state_sweep_lock_dir(STATE_DIR, ".lock");
+        state_sweep_lock_dir(UID_LOCK_DIR, "");
+        tree_lock_sweep();
+        /* systemd-nspawn's range locks nixbox takes too: an unlocked one
+         * is stale for nspawn as well (it re-checks a lock file's link
+         * count after flock). */
+        state_sweep_lock_dir(NSPAWN_UID_LOCK_DIR, "");
 }

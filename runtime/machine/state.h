@@ -19,5 +19,6 @@ int state_try_lock_machine(const char *machine);
 /* Unlinks the lock file (while still holding it) and closes it. */
 void state_unlock_machine(const char *machine, int fd);
 
-/* Removes machine and UID-range lock files left by a killed nixbox. */
-void state_sweep_stale_locks(void);
+/* Removes the lock files in dir whose name ends in suffix and whose holder
+ * is gone (a held lock is left alone). */
+void state_sweep_lock_dir(const char *dir, const char *suffix);
