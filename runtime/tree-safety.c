@@ -111,6 +111,33 @@ void tree_lock_sweep(void) {
         closedir(d);
 }
 
+/* Nested (nixbox is root of a user namespace that does not map the whole ID
+ * space), directories of the outer host appear owned by the overflow UID:
+ * their owner is outside our namespace, beyond the reach of anyone inside
+ * it, so they count as root's. */
+static bool owned_by_outer_root(uid_t uid) {
+        char buf[128];
+        unsigned long overflow = 65534, inner, outer, count;
+        bool full = false;
+        FILE *f;
+
+        f = fopen("/proc/sys/kernel/overflowuid", "re");
+        if (f) {
+                if (fscanf(f, "%lu", &overflow) != 1)
+                        overflow = 65534;
+                fclose(f);
+        }
+        if (uid != overflow)
+                return false;
+        f = fopen("/proc/self/uid_map", "re");
+        if (!f)
+                return false;
+        if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu %lu %lu", &inner, &outer, &count) == 3)
+                full = inner == 0 && outer == 0 && count == 4294967295UL;
+        fclose(f);
+        return !full;
+}
+
 int tree_path_private(const char *path, char *why, size_t whysize) {
         _cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         char shown[4096] = "/";
@@ -130,7 +157,7 @@ int tree_path_private(const char *path, char *why, size_t whysize) {
                         return -errno;
                 if (!S_ISDIR(st.st_mode))
                         return -ENOTDIR;
-                if (st.st_uid != 0) {
+                if (st.st_uid != 0 && !owned_by_outer_root(st.st_uid)) {
                         snprintf(why, whysize, "%s is owned by uid %u, not root", shown, (unsigned) st.st_uid);
                         return 0;
                 }

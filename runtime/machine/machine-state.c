@@ -207,6 +207,7 @@ void machine_state_remove(const char *name) {
         snprintf(path, sizeof(path), "%s/console.log.1.tmp", dir);
         unlink(path);
         snprintf(path, sizeof(path), "%s/cgroup", dir);
+        unlink(path);
         snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
         unlink(path);
         snprintf(path, sizeof(path), "%s/." FILTER_FILE ".tmp", dir);

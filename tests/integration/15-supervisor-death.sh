@@ -35,9 +35,10 @@ except BlockingIOError:
 }
 
 t_hostile_cgroup_tree_does_not_break_other_machines() {
-        local r name other out pid guard other_pid marker prefix rc
+        local r r2 name other out pid guard other_pid marker prefix rc
         [ -n "$CG2" ] || skip "no cgroup2 mount on this host"
         r=$(copy_fixture busybox); out=$(test_tmp)/out
+        r2=$(copy_fixture busybox other)   # a tree of its own: a tree in use is locked
         name=seccg-deep-$$; other=seccg-other-$$; marker=$((200000 + RANDOM))
         # The container's /sys/fs/cgroup is the host's $CG2/nixbox/NAME/payload.
         prefix=$(printf %s "$CG2/nixbox/$name/payload" | wc -c)
@@ -65,7 +66,7 @@ t_hostile_cgroup_tree_does_not_break_other_machines() {
         wait_for grep -q ready "$out" || fail "container did not get ready: $(cat "$out")"
         assert_eq "$(grep deeper: "$out")" "deeper: refused" "a cgroup deeper than cgroup.max.depth"
         # Another machine, running meanwhile.
-        "$NIXBOX" run -q -M "$other" "$r" -- sleep 100 </dev/null >/dev/null 2>&1 &
+        "$NIXBOX" run -q -M "$other" "$r2" -- sleep 100 </dev/null >/dev/null 2>&1 &
         other_pid=$!
         wait_for test -e "/run/nixbox/$other/state" || fail "$other did not start"
         # The supervisor killed: its guard removes the tree. When this run

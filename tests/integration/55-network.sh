@@ -82,7 +82,11 @@ _net_stop() {
 _net_init_pid() {
         local p
         for p in $(pgrep -P "$1"); do
-                [[ $(cat "/proc/$p/comm" 2>/dev/null) == nixbox-ports ]] || { echo "$p"; return 0; }
+                # Not the port forwarder, nor the guard (both children of nixbox too).
+                case $(cat "/proc/$p/comm" 2>/dev/null) in
+                nixbox-ports | nixbox-guard) ;;
+                *) echo "$p"; return 0 ;;
+                esac
         done
         return 1
 }
@@ -229,13 +233,14 @@ t_zone_containers_reach_each_other() { _net_run _t_zone; }
 _t_zone() {
         local r out nb_a got
         r=$(copy_fixture busybox)
+        r2=$(copy_fixture busybox zb)   # a tree in use is locked: one tree each
         out=$(test_tmp)
         _net_start "$out/a" -M za --network-zone=tz --host-address=10.1.0.1/24 --local-address=10.1.0.2/24 "$r" -- \
                 sh -c 'nc -ll -p 80 -e echo hello-from-za & echo ready; exec sleep 100'
         nb_a=$NB
         ip -o link show dev vb-za | grep -q 'master vz-tz ' || fail "vb-za is not in vz-tz: $(ip -o link show dev vb-za)"
         ip -o addr show dev vz-tz | grep -q 'inet 10.1.0.1/24' || fail "host address not on the zone bridge"
-        got=$(run_nb -M zb --network-zone=tz --host-address=10.1.0.1/24 --local-address=10.1.0.3/24 "$r" -- \
+        got=$(run_nb -M zb --network-zone=tz --host-address=10.1.0.1/24 --local-address=10.1.0.3/24 "$r2" -- \
                 sh -c 'nc -w 5 10.1.0.2 80; ping -c1 -W3 10.1.0.1 >/dev/null && echo gateway-ok')
         assert_eq "$got" "hello-from-za
 gateway-ok" "zb talks to za across the zone"

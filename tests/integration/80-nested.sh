@@ -44,7 +44,9 @@ t_nested_sandbox_pick_stays_inside_the_map() {
         r=$(sandbox_tree)
         err=$(test_tmp)/err
         # 0x90000 IDs: the one aligned 64K range at or above 0x80000 fits.
-        out=$(in_sandbox $((0x90000)) "$NIXBOX" run -q -M nested-sb "$r" -- \
+        # The sandbox tree sits below a 0711 directory (the sandbox root must
+        # traverse it): reachable by others, so trusted explicitly here.
+        out=$(in_sandbox $((0x90000)) "$NIXBOX" run -q -M nested-sb --trust-tree "$r" -- \
                 sh -c 'cat /proc/self/uid_map /proc/self/gid_map; test -c /dev/null && echo x >/dev/null && echo null-ok; exit 3' \
                 </dev/null 2>"$err") || rc=$?
         assert_eq $rc 3 "exit status inside the sandbox ($(cat "$err"))"
@@ -112,7 +114,7 @@ t_nested_nixbox_in_nixbox_runs() {
         # An outer container with a larger fixed range: the inner pick fits.
         rc=0
         out=$(run_nb -M nested-outer --private-users=$NESTED_OUTER:$((0x90000)) "$o" -- \
-                nixbox run -q -M nested-in /inner -- sh -c 'cat /proc/self/uid_map; exit 5' 2>/dev/null) || rc=$?
+                nixbox run -q -M nested-in --trust-tree /inner -- sh -c 'cat /proc/self/uid_map; exit 5' 2>/dev/null) || rc=$?
         assert_eq $rc 5 "inner exit status through the outer"
         assert_eq "$(awk '{print $1, $2, $3}' <<<"$out")" "0 524288 65536" "inner uid_map (outer's IDs)"
 }
