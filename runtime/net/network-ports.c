@@ -651,6 +651,16 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
                 keep[k++] = f->l[i].fd;
         close_all_but(keep, k);
         free(keep);
+        /* stdin and stdout on /dev/null: no socket may land on fd 0 or 1. */
+        {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0 && null != STDIN_FILENO)
+                        dup2(null, STDIN_FILENO);
+                if (null >= 0)
+                        dup2(null, STDOUT_FILENO);
+                if (null > STDOUT_FILENO)
+                        close(null);
+        }
 
         /* Charged to the machine: its memory is the container's business. */
         if (cgroup_procs) {
