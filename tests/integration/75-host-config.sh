@@ -155,3 +155,21 @@ t_config_default_zone_only_without_a_network_choice() {
         out=$(NIXBOX_CONFIG=$TEST_TMP/zone.conf "$NIXBOX" settings --settings=trusted "$r" 2>&1)
         [[ "$out" != *$'\nZone=lab'* ]] || fail "the default zone overrode the settings file" || return 1
 }
+
+# [console] LogSize= is the default cap of the detach console log
+# (--console-log-size still wins).
+t_config_log_size_caps_the_detach_log() {
+        local r conf m=hclog$$ size old
+        r=$(copy_fixture busybox)
+        conf=$TEST_TMP/log.conf
+        printf '[console]\nLogSize=64K\n' >"$conf"
+        NIXBOX_CONFIG=$conf "$NIXBOX" run -q -d --console=pipe -M $m "$r" -- sh -c '
+                head -c 1000000 /dev/zero | tr "\0" x; echo; echo THE-TAIL; sleep 300' </dev/null >/dev/null ||
+                fail "detach" || return 1
+        wait_for sh -c "NIXBOX_CONFIG=$conf \"$NIXBOX\" logs $m | grep -q THE-TAIL" || fail "the tail is not in the log"
+        size=$(stat -c %s /run/nixbox/$m/console.log)
+        old=$(stat -c %s /run/nixbox/$m/console.log.1 2>/dev/null || echo 0)
+        [ "$size" -le 65536 ] && [ "$old" -le 65536 ] || fail "log over the configured 64K cap: $size + $old"
+        NIXBOX_CONFIG=$conf "$NIXBOX" terminate $m
+        wait_for sh -c "! test -e /run/nixbox/$m" || fail "state left behind"
+}
