@@ -1317,35 +1317,6 @@ bool hostname_valid(const char *s) {
         return !dot && n <= 64;
 }
 
-int parse_machine_id(const char *s, char out[static 33]) {
-        char id[33];
-        size_t k = 0, len;
-        bool nonzero = false;
-
-        if (!s)
-                return -EINVAL;
-        len = strlen(s);
-        if (len != 32 && len != 36)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23)) {
-                        if (s[i] != '-')
-                                return -EINVAL;
-                        continue;
-                }
-                if (!isxdigit((unsigned char) s[i]))
-                        return -EINVAL;
-                id[k++] = (char) tolower((unsigned char) s[i]);
-                if (s[i] != '0')
-                        nonzero = true;
-        }
-        id[k] = 0;
-        if (!nonzero)
-                return -EINVAL;
-        memcpy(out, id, 33);
-        return 0;
-}
-
 int parse_cpu_set(const char *s, uint64_t set[static 16], struct nb_error *err) {
         uint64_t bits[16] = {};
         const char *p = s;

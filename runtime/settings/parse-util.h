@@ -143,9 +143,6 @@ bool zone_name_valid(const char *s);
  * dots between, at most 64 bytes. */
 bool hostname_valid(const char *s);
 
-/* --uuid=/MachineID=: 32 hex digits, or the 36-character dashed UUID form;
- * the all-zero ID is refused. out gets 32 lowercase hex digits + NUL. */
-int parse_machine_id(const char *s, char out[static 33]);
 
 /* --cpu-affinity=/CPUAffinity=: a list of CPU numbers and ranges
  * ("0-3,7 9"), comma or space separated, CPUs 0..1023. */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "machine-id.h"
 #include "capabilities.h"
 #include "error.h"
 #include "parse-util.h"
@@ -444,7 +445,7 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                 return 0;
 
         case SK_MACHINE_ID:
-                if (parse_machine_id(v, s->machine_id) < 0)
+                if (machine_id_parse_uuid(v, s->machine_id) < 0)
                         return invalid(err, v, "a 128-bit ID of 32 hexadecimal digits, not all zero");
                 return 0;
 
