@@ -128,7 +128,7 @@ int net_read_machine_id(uint8_t ret[16], struct nb_error *err) {
         if (r == -ENOMEDIUM || n == 0 || startswith(buf, "uninitialized"))
                 return nb_error_set(err, ENOMEDIUM, "/etc/machine-id is not initialized");
         if (r < 0)
-                return nb_error_set(err, -r, "parse /etc/machine-id");
+                return nb_error_set(err, r, "parse /etc/machine-id");
         return 0;
 }
 

@@ -369,7 +369,7 @@ static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
 
         r = own_cgroup(self, sizeof(self));
         if (r < 0)
-                return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
+                return nb_error_set(err, r, "find nixbox's own cgroup in /proc/self/cgroup");
         if (!streq(cg->root, "/") && !(*cg->root == '/' && strncmp(self, cg->root, l) == 0 && (self[l] == 0 || self[l] == '/')))
                 return nb_error_set(err, 0, "the cgroup2 mount %s shows cgroup %s, which does not contain nixbox's own cgroup %s",
                                     cg->mount, cg->root, self);
@@ -444,11 +444,11 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         snprintf(path, sizeof(path), "%s/payload/cgroup.max.depth", cg->dir);
         r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DEPTH));
         if (r < 0)
-                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DEPTH, path);
+                return nb_error_set(err, r, "write %d to %s", CG_PAYLOAD_MAX_DEPTH, path);
         snprintf(path, sizeof(path), "%s/payload/cgroup.max.descendants", cg->dir);
         r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DESCENDANTS));
         if (r < 0)
-                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DESCENDANTS, path);
+                return nb_error_set(err, r, "write %d to %s", CG_PAYLOAD_MAX_DESCENDANTS, path);
 
         /* Delegate payload/ to the container's root, as systemd's Delegate=yes does. */
         for (size_t i = 0; i < ELEMENTSOF(delegated); i++) {
@@ -462,7 +462,7 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         if (r < 0) {
                 /* Nested, the common ancestor's cgroup.procs may not be ours:
                  * then the subtree is no use; undo it. */
-                nb_error_set(err, -r, "move nixbox into cgroup %s", path);
+                nb_error_set(err, r, "move nixbox into cgroup %s", path);
                 cg_remove_tree(cg->dir);
                 snprintf(path, sizeof(path), "%s/nixbox", cg->base);
                 rmdir(path);
@@ -489,7 +489,7 @@ static int write_limit(const struct cgroup *cg, const char *controller, const ch
         snprintf(path, sizeof(path), "%s/payload/%s", cg->dir, file);
         r = write_string_file(path, value);
         if (r < 0)
-                return nb_error_set(err, -r, "write %s to %s", value, path);
+                return nb_error_set(err, r, "write %s to %s", value, path);
         return 0;
 }
 

@@ -362,7 +362,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->set_mask |= SET_NO_NEW_PRIVS;
                         break;
                 case ARG_SYSCALL_FILTER: {
-                        char **words = NULL;
+                        _cleanup_strv_free_ char **words = NULL;
                         size_t n = 0;
                         if (split_whitespace(optarg, &words, &n) < 0)
                                 return nb_error_set(err, ENOMEM, "--system-call-filter");
@@ -374,13 +374,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 if (!*w)
                                         continue;
                                 snprintf(buf, sizeof(buf), "%s%s", deny && w[0] != '~' ? "~" : "", w);
-                                if ((r = seccomp_validate_entry(buf, err)) < 0) {
-                                        strv_free(words);
+                                if ((r = seccomp_validate_entry(buf, err)) < 0)
                                         return r;
-                                }
                                 strv_push(&o->syscall_filter, &o->n_syscall_filter, buf);
                         }
-                        strv_free(words);
                         o->set_mask |= SET_SYSCALL_FILTER;
                         break;
                 }

@@ -217,7 +217,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 cg_payload_procs(&c->cg, path, sizeof(path));
                 r = write_string_file(path, "0");
                 if (r < 0) {
-                        nb_error_set(&err, -r, "move into cgroup %s", path);
+                        nb_error_set(&err, r, "move into cgroup %s", path);
                         child_fail(c->sync_child, &err);
                 }
         }
@@ -621,7 +621,7 @@ static int start_once(struct container *c, struct nb_error *err) {
 
                 r = sync_recv_fd(c->sync_parent, &m, &fd);
                 if (r < 0)
-                        return nb_error_set(err, -r, "read from the sync socket");
+                        return nb_error_set(err, r, "read from the sync socket");
                 if (r == 0)
                         break;                          /* exec succeeded: every child end is closed */
                 switch (m.type) {
@@ -937,7 +937,7 @@ int container_run(struct options *o) {
                 if (c.machine_lock == -EBUSY)
                         nb_error_set(&err, 0, "a container named %s is already running (use --machine= to choose another name)", o->machine);
                 else
-                        nb_error_set(&err, -c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
+                        nb_error_set(&err, c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
                 goto fail_early;
         }
         if (o->detach && open_console_log(&c, &err) < 0)

@@ -141,7 +141,7 @@ int exec_payload(struct container *c, struct nb_error *err) {
                 if (r < 0)
                         return r;
         } else if ((r = stdio_relay_apply(&c->relay)) < 0)
-                return nb_error_set(err, -r, "connect stdio to nixbox's pipes");
+                return nb_error_set(err, r, "connect stdio to nixbox's pipes");
 
         struct confinement cf = {
                 .bounding = container_bounding_caps(o, &c->uids),

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -8,6 +9,11 @@ bool log_quiet = false;
 int log_debug_level = 0;
 
 int nb_error_set(struct nb_error *e, int errnum, const char *fmt, ...) {
+        /* Either sign: errno, or a function's -errno return value. */
+        if (errnum == INT_MIN)
+                errnum = EINVAL;
+        else if (errnum < 0)
+                errnum = -errnum;
         if (e) {
                 va_list ap;
                 va_start(ap, fmt);

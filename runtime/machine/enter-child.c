@@ -199,7 +199,7 @@ _noreturn_ static void command_child(struct enter_plan *p) {
                 child_fail(p->sync_fd, &err);
         } else if ((r = stdio_relay_apply(&p->relay)) < 0) {
                 /* Nor hold it: nixbox's pipes stand in for every terminal. */
-                nb_error_set(&err, -r, "connect stdio to nixbox's pipes");
+                nb_error_set(&err, r, "connect stdio to nixbox's pipes");
                 child_fail(p->sync_fd, &err);
         }
         if (!req->argv)
@@ -258,7 +258,7 @@ void enter_child(struct enter_plan *p) {
         if (p->cgroup_procs[0]) {
                 r = write_string_file(p->cgroup_procs, "0");
                 if (r < 0) {
-                        nb_error_set(&err, -r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
+                        nb_error_set(&err, r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
                         child_fail(p->sync_fd, &err);
                 }
         }

@@ -21,17 +21,12 @@ void machine_state_dir(const char *name, char *out, size_t size) {
 unsigned long long pid_start_time(pid_t pid) {
         char path[64], buf[1024], *p;
         unsigned long long t = 0;
-        FILE *f;
+        _cleanup_fclose_ FILE *f = NULL;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", pid);
         f = fopen(path, "re");
-        if (!f)
+        if (!f || !fgets(buf, sizeof(buf), f))
                 return 0;
-        if (!fgets(buf, sizeof(buf), f)) {
-                fclose(f);
-                return 0;
-        }
-        fclose(f);
         /* The command name may contain spaces and parentheses: skip to the last ')'. */
         p = strrchr(buf, ')');
         if (!p)

@@ -184,7 +184,7 @@ int parse_words(const char *s, char ***words, size_t *n, struct nb_error *err);
  * Interface=, ...). */
 int split_whitespace(const char *s, char ***words, size_t *n);
 
-void strv_free(char **v);
+
 /* Appends a copy of s to a NULL-terminated-or-NULL array with count *n;
  * 0 or -ENOMEM. */
 int strv_push(char ***v, size_t *n, const char *s);

@@ -748,7 +748,7 @@ static int parse_line(struct parser *p, char *l, unsigned line) {
         r = assign(s, k, value, line, p->err);
         if (r < 0) {
                 if (!p->err->msg[0])   /* a bare -ENOMEM from an allocation */
-                        nb_error_set(p->err, -r, "parse %s=", k->name);
+                        nb_error_set(p->err, r, "parse %s=", k->name);
                 nb_error_prefix(p->err, "%s:%u: %s", s->path, line, k->name);
                 return r;
         }

@@ -495,7 +495,7 @@ int settings_merge(struct options *o, const struct settings *s, bool trusted, st
         if (!prov)
                 settings_provenance_done(&local);
         if (r < 0)
-                return nb_error_set(err, -r, "apply %s", s->path);
+                return nb_error_set(err, r, "apply %s", s->path);
         return 0;
 }
 
