@@ -343,18 +343,17 @@ static void enable_root_controllers(const char *mount) {
 
 static int own_cgroup(char *out, size_t size) {
         char buf[4096];
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        int r = -ENOENT;
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOENT, k;
 
         if (!f)
                 return -errno;
-        while (fgets(buf, sizeof(buf), f))
-                if (startswith(buf, "0::")) {
-                        buf[strcspn(buf, "\n")] = 0;
-                        snprintf(out, size, "%s", buf + 3);
-                        r = 0;
-                }
-        fclose(f);
+        while ((k = read_line(f, buf, sizeof(buf))) != 0) {
+                if (k < 0)
+                        return k;
+                if (startswith(buf, "0::"))
+                        r = snprintf_ok(out, size, "%s", buf + 3);
+        }
         return r;
 }
 
@@ -375,7 +374,9 @@ static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
                                     cg->mount, cg->root, self);
         if (!streq(cg->root, "/"))
                 rel = self + l;
-        snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(rel, "/") ? "" : rel);
+        r = snprintf_ok(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(rel, "/") ? "" : rel);
+        if (r < 0)
+                return nb_error_set(err, r, "nixbox's own cgroup %s under %s", rel, cg->mount);
         return 0;
 }
 
@@ -383,9 +384,10 @@ static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
 static int make_machine_dir(struct cgroup *cg, const char *machine, struct nb_error *err) {
         char path[1024];
 
-        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine);
+        if (snprintf_ok(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine) < 0 ||
+            snprintf_ok(path, sizeof(path), "%s/nixbox", cg->base) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the cgroup of machine %s under %s", machine, cg->base);
         cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
-        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         /* Another nixbox that just stopped may remove nixbox/ between our
          * two mkdirs; then simply try again. */
         for (int tries = 0;; tries++) {

@@ -946,7 +946,10 @@ int container_run(struct options *o) {
         if (o->ephemeral) {
                 char dir[512];
                 machine_state_dir(o->machine, dir, sizeof(dir));
-                snprintf(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir);
+                if (snprintf_ok(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir) < 0) {
+                        nb_error_set(&err, ENAMETOOLONG, "the ephemeral directory of machine %s in %s", o->machine, dir);
+                        goto fail;
+                }
                 if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
                     (mkdir(c.ephemeral_dir, 0700) < 0 && errno != EEXIST)) {
                         nb_error_set(&err, errno, "create %s", c.ephemeral_dir);

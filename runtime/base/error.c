@@ -34,7 +34,9 @@ void nb_error_prefix(struct nb_error *e, const char *fmt, ...) {
         vsnprintf(prefix, sizeof(prefix), fmt, ap);
         va_end(ap);
         memcpy(old, e->msg, sizeof(old));
-        snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+        /* A message cut short says so. */
+        if ((size_t) snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old) >= sizeof(e->msg))
+                memcpy(e->msg + sizeof(e->msg) - 4, "...", 4);
 }
 
 void nb_error_print(const struct nb_error *e) {

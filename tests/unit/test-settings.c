@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "machine-id.h"
 #include "capabilities.h"
 #include "error.h"
@@ -42,8 +43,8 @@ static void find_corpus(void) {
                 exe[n] = 0;
                 for (char *slash; (slash = strrchr(exe, '/')) && slash != exe;) {
                         *slash = 0;
-                        snprintf(corpus, sizeof(corpus), "%s/tests/unit/settings-corpus", exe);
-                        if (access(corpus, F_OK) == 0)
+                        if (snprintf_ok(corpus, sizeof(corpus), "%s/tests/unit/settings-corpus", exe) == 0 &&
+                            access(corpus, F_OK) == 0)
                                 return;
                 }
         }
@@ -75,10 +76,13 @@ static struct settings *parse_corpus(const char *rel, struct nb_error *err) {
         struct settings *s = NULL;
         size_t size;
 
-        snprintf(path, sizeof(path), "%s/%s", corpus, rel);
+        if (snprintf_ok(path, sizeof(path), "%s/%s", corpus, rel) < 0) {
+                nb_error_set(err, ENAMETOOLONG, "%s/%s", corpus, rel);
+                return NULL;
+        }
         char *text = read_all(path, &size);
         if (!text) {
-                snprintf(err->msg, sizeof(err->msg), "cannot read %s", path);
+                nb_error_set(err, 0, "cannot read %s", path);
                 return NULL;
         }
         if (settings_parse_string(text, size, rel, &s, err) < 0)
@@ -593,7 +597,7 @@ static void test_corpus_dir(const char *dir, bool expect_error) {
         if (!d)
                 return;
         while ((de = readdir(d))) {
-                char rel[512], name[700];
+                char rel[512], name[2048];
                 size_t size;
                 struct nb_error err = {};
                 struct settings *s = NULL;
