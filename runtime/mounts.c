@@ -72,10 +72,14 @@ static int mount_tmpfs_at(struct container *c, int root_fd, const char *path, un
 
         if (fd < 0)
                 return nb_error_set(err, fd, "open mount point %s (in %s)", path, c->o->root);
+        /* Options cut short could end in another uid= than ours. */
         if (c->uids.enabled)
-                snprintf(data, sizeof(data), "%s%suid=%u,gid=%u", opts, *opts ? "," : "", c->root_uid, c->root_uid);
+                r = snprintf_ok(data, sizeof(data), "%s%suid=%u,gid=%u", opts, *opts ? "," : "", c->root_uid, c->root_uid);
         else
-                snprintf(data, sizeof(data), "%s", opts);
+                r = snprintf_ok(data, sizeof(data), "%s", opts);
+        if (r < 0)
+                return nb_error_set(err, r, "mount tmpfs on %s (in %s): options longer than %zu bytes", path, c->o->root,
+                                    sizeof(data) - 1);
         r = mount_on_fd("tmpfs", fd, "tmpfs", flags, data);
         if (r < 0)
                 return nb_error_set(err, r, "mount tmpfs on %s (in %s)", path, c->o->root);
@@ -457,11 +461,15 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                         if (target < 0)
                                 return nb_error_set(err, target, "mount tmpfs on %s (in %s): mount point", m->dest, c->o->root);
                         char data[512];
-                        snprintf(data, sizeof(data), "%s", m->options && *m->options ? m->options : "mode=0755");
-                        if (c->uids.enabled && !strstr(data, "uid="))
-                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",uid=%u", c->root_uid);
-                        if (c->uids.enabled && !strstr(data, "gid="))
-                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",gid=%u", c->root_uid);
+                        /* Options cut short could end in another uid= than ours. */
+                        r = snprintf_ok(data, sizeof(data), "%s", m->options && *m->options ? m->options : "mode=0755");
+                        if (r == 0 && c->uids.enabled && !strstr(data, "uid="))
+                                r = snprintf_ok(data + strlen(data), sizeof(data) - strlen(data), ",uid=%u", c->root_uid);
+                        if (r == 0 && c->uids.enabled && !strstr(data, "gid="))
+                                r = snprintf_ok(data + strlen(data), sizeof(data) - strlen(data), ",gid=%u", c->root_uid);
+                        if (r < 0)
+                                return nb_error_set(err, r, "mount tmpfs on %s (in %s): options longer than %zu bytes",
+                                                    m->dest, c->o->root, sizeof(data) - 1);
                         r = mount_on_fd("tmpfs", target, "tmpfs", MS_NODEV | MS_STRICTATIME, data);
                         if (r < 0)
                                 return nb_error_set(err, r, "mount tmpfs on %s (in %s) with options \"%s\"", m->dest, c->o->root, data);
@@ -506,9 +514,10 @@ static int mount_ephemeral_overlay(struct container *c, int userns_fd, struct nb
                 return nb_error_set(err, errno, "stat root directory %s", c->o->root);
         if (mount("tmpfs", c->ephemeral_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
                 return nb_error_set(err, errno, "mount tmpfs on %s for the ephemeral overlay", c->ephemeral_dir);
-        snprintf(lower, sizeof(lower), "%s/lower", c->ephemeral_dir);
-        snprintf(upper, sizeof(upper), "%s/upper", c->ephemeral_dir);
-        snprintf(work, sizeof(work), "%s/work", c->ephemeral_dir);
+        if (snprintf_ok(lower, sizeof(lower), "%s/lower", c->ephemeral_dir) < 0 ||
+            snprintf_ok(upper, sizeof(upper), "%s/upper", c->ephemeral_dir) < 0 ||
+            snprintf_ok(work, sizeof(work), "%s/work", c->ephemeral_dir) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the ephemeral overlay's directories in %s", c->ephemeral_dir);
         /* The overlay's root takes the upper directory's owner and mode:
          * the image root's, as the container sees it. */
         uid_t uid = map ? c->uids.shift + (st.st_uid & 0xFFFF) : st.st_uid;
@@ -527,7 +536,8 @@ static int mount_ephemeral_overlay(struct container *c, int userns_fd, struct nb
                         return nb_error_set(err, r, "create idmapped mount of %s for the ephemeral overlay", c->o->root);
                 c->idmapped = true;
         }
-        snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", map ? lower : c->root, upper, work);
+        if (snprintf_ok(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", map ? lower : c->root, upper, work) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the ephemeral overlay's options for %s", c->o->root);
         if (mount("overlay", c->root, "overlay", 0, data) < 0)
                 return nb_error_set(err, errno, "mount the ephemeral overlay on %s", c->o->root);
         return 0;

@@ -289,6 +289,5 @@ int root_resolve(int root_fd, const char *path, char *out, size_t size) {
         rl = streq(rootpath, "/") ? 0 : (size_t) m;
         if (strncmp(host, rootpath, rl) != 0)
                 return -EXDEV;
-        snprintf(out, size, "%s", host[rl] ? host + rl : "/");
-        return 0;
+        return snprintf_ok(out, size, "%s", host[rl] ? host + rl : "/");
 }
