@@ -250,7 +250,7 @@ static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct
                              size_t holder_size) {
         _cleanup_close_ int dfd = -1;
         char path[HOST_CONFIG_PATH_MAX + 16], buf[320];
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         int fd, ret = 0;
 
@@ -290,7 +290,6 @@ static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct
                         ret = -EBUSY;
                 }
         }
-        closedir(d);
         if (ret < 0)
                 return ret;
         snprintf(path, sizeof(path), "%s/%u", UID_LOCK_DIR, base);
