@@ -18,7 +18,7 @@ CFLAGS  ?= -O2 -g
 SRC_DIRS := runtime runtime/base runtime/settings runtime/net runtime/machine runtime/image netsetup
 INCLUDES := $(SRC_DIRS:%=-I%)
 WARN_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-           -Wshadow -Wformat=2 -Wno-format-truncation -Wmissing-prototypes -Wstrict-prototypes \
+           -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
            -fno-strict-aliasing -D_GNU_SOURCE $(INCLUDES)
 CFLAGS  += $(WARN_CFLAGS) $(PKG_CFLAGS)
 # SANITIZE=1 builds everything (but the static init-shim) with ASan+UBSan.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include "machine-id.h"
 #include "netsetup.h"
 #include "siphash24.h"
 
@@ -101,25 +102,12 @@ static int unhex(char c) {
 }
 
 int net_parse_machine_id(const char *s, uint8_t ret[16]) {
-        uint8_t id[16];
-        bool zero = true;
-        size_t l = strlen(s);
+        char hex[33];
+        int r = machine_id_parse(s, hex);
 
-        if (l > 0 && s[l - 1] == '\n')
-                l--;
-        if (l != 32)
-                return -EINVAL;
-        for (size_t i = 0; i < 16; i++) {
-                int hi = unhex(s[2 * i]), lo = unhex(s[2 * i + 1]);
-                if (hi < 0 || lo < 0)
-                        return -EINVAL;
-                id[i] = (uint8_t) (hi << 4 | lo);
-                if (id[i])
-                        zero = false;
-        }
-        if (zero)
-                return -ENOMEDIUM;
-        memcpy(ret, id, 16);
+        if (r < 0)
+                return r;
+        machine_id_to_bytes(hex, ret);
         return 0;
 }
 
@@ -140,7 +128,7 @@ int net_read_machine_id(uint8_t ret[16], struct nb_error *err) {
         if (r == -ENOMEDIUM || n == 0 || startswith(buf, "uninitialized"))
                 return nb_error_set(err, ENOMEDIUM, "/etc/machine-id is not initialized");
         if (r < 0)
-                return nb_error_set(err, -r, "parse /etc/machine-id");
+                return nb_error_set(err, r, "parse /etc/machine-id");
         return 0;
 }
 

@@ -137,9 +137,9 @@ int nl_resolve(struct nl_sock *s, const char *name, bool name_it, struct nb_erro
 
         r = nl_link_get(s, name, &link, NULL);
         if (r < 0 && name_it)
-                return nb_error_set(err, -r, "%s: no link %s", what, name);
+                return nb_error_set(err, r, "%s: no link %s", what, name);
         if (r < 0)
-                return nb_error_set(err, -r, "%s", what);
+                return nb_error_set(err, r, "%s", what);
         return link.ifindex;
 }
 

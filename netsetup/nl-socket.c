@@ -246,7 +246,7 @@ int nl_call(struct nl_sock *s, struct nlmsghdr *nlh, nl_reply_fn fn, void *userd
                                 return r;
                         if (r > 0) {
                                 if (fn_error < 0)
-                                        return nb_error_set(err, -fn_error, "%s: read reply", what);
+                                        return nb_error_set(err, fn_error, "%s: read reply", what);
                                 return 0;
                         }
                 }

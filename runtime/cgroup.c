@@ -343,18 +343,17 @@ static void enable_root_controllers(const char *mount) {
 
 static int own_cgroup(char *out, size_t size) {
         char buf[4096];
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        int r = -ENOENT;
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOENT, k;
 
         if (!f)
                 return -errno;
-        while (fgets(buf, sizeof(buf), f))
-                if (startswith(buf, "0::")) {
-                        buf[strcspn(buf, "\n")] = 0;
-                        snprintf(out, size, "%s", buf + 3);
-                        r = 0;
-                }
-        fclose(f);
+        while ((k = read_line(f, buf, sizeof(buf))) != 0) {
+                if (k < 0)
+                        return k;
+                if (startswith(buf, "0::"))
+                        r = snprintf_ok(out, size, "%s", buf + 3);
+        }
         return r;
 }
 
@@ -369,13 +368,15 @@ static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
 
         r = own_cgroup(self, sizeof(self));
         if (r < 0)
-                return nb_error_set(err, -r, "find nixbox's own cgroup in /proc/self/cgroup");
+                return nb_error_set(err, r, "find nixbox's own cgroup in /proc/self/cgroup");
         if (!streq(cg->root, "/") && !(*cg->root == '/' && strncmp(self, cg->root, l) == 0 && (self[l] == 0 || self[l] == '/')))
                 return nb_error_set(err, 0, "the cgroup2 mount %s shows cgroup %s, which does not contain nixbox's own cgroup %s",
                                     cg->mount, cg->root, self);
         if (!streq(cg->root, "/"))
                 rel = self + l;
-        snprintf(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(rel, "/") ? "" : rel);
+        r = snprintf_ok(cg->original, sizeof(cg->original), "%s%s", cg->mount, streq(rel, "/") ? "" : rel);
+        if (r < 0)
+                return nb_error_set(err, r, "nixbox's own cgroup %s under %s", rel, cg->mount);
         return 0;
 }
 
@@ -383,9 +384,10 @@ static int own_cgroup_dir(struct cgroup *cg, struct nb_error *err) {
 static int make_machine_dir(struct cgroup *cg, const char *machine, struct nb_error *err) {
         char path[1024];
 
-        snprintf(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine);
+        if (snprintf_ok(cg->dir, sizeof(cg->dir), "%s/nixbox/%s", cg->base, machine) < 0 ||
+            snprintf_ok(path, sizeof(path), "%s/nixbox", cg->base) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the cgroup of machine %s under %s", machine, cg->base);
         cg_remove_tree(cg->dir);   /* a stale one of this machine: we hold its lock */
-        snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         /* Another nixbox that just stopped may remove nixbox/ between our
          * two mkdirs; then simply try again. */
         for (int tries = 0;; tries++) {
@@ -444,11 +446,11 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         snprintf(path, sizeof(path), "%s/payload/cgroup.max.depth", cg->dir);
         r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DEPTH));
         if (r < 0)
-                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DEPTH, path);
+                return nb_error_set(err, r, "write %d to %s", CG_PAYLOAD_MAX_DEPTH, path);
         snprintf(path, sizeof(path), "%s/payload/cgroup.max.descendants", cg->dir);
         r = write_string_file(path, STRINGIFY(CG_PAYLOAD_MAX_DESCENDANTS));
         if (r < 0)
-                return nb_error_set(err, -r, "write %d to %s", CG_PAYLOAD_MAX_DESCENDANTS, path);
+                return nb_error_set(err, r, "write %d to %s", CG_PAYLOAD_MAX_DESCENDANTS, path);
 
         /* Delegate payload/ to the container's root, as systemd's Delegate=yes does. */
         for (size_t i = 0; i < ELEMENTSOF(delegated); i++) {
@@ -462,7 +464,7 @@ int cg_create(struct cgroup *cg, const char *machine, uid_t uid, gid_t gid, stru
         if (r < 0) {
                 /* Nested, the common ancestor's cgroup.procs may not be ours:
                  * then the subtree is no use; undo it. */
-                nb_error_set(err, -r, "move nixbox into cgroup %s", path);
+                nb_error_set(err, r, "move nixbox into cgroup %s", path);
                 cg_remove_tree(cg->dir);
                 snprintf(path, sizeof(path), "%s/nixbox", cg->base);
                 rmdir(path);
@@ -489,7 +491,7 @@ static int write_limit(const struct cgroup *cg, const char *controller, const ch
         snprintf(path, sizeof(path), "%s/payload/%s", cg->dir, file);
         r = write_string_file(path, value);
         if (r < 0)
-                return nb_error_set(err, -r, "write %s to %s", value, path);
+                return nb_error_set(err, r, "write %s to %s", value, path);
         return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "machine-id.h"
 #include "capabilities.h"
 #include "cli.h"
 #include "console-log.h"
@@ -257,7 +258,8 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->set_mask |= SET_HOSTNAME;
                         break;
                 case 'b':
-                        o->boot = o->boot_explicit = true;
+                        o->start_mode = START_BOOT;
+                        o->boot_explicit = true;
                         o->set_mask |= SET_BOOT;
                         break;
                 case ARG_INIT:
@@ -267,11 +269,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->set_mask |= SET_INIT;
                         break;
                 case ARG_AS_PID1:
-                        o->as_pid1 = true;
+                        o->command_mode = START_PID1;
                         o->set_mask |= SET_PROCESS_TWO;
                         break;
                 case ARG_AS_PID2:
-                        o->as_pid1 = false;
+                        o->command_mode = START_PID2;
                         o->set_mask |= SET_PROCESS_TWO;
                         break;
                 case 'E':
@@ -360,7 +362,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->set_mask |= SET_NO_NEW_PRIVS;
                         break;
                 case ARG_SYSCALL_FILTER: {
-                        char **words = NULL;
+                        _cleanup_strv_free_ char **words = NULL;
                         size_t n = 0;
                         if (split_whitespace(optarg, &words, &n) < 0)
                                 return nb_error_set(err, ENOMEM, "--system-call-filter");
@@ -372,13 +374,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 if (!*w)
                                         continue;
                                 snprintf(buf, sizeof(buf), "%s%s", deny && w[0] != '~' ? "~" : "", w);
-                                if ((r = seccomp_validate_entry(buf, err)) < 0) {
-                                        strv_free(words);
+                                if ((r = seccomp_validate_entry(buf, err)) < 0)
                                         return r;
-                                }
                                 strv_push(&o->syscall_filter, &o->n_syscall_filter, buf);
                         }
-                        strv_free(words);
                         o->set_mask |= SET_SYSCALL_FILTER;
                         break;
                 }
@@ -391,7 +390,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         break;
                 case ARG_UUID: {
                         char id[33];
-                        if (parse_machine_id(optarg, id) < 0)
+                        if (machine_id_parse_uuid(optarg, id) < 0)
                                 return nb_error_set(err, 0, "invalid --uuid '%s': expected 32 hexadecimal digits", optarg);
                         set_str(&o->uuid, id);
                         o->set_mask |= SET_MACHINE_ID;
@@ -707,10 +706,12 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         }
         if (!o->hostname)
                 o->hostname = strdup(o->machine);
-        if (o->argc == 0 && !o->boot)
-                o->boot = true;        /* no command: boot, as nspawn -b */
-        if (o->boot && o->as_pid1)
+        if (o->argc == 0)
+                o->start_mode = START_BOOT;        /* no command: boot, as nspawn -b */
+        if (o->start_mode == START_BOOT && o->command_mode == START_PID1)
                 return nb_error_set(err, 0, "--as-pid1 makes no sense with --boot: the init is PID 1");
+        if (o->start_mode != START_BOOT)
+                o->start_mode = o->command_mode;
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <grp.h>
 
+#include "machine-id.h"
 #include "capabilities.h"
 #include "cgroup-device.h"
 #include "console.h"
@@ -216,7 +217,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                 cg_payload_procs(&c->cg, path, sizeof(path));
                 r = write_string_file(path, "0");
                 if (r < 0) {
-                        nb_error_set(&err, -r, "move into cgroup %s", path);
+                        nb_error_set(&err, r, "move into cgroup %s", path);
                         child_fail(c->sync_child, &err);
                 }
         }
@@ -280,15 +281,6 @@ fail:
         child_fail(c->sync_child, &err);
 }
 
-static bool is_hex128(const char *s) {
-        if (strlen(s) != 32)
-                return false;
-        for (; *s; s++)
-                if (!strchr("0123456789abcdef", *s))
-                        return false;
-        return true;
-}
-
 /* container_uuid: --uuid, else the image's /etc/machine-id, else an id
  * derived from the machine name (stable across runs of the same machine). */
 static void make_uuid(struct container *c, int root_fd) {
@@ -305,12 +297,10 @@ static void make_uuid(struct container *c, int root_fd) {
                         log_warn("ignoring /etc/machine-id in %s: a %s, not a regular file", c->o->root, file_type_name(type));
                 else if (n == -EFBIG)
                         log_warn("ignoring /etc/machine-id in %s: larger than %zu bytes", c->o->root, sizeof(hex) - 1);
-                if (n > 0)
-                        hex[strcspn(hex, "\n")] = 0;
-                else
+                if (n <= 0)
                         hex[0] = 0;
         }
-        if (!is_hex128(hex)) {
+        if (machine_id_parse(hex, hex) < 0) {
                 uint64_t a = siphash24(c->o->machine, strlen(c->o->machine), k1);
                 uint64_t d = siphash24(c->o->machine, strlen(c->o->machine), k2);
                 memcpy(b, &a, 8);
@@ -374,8 +364,8 @@ static void register_machine(struct container *c, const char *state, const char 
                 .start_usec = c->start_usec,
                 .caps = container_bounding_caps(o, &c->uids),
                 .no_new_privs = o->no_new_privileges,
-                .boot = o->boot,
-                .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->boot ? SIG_SD_HALT : SIGTERM),
+                .boot = o->start_mode == START_BOOT,
+                .kill_signal = o->kill_signal > 0 ? o->kill_signal : (o->start_mode == START_BOOT ? SIG_SD_HALT : SIGTERM),
         };
 
         snprintf(m.name, sizeof(m.name), "%s", o->machine);
@@ -631,7 +621,7 @@ static int start_once(struct container *c, struct nb_error *err) {
 
                 r = sync_recv_fd(c->sync_parent, &m, &fd);
                 if (r < 0)
-                        return nb_error_set(err, -r, "read from the sync socket");
+                        return nb_error_set(err, r, "read from the sync socket");
                 if (r == 0)
                         break;                          /* exec succeeded: every child end is closed */
                 switch (m.type) {
@@ -683,14 +673,14 @@ enum end_kind { END_EXIT, END_REBOOT };
 
 /* With --notify-ready, the payload (PID 1) says when it is ready. */
 static bool pid1_notifies_ready(const struct options *o) {
-        return o->notify_ready && (o->boot || o->as_pid1);
+        return o->notify_ready && o->start_mode != START_PID2;
 }
 
 static int supervise(struct container *c, int sfd, int *status) {
         struct options *o = c->o;
         struct console con = { .mode = c->console_mode, .master = -1, .log = o->detach ? &c->log : NULL };
         int stop_requests = 0, n;
-        bool boot_like = o->boot || o->kill_signal > 0;   /* stop = kill signal, then SIGKILL */
+        bool boot_like = o->start_mode == START_BOOT || o->kill_signal > 0;   /* stop = kill signal, then SIGKILL */
         struct notify_state ns = {0};
 
         console_start(&con, c->console_fd);
@@ -786,7 +776,7 @@ static int decode_end(struct container *c, int status, enum end_kind *kind) {
         if (WIFSIGNALED(status)) {
                 int sig = WTERMSIG(status);
                 /* The payload is PID 1 when booting or with --as-pid1. */
-                bool pid1 = c->o->boot || c->o->as_pid1;
+                bool pid1 = c->o->start_mode != START_PID2;
                 if (pid1 && sig == SIGINT)
                         return 0;
                 if (pid1 && sig == SIGHUP) {
@@ -814,12 +804,8 @@ static bool is_os_tree(int root_fd) {
 
 /* The init that exec_payload() will find, resolved inside the root. */
 static bool has_init(int root_fd, const char *init_path) {
-        static const char *const paths[] = {
-                "/sbin/init", "/nix/var/nix/profiles/system/init", "/usr/lib/systemd/systemd", "/lib/systemd/systemd",
-        };
-
-        for (size_t i = 0; i < (init_path ? 1 : ELEMENTSOF(paths)); i++) {
-                _cleanup_close_ int fd = root_open(root_fd, init_path ? init_path : paths[i], O_PATH, 0);
+        for (size_t i = 0; i < (init_path ? 1 : INIT_SEARCH_LIST_N); i++) {
+                _cleanup_close_ int fd = root_open(root_fd, init_path ? init_path : init_search_list[i], O_PATH, 0);
                 struct stat st;
                 if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
                         return true;
@@ -926,7 +912,7 @@ int container_run(struct options *o) {
                 nb_error_set(&err, 0, "refusing to use the host's / as the container's root");
                 goto fail_early;
         }
-        if (o->boot) {
+        if (o->start_mode == START_BOOT) {
                 if (o->check_os_release && !is_os_tree(root_fd)) {
                         nb_error_set(&err, 0, "%s does not look like an OS tree: no /etc/os-release or /usr/lib/os-release; "
                                      "refusing to boot it (--check-os-release=no skips this check)", o->root);
@@ -938,8 +924,7 @@ int container_run(struct options *o) {
                         if (o->init_path)
                                 nb_error_set(&err, 0, "no executable init at %s in %s", o->init_path, o->root);
                         else
-                                nb_error_set(&err, 0, "no init found in %s (tried /sbin/init, /nix/var/nix/profiles/system/init, "
-                                             "/usr/lib/systemd/systemd, /lib/systemd/systemd)", o->root);
+                                nb_error_set(&err, 0, "no init found in %s (tried " INIT_SEARCH_LIST_TEXT ")", o->root);
                         goto fail_early;
                 }
         }
@@ -952,16 +937,19 @@ int container_run(struct options *o) {
                 if (c.machine_lock == -EBUSY)
                         nb_error_set(&err, 0, "a container named %s is already running (use --machine= to choose another name)", o->machine);
                 else
-                        nb_error_set(&err, -c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
+                        nb_error_set(&err, c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
                 goto fail_early;
         }
         if (o->detach && open_console_log(&c, &err) < 0)
                 goto fail;
-        c.console_mode = console_resolve_mode(o->console, o->boot);
+        c.console_mode = console_resolve_mode(o->console, o->start_mode == START_BOOT);
         if (o->ephemeral) {
                 char dir[512];
                 machine_state_dir(o->machine, dir, sizeof(dir));
-                snprintf(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir);
+                if (snprintf_ok(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir) < 0) {
+                        nb_error_set(&err, ENAMETOOLONG, "the ephemeral directory of machine %s in %s", o->machine, dir);
+                        goto fail;
+                }
                 if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
                     (mkdir(c.ephemeral_dir, 0700) < 0 && errno != EEXIST)) {
                         nb_error_set(&err, errno, "create %s", c.ephemeral_dir);
@@ -987,7 +975,7 @@ int container_run(struct options *o) {
         if (start_guard(&c, &err) < 0)
                 goto fail;
 
-        if (!o->boot && !o->as_pid1) {
+        if (o->start_mode == START_PID2) {
                 c.shim_fd = shim_memfd(&err);
                 if (c.shim_fd < 0)
                         goto fail;

@@ -1,12 +1,8 @@
-#include <fcntl.h>
-#include <grp.h>
-#include <linux/close_range.h>
-#include <signal.h>
-#include <sys/prctl.h>
+#include <limits.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 
 #include "capabilities.h"
+#include "confine.h"
 #include "console.h"
 #include "stdio-relay.h"
 #include "container.h"
@@ -15,7 +11,6 @@
 #include "log.h"
 #include "options.h"
 #include "path-in-root.h"
-#include "seccomp-policy.h"
 #include "trace.h"
 #include "user-lookup.h"
 
@@ -83,7 +78,7 @@ static void env_host_os_release(struct env *e) {
         fclose(f);
 }
 
-static const char *const init_candidates[] = {
+const char *const init_search_list[INIT_SEARCH_LIST_N] = {
         "/sbin/init",
         "/nix/var/nix/profiles/system/init",
         "/usr/lib/systemd/systemd",
@@ -99,8 +94,6 @@ int exec_payload(struct container *c, struct nb_error *err) {
         struct options *o = c->o;
         struct env env = {0};
         struct user_info user = { .uid = 0, .gid = 0, .home = "/root" };
-        uint64_t bounding;
-        sigset_t empty;
         int r;
 
         if (o->user && !streq(o->user, "root") && !streq(o->user, "0")) {
@@ -125,14 +118,14 @@ int exec_payload(struct container *c, struct nb_error *err) {
         env_set(&env, "TERM", c->console_mode == CONSOLE_INTERACTIVE || c->console_mode == CONSOLE_PIPE ?
                               (getenv("TERM") ? getenv("TERM") : "vt220") : "vt220");
         /* Only PID 1's messages count: under the init-shim nobody could send. */
-        if (o->boot || o->as_pid1)
+        if (o->start_mode != START_PID2)
                 env_set(&env, "NOTIFY_SOCKET", "/run/host/notify");
         env_host_os_release(&env);
         for (size_t i = 0; i < o->n_setenv; i++)
                 env_put(&env, o->setenv[i]);
         env.v[env.n] = NULL;
 
-        const char *dir = o->working_dir ? o->working_dir : (user.uid == 0 || o->boot ? "/" : user.home);
+        const char *dir = o->working_dir ? o->working_dir : (user.uid == 0 || o->start_mode == START_BOOT ? "/" : user.home);
         if (chdir(dir) < 0) {
                 if (o->working_dir)
                         return nb_error_set(err, errno, "change directory to %s", dir);
@@ -148,79 +141,48 @@ int exec_payload(struct container *c, struct nb_error *err) {
                 if (r < 0)
                         return r;
         } else if ((r = stdio_relay_apply(&c->relay)) < 0)
-                return nb_error_set(err, -r, "connect stdio to nixbox's pipes");
+                return nb_error_set(err, r, "connect stdio to nixbox's pipes");
 
-        bounding = container_bounding_caps(o, &c->uids);
-        /* The filter loads first, while CAP_SYS_ADMIN is still effective
-         * (loading without no_new_privs needs it, and the payload may have
-         * it dropped); it allows capset and prctl, so the capability sets
-         * are applied right after, under the filter, before exec. */
-        r = seccomp_install(bounding, o->syscall_filter, o->n_syscall_filter, err);
-        if (r < 0)
-                return r;
-        r = caps_apply(bounding, o->no_new_privileges, err);
-        if (r < 0)
-                return r;
-        trace_step("inner: capabilities, seccomp");
+        struct confinement cf = {
+                .bounding = container_bounding_caps(o, &c->uids),
+                .no_new_privs = o->no_new_privileges,
+                .syscall_filter = o->syscall_filter,
+                .n_syscall_filter = o->n_syscall_filter,
+                .user = &user,
+                .user_label = o->user,
+                .keep_fd = -1,
+        };
+        struct exec_target x = { .fd = -1, .envp = env.v };
+        _cleanup_free_ char **argv = calloc(o->argc + 5, sizeof(char *));
+        char fdnum[16], what[PATH_MAX + 64];
 
-        if (user.uid != 0 || user.gid != 0) {
-                if (setgroups((size_t) user.n_groups, user.groups) < 0 ||
-                    setresgid(user.gid, user.gid, user.gid) < 0 ||
-                    setresuid(user.uid, user.uid, user.uid) < 0)
-                        return nb_error_set(err, errno, "change to user %s (uid %u, gid %u)", o->user, user.uid, user.gid);
-                /* The uid change cleared it; the payload must still die with nixbox. */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-        }
-
-        /* Nothing but stdio (and the shim's sync fd) crosses the exec. */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-                return nb_error_set(err, errno, "mark descriptors close-on-exec");
-        sigemptyset(&empty);
-        for (int s = 1; s < _NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &empty, NULL);
-        trace_step("inner: exec");
-
-        if (o->boot) {
-                const char *const *list = init_candidates;
-                size_t n = ELEMENTSOF(init_candidates);
-                const char *one[1];
-                int last = ENOENT;
-
+        if (!argv)
+                return nb_error_set(err, ENOMEM, "allocate the payload's arguments");
+        if (o->start_mode == START_BOOT) {
+                /* argv[0] is each candidate in turn. */
+                for (size_t k = 0; k < o->argc; k++)
+                        argv[k + 1] = o->argv[k];
+                x.argv = argv;
+                x.argv0_is_path = true;
                 if (o->init_path) {
-                        one[0] = o->init_path;
-                        list = one;
-                        n = 1;
+                        x.paths = (const char *const *) &o->init_path;
+                        x.n_paths = 1;
+                        snprintf(what, sizeof(what), "init (%s)", o->init_path);
+                } else {
+                        x.paths = init_search_list;
+                        x.n_paths = INIT_SEARCH_LIST_N;
+                        snprintf(what, sizeof(what), "init (tried %s)", INIT_SEARCH_LIST_TEXT);
                 }
-                for (size_t i = 0; i < n; i++) {
-                        char *argv[o->argc + 2];
-                        argv[0] = (char *) list[i];
-                        for (size_t k = 0; k < o->argc; k++)
-                                argv[k + 1] = o->argv[k];
-                        argv[o->argc + 1] = NULL;
-                        execve(list[i], argv, env.v);
-                        if (errno != ENOENT)
-                                last = errno;
-                        if (errno != ENOENT && o->init_path)
-                                break;
-                }
-                err->exit_code = last == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
-                return nb_error_set(err, last, "execute init (%s)", o->init_path ? o->init_path :
-                                    "tried /sbin/init, /nix/var/nix/profiles/system/init, /usr/lib/systemd/systemd, /lib/systemd/systemd");
+                x.what = what;
+                return confine_and_exec(&cf, &x, err);
         }
-
-        if (o->as_pid1) {
-                /* execvp searches the PATH of environ (execvpe too, in glibc). */
-                environ = env.v;
-                execvp(o->argv[0], o->argv);
-                err->exit_code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
-                return nb_error_set(err, errno, "execute %s", o->argv[0]);
+        if (o->start_mode == START_PID1) {
+                x.argv = o->argv;
+                x.what = o->argv[0];
+                return confine_and_exec(&cf, &x, err);
         }
 
         /* Under the init-shim: it gets the sync fd to report a failed exec. */
-        char fdnum[16];
-        char *argv[o->argc + 5];
         snprintf(fdnum, sizeof(fdnum), "%d", c->sync_child);
         argv[0] = (char *) "nixbox-init";
         argv[1] = (char *) "--sync-fd";
@@ -228,10 +190,11 @@ int exec_payload(struct container *c, struct nb_error *err) {
         argv[3] = (char *) "--";
         for (size_t k = 0; k < o->argc; k++)
                 argv[k + 4] = o->argv[k];
-        argv[o->argc + 4] = NULL;
-        if (fcntl(c->sync_child, F_SETFD, 0) < 0)
-                return nb_error_set(err, errno, "pass the sync socket to the init-shim");
-        syscall(SYS_execveat, c->shim_fd, "", argv, env.v, AT_EMPTY_PATH);
+        cf.keep_fd = c->sync_child;
+        x.fd = c->shim_fd;
+        x.argv = argv;
+        x.what = "the init-shim";
+        r = confine_and_exec(&cf, &x, err);
         err->exit_code = EXIT_NIXBOX_ERROR;
-        return nb_error_set(err, errno, "execute the init-shim");
+        return r;
 }

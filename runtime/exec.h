@@ -9,6 +9,13 @@ struct nb_error;
 struct options;
 struct uid_range;
 
+/* Where a boot looks for the init (without --init), in this order; the
+ * pre-start check (container.c) and the exec use the same list. */
+#define INIT_SEARCH_LIST_N 4
+#define INIT_SEARCH_LIST_TEXT \
+        "/sbin/init, /nix/var/nix/profiles/system/init, /usr/lib/systemd/systemd, /lib/systemd/systemd"
+extern const char *const init_search_list[INIT_SEARCH_LIST_N];
+
 /* The container's capability bounding set (nspawn's default, adjusted). */
 uint64_t container_bounding_caps(const struct options *o, const struct uid_range *u);
 

@@ -83,8 +83,13 @@ int main(int argc, char **argv) {
                 if (streq(argv[1], verbs[i].name))
                         return verbs[i].fn(argc - 1, argv + 1);
         /* `nixbox settings X` is `nixbox run --print-settings X`. */
-        char *settings_argv[argc + 2];
+        _cleanup_free_ char **settings_argv = NULL;
         if (streq(argv[1], "settings")) {
+                settings_argv = calloc((size_t) argc + 2, sizeof(char *));
+                if (!settings_argv) {
+                        log_error("out of memory");
+                        return EXIT_NIXBOX_ERROR;
+                }
                 settings_argv[0] = argv[0];
                 settings_argv[1] = (char *) "run";
                 settings_argv[2] = (char *) "--print-settings";

@@ -71,14 +71,18 @@ static int mount_tmpfs_at(struct container *c, int root_fd, const char *path, un
         int r;
 
         if (fd < 0)
-                return nb_error_set(err, -fd, "open mount point %s (in %s)", path, c->o->root);
+                return nb_error_set(err, fd, "open mount point %s (in %s)", path, c->o->root);
+        /* Options cut short could end in another uid= than ours. */
         if (c->uids.enabled)
-                snprintf(data, sizeof(data), "%s%suid=%u,gid=%u", opts, *opts ? "," : "", c->root_uid, c->root_uid);
+                r = snprintf_ok(data, sizeof(data), "%s%suid=%u,gid=%u", opts, *opts ? "," : "", c->root_uid, c->root_uid);
         else
-                snprintf(data, sizeof(data), "%s", opts);
+                r = snprintf_ok(data, sizeof(data), "%s", opts);
+        if (r < 0)
+                return nb_error_set(err, r, "mount tmpfs on %s (in %s): options longer than %zu bytes", path, c->o->root,
+                                    sizeof(data) - 1);
         r = mount_on_fd("tmpfs", fd, "tmpfs", flags, data);
         if (r < 0)
-                return nb_error_set(err, -r, "mount tmpfs on %s (in %s)", path, c->o->root);
+                return nb_error_set(err, r, "mount tmpfs on %s (in %s)", path, c->o->root);
         return 0;
 }
 
@@ -135,7 +139,7 @@ static int bind_dev_node(struct container *c, int dev, const char *name, dev_t d
                 return nb_error_set(err, errno, "create the mount point /dev/%s (in %s)", name, c->o->root);
         r = bind_on_fd(host, "", target, false, false, -1);
         if (r < 0)
-                return nb_error_set(err, -r, "bind %s on /dev/%s (in %s)", path, name, c->o->root);
+                return nb_error_set(err, r, "bind %s on /dev/%s (in %s)", path, name, c->o->root);
         return 0;
 }
 
@@ -150,7 +154,7 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
                 return r;
         dev = dir_fd_of(root_fd, "/dev");
         if (dev < 0)
-                return nb_error_set(err, -dev, "open /dev (in %s)", c->o->root);
+                return nb_error_set(err, dev, "open /dev (in %s)", c->o->root);
 
         static const char *const dirs[] = { "pts", "shm", "mqueue", "net" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
@@ -214,10 +218,10 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
         if (c->o->resolv_conf == RESOLV_CONF_BIND_HOST) {
                 _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
                 if (target < 0)
-                        return nb_error_set(err, -target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
+                        return nb_error_set(err, target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
                 r = bind_on_fd(AT_FDCWD, "/etc/resolv.conf", target, false, true, -1);
                 if (r < 0)
-                        return nb_error_set(err, -r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
+                        return nb_error_set(err, r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
                 return 0;
         }
         in = open_regular_at(AT_FDCWD, "/etc/resolv.conf", 0, O_RDONLY, NULL);
@@ -267,14 +271,14 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                 return r;
         host = root_mkdir_p(root_fd, "/run/host", 0755, u, u);
         if (host < 0)
-                return nb_error_set(err, -host, "create /run/host (in %s)", c->o->root);
+                return nb_error_set(err, host, "create /run/host (in %s)", c->o->root);
         r = root_write_file(root_fd, "/run/host/container-manager", "nixbox\n", 0444, u, u);
         if (r < 0)
-                return nb_error_set(err, -r, "write /run/host/container-manager (in %s)", c->o->root);
+                return nb_error_set(err, r, "write /run/host/container-manager (in %s)", c->o->root);
         snprintf(buf, sizeof(buf), "%s\n", c->uuid);
         r = root_write_file(root_fd, "/run/host/container-uuid", buf, 0444, u, u);
         if (r < 0)
-                return nb_error_set(err, -r, "write /run/host/container-uuid (in %s)", c->o->root);
+                return nb_error_set(err, r, "write /run/host/container-uuid (in %s)", c->o->root);
 
         /* The host's os-release, as nspawn provides it (not fatal if absent). */
         fd = open_regular_at(AT_FDCWD, "/etc/os-release", 0, O_RDONLY, NULL);
@@ -286,14 +290,14 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                 buf[n > 0 ? n : 0] = 0;
                 r = root_write_file(root_fd, "/run/host/os-release", buf, 0444, u, u);
                 if (r < 0)
-                        return nb_error_set(err, -r, "write /run/host/os-release (in %s)", c->o->root);
+                        return nb_error_set(err, r, "write /run/host/os-release (in %s)", c->o->root);
         }
 
         /* Mount point for a second, fully visible proc (see setup_proc). */
         if (c->uids.enabled) {
                 _cleanup_close_ int pin = root_mkdir_p(root_fd, "/run/host/proc", 0555, u, u);
                 if (pin < 0)
-                        return nb_error_set(err, -pin, "create /run/host/proc (in %s)", c->o->root);
+                        return nb_error_set(err, pin, "create /run/host/proc (in %s)", c->o->root);
         }
 
         /* Inaccessible nodes for masking: owned by the host's root, which is
@@ -301,13 +305,13 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
          * read through them. */
         _cleanup_close_ int inacc = root_mkdir_p(root_fd, "/run/host/inaccessible", 0755, u, u);
         if (inacc < 0)
-                return nb_error_set(err, -inacc, "create /run/host/inaccessible (in %s)", c->o->root);
+                return nb_error_set(err, inacc, "create /run/host/inaccessible (in %s)", c->o->root);
         r = root_write_file(root_fd, "/run/host/inaccessible/reg", "", 0000, 0, 0);
         if (r < 0)
-                return nb_error_set(err, -r, "create /run/host/inaccessible/reg (in %s)", c->o->root);
+                return nb_error_set(err, r, "create /run/host/inaccessible/reg (in %s)", c->o->root);
         _cleanup_close_ int dir = root_mkdir_p(root_fd, "/run/host/inaccessible/dir", 0000, 0, 0);
         if (dir < 0)
-                return nb_error_set(err, -dir, "create /run/host/inaccessible/dir (in %s)", c->o->root);
+                return nb_error_set(err, dir, "create /run/host/inaccessible/dir (in %s)", c->o->root);
         return 0;
 }
 
@@ -344,7 +348,7 @@ static int userns_with_map(uid_t ns_id, uid_t host_id, uid_t count, struct nb_er
                 snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
                 r = write_string_file(path, map);
                 if (r < 0) {
-                        nb_error_set(err, -r, "write \"%s\" to %s", map, path);
+                        nb_error_set(err, r, "write \"%s\" to %s", map, path);
                         goto out;
                 }
         }
@@ -374,7 +378,7 @@ static int refuse_reachable(const struct container *c, const char *path, const c
                 return nb_error_set(err, errno, "resolve %s", path);
         r = tree_path_private(real, why, sizeof(why));
         if (r < 0)
-                return nb_error_set(err, -r, "check which host users can reach %s", real);
+                return nb_error_set(err, r, "check which host users can reach %s", real);
         if (r > 0)
                 return 0;
         return nb_error_set(err, 0, "refusing %s %s with an idmapped mount: files container root makes there "
@@ -432,7 +436,7 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                                                     "bind %s on %s: source", m->source, m->dest);
                         target = root_mount_point(root_fd, m->dest, S_ISDIR(st.st_mode), c->root_uid, c->root_uid);
                         if (target < 0)
-                                return nb_error_set(err, -target, "bind %s on %s (in %s): mount point", m->source, m->dest, c->o->root);
+                                return nb_error_set(err, target, "bind %s on %s (in %s): mount point", m->source, m->dest, c->o->root);
                         {
                                 _cleanup_close_ int ns = -1;
                                 r = bind_userns_fd(c, m, userns_fd, &st, &ns, err);
@@ -447,7 +451,7 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                                 }
                                 r = bind_on_fd(src, "", target, m->recursive, m->type == MOUNT_BIND_RO, ns);
                                 if (r < 0)
-                                        return nb_error_set(err, -r, "bind %s on %s (in %s)%s", m->source, m->dest, c->o->root,
+                                        return nb_error_set(err, r, "bind %s on %s (in %s)%s", m->source, m->dest, c->o->root,
                                                             ns >= 0 ? " with an idmapped mount" : "");
                         }
                         break;
@@ -455,31 +459,35 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                 case MOUNT_TMPFS: {
                         target = root_mount_point(root_fd, m->dest, true, c->root_uid, c->root_uid);
                         if (target < 0)
-                                return nb_error_set(err, -target, "mount tmpfs on %s (in %s): mount point", m->dest, c->o->root);
+                                return nb_error_set(err, target, "mount tmpfs on %s (in %s): mount point", m->dest, c->o->root);
                         char data[512];
-                        snprintf(data, sizeof(data), "%s", m->options && *m->options ? m->options : "mode=0755");
-                        if (c->uids.enabled && !strstr(data, "uid="))
-                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",uid=%u", c->root_uid);
-                        if (c->uids.enabled && !strstr(data, "gid="))
-                                snprintf(data + strlen(data), sizeof(data) - strlen(data), ",gid=%u", c->root_uid);
+                        /* Options cut short could end in another uid= than ours. */
+                        r = snprintf_ok(data, sizeof(data), "%s", m->options && *m->options ? m->options : "mode=0755");
+                        if (r == 0 && c->uids.enabled && !strstr(data, "uid="))
+                                r = snprintf_ok(data + strlen(data), sizeof(data) - strlen(data), ",uid=%u", c->root_uid);
+                        if (r == 0 && c->uids.enabled && !strstr(data, "gid="))
+                                r = snprintf_ok(data + strlen(data), sizeof(data) - strlen(data), ",gid=%u", c->root_uid);
+                        if (r < 0)
+                                return nb_error_set(err, r, "mount tmpfs on %s (in %s): options longer than %zu bytes",
+                                                    m->dest, c->o->root, sizeof(data) - 1);
                         r = mount_on_fd("tmpfs", target, "tmpfs", MS_NODEV | MS_STRICTATIME, data);
                         if (r < 0)
-                                return nb_error_set(err, -r, "mount tmpfs on %s (in %s) with options \"%s\"", m->dest, c->o->root, data);
+                                return nb_error_set(err, r, "mount tmpfs on %s (in %s) with options \"%s\"", m->dest, c->o->root, data);
                         break;
                 }
                 case MOUNT_INACCESSIBLE: {
                         target = root_open(root_fd, m->dest, O_PATH, 0);
                         if (target < 0)
-                                return nb_error_set(err, -target, "make %s inaccessible (in %s)", m->dest, c->o->root);
+                                return nb_error_set(err, target, "make %s inaccessible (in %s)", m->dest, c->o->root);
                         if (fstat(target, &st) < 0)
                                 return nb_error_set(err, errno, "stat %s (in %s)", m->dest, c->o->root);
                         const char *node = S_ISDIR(st.st_mode) ? "/run/host/inaccessible/dir" : "/run/host/inaccessible/reg";
                         _cleanup_close_ int src = root_open(root_fd, node, O_PATH, 0);
                         if (src < 0)
-                                return nb_error_set(err, -src, "open %s (in %s)", node, c->o->root);
+                                return nb_error_set(err, src, "open %s (in %s)", node, c->o->root);
                         r = bind_on_fd(src, "", target, false, true, -1);
                         if (r < 0)
-                                return nb_error_set(err, -r, "make %s inaccessible (in %s)", m->dest, c->o->root);
+                                return nb_error_set(err, r, "make %s inaccessible (in %s)", m->dest, c->o->root);
                         break;
                 }
                 case MOUNT_OVERLAY:
@@ -506,9 +514,10 @@ static int mount_ephemeral_overlay(struct container *c, int userns_fd, struct nb
                 return nb_error_set(err, errno, "stat root directory %s", c->o->root);
         if (mount("tmpfs", c->ephemeral_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
                 return nb_error_set(err, errno, "mount tmpfs on %s for the ephemeral overlay", c->ephemeral_dir);
-        snprintf(lower, sizeof(lower), "%s/lower", c->ephemeral_dir);
-        snprintf(upper, sizeof(upper), "%s/upper", c->ephemeral_dir);
-        snprintf(work, sizeof(work), "%s/work", c->ephemeral_dir);
+        if (snprintf_ok(lower, sizeof(lower), "%s/lower", c->ephemeral_dir) < 0 ||
+            snprintf_ok(upper, sizeof(upper), "%s/upper", c->ephemeral_dir) < 0 ||
+            snprintf_ok(work, sizeof(work), "%s/work", c->ephemeral_dir) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the ephemeral overlay's directories in %s", c->ephemeral_dir);
         /* The overlay's root takes the upper directory's owner and mode:
          * the image root's, as the container sees it. */
         uid_t uid = map ? c->uids.shift + (st.st_uid & 0xFFFF) : st.st_uid;
@@ -524,10 +533,11 @@ static int mount_ephemeral_overlay(struct container *c, int userns_fd, struct nb
                         return nb_error_set(err, errno, "create %s", lower);
                 r = bind_on_fd(AT_FDCWD, c->root, target, true, false, userns_fd);
                 if (r < 0)
-                        return nb_error_set(err, -r, "create idmapped mount of %s for the ephemeral overlay", c->o->root);
+                        return nb_error_set(err, r, "create idmapped mount of %s for the ephemeral overlay", c->o->root);
                 c->idmapped = true;
         }
-        snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", map ? lower : c->root, upper, work);
+        if (snprintf_ok(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", map ? lower : c->root, upper, work) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "the ephemeral overlay's options for %s", c->o->root);
         if (mount("overlay", c->root, "overlay", 0, data) < 0)
                 return nb_error_set(err, errno, "mount the ephemeral overlay on %s", c->o->root);
         return 0;
@@ -625,10 +635,10 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         /* /run/host is read-only for the payload. */
         host = root_open(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
         if (host < 0)
-                return nb_error_set(err, -host, "open /run/host (in %s)", o->root);
+                return nb_error_set(err, host, "open /run/host (in %s)", o->root);
         r = bind_on_fd(host, "", host, false, true, -1);
         if (r < 0)
-                return nb_error_set(err, -r, "make /run/host read-only (in %s)", o->root);
+                return nb_error_set(err, r, "make /run/host read-only (in %s)", o->root);
         /* The bind above sits on top of the dentry the old fd pointed to. */
 
         if (want_map && !o->read_only) {
@@ -642,10 +652,10 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 if (r >= 0)
                         c->idmapped = true;
                 else if (o->ownership == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS && r != -EPERM))
-                        return nb_error_set(err, -r, "create idmapped mount of %s for UIDs %u-%u", o->root,
+                        return nb_error_set(err, r, "create idmapped mount of %s for UIDs %u-%u", o->root,
                                             c->uids.shift, c->uids.shift + c->uids.size - 1);
                 else if (o->ephemeral)
-                        return nb_error_set(err, -r, "create idmapped mount of the ephemeral overlay of %s (needed for "
+                        return nb_error_set(err, r, "create idmapped mount of the ephemeral overlay of %s (needed for "
                                             "--ephemeral with a user namespace)", o->root);
                 else {
                         log_warn("idmapped mounts are not available for %s (%s): shifting the ownership of its "
@@ -668,7 +678,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         return nb_error_set(err, errno, "open root directory %s", o->root);
                 r = mount_setattr_fd(top, false, MOUNT_ATTR_RDONLY, 0);
                 if (r < 0)
-                        return nb_error_set(err, -r, "make %s read-only", o->root);
+                        return nb_error_set(err, r, "make %s read-only", o->root);
         }
         return 0;
 }
@@ -679,10 +689,10 @@ static int mount_api(struct container *c, int root_fd, const char *what, const c
         int r;
 
         if (fd < 0)
-                return nb_error_set(err, -fd, "mount %s on %s (in %s): mount point", what, path, c->o->root);
+                return nb_error_set(err, fd, "mount %s on %s (in %s): mount point", what, path, c->o->root);
         r = mount_on_fd(what, fd, fstype, flags, data);
         if (r < 0)
-                return nb_error_set(err, -r, "mount %s on %s (in %s)", what, path, c->o->root);
+                return nb_error_set(err, r, "mount %s on %s (in %s)", what, path, c->o->root);
         return 0;
 }
 
@@ -694,10 +704,10 @@ static int bind_self_ro(struct container *c, int root_fd, const char *path, bool
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
-                return nb_error_set(err, -fd, "open %s (in %s)", path, c->o->root);
+                return nb_error_set(err, fd, "open %s (in %s)", path, c->o->root);
         r = bind_on_fd(fd, "", fd, recursive, true, -1);
         if (r < 0)
-                return nb_error_set(err, -r, "make %s read-only (in %s)", path, c->o->root);
+                return nb_error_set(err, r, "make %s read-only (in %s)", path, c->o->root);
         return 0;
 }
 
@@ -734,15 +744,15 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
         if (c->o->private_network) {
                 _cleanup_close_ int net = root_open(root_fd, "/proc/sys/net", O_PATH, 0);
                 if (net >= 0 && (r = bind_on_fd(net, "", net, false, false, -1)) < 0)
-                        return nb_error_set(err, -r, "bind /proc/sys/net (in %s)", c->o->root);
+                        return nb_error_set(err, r, "bind /proc/sys/net (in %s)", c->o->root);
                 _cleanup_close_ int top = root_open(root_fd, "/proc/sys/net", O_PATH, 0);
                 if (top >= 0 && (r = mount_setattr_fd(top, false, 0, MOUNT_ATTR_RDONLY)) < 0)
-                        return nb_error_set(err, -r, "make /proc/sys/net writable (in %s)", c->o->root);
+                        return nb_error_set(err, r, "make /proc/sys/net writable (in %s)", c->o->root);
         }
 
         inacc = root_open(root_fd, "/run/host/inaccessible/reg", O_PATH, 0);
         if (inacc < 0)
-                return nb_error_set(err, -inacc, "open /run/host/inaccessible/reg (in %s)", c->o->root);
+                return nb_error_set(err, inacc, "open /run/host/inaccessible/reg (in %s)", c->o->root);
         for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
                 char path[64];
                 _cleanup_close_ int fd = -1;
@@ -752,10 +762,10 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
                 if (fd == -ENOENT)
                         continue;
                 if (fd < 0)
-                        return nb_error_set(err, -fd, "open %s (in %s)", path, c->o->root);
+                        return nb_error_set(err, fd, "open %s (in %s)", path, c->o->root);
                 r = bind_on_fd(inacc, "", fd, false, true, -1);
                 if (r < 0)
-                        return nb_error_set(err, -r, "mask %s (in %s)", path, c->o->root);
+                        return nb_error_set(err, r, "mask %s (in %s)", path, c->o->root);
         }
         for (size_t i = 0; i < ELEMENTSOF(ro_dirs); i++) {
                 char path[64];
@@ -828,7 +838,7 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
         int r;
 
         if (fd < 0)
-                return nb_error_set(err, -fd, "mount sysfs on /sys (in %s): mount point", c->o->root);
+                return nb_error_set(err, fd, "mount sysfs on /sys (in %s): mount point", c->o->root);
         r = mount_on_fd("sysfs", fd, "sysfs", MNT_API | MS_RDONLY, NULL);
         bool host_sys = false;
         if (r == -EPERM && c->uids.enabled && (!c->o->private_network || c->o->network_namespace_path)) {
@@ -839,7 +849,7 @@ static int setup_sys(struct container *c, int root_fd, struct nb_error *err) {
                 host_sys = true;
         }
         if (r < 0)
-                return nb_error_set(err, -r, "mount sysfs on /sys (in %s)", c->o->root);
+                return nb_error_set(err, r, "mount sysfs on /sys (in %s)", c->o->root);
         if (host_sys) {
                 /* The host's cgroup2 came along (locked) at /sys/fs/cgroup, and
                  * the kernel refuses the same file system's root on top of
@@ -870,10 +880,10 @@ int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err) {
          * top mount, while everything below it stays locked. */
         root_fd = clone_tree_fd(AT_FDCWD, ".", true);
         if (root_fd < 0)
-                return nb_error_set(err, -root_fd, "clone the mount tree of %s", c->o->root);
+                return nb_error_set(err, root_fd, "clone the mount tree of %s", c->o->root);
         r = attach_tree_fd(root_fd, AT_FDCWD, ".");
         if (r < 0)
-                return nb_error_set(err, -r, "attach the mount tree of %s", c->o->root);
+                return nb_error_set(err, r, "attach the mount tree of %s", c->o->root);
         if (fchdir(root_fd) < 0)
                 return nb_error_set(err, errno, "change directory to %s", c->o->root);
 

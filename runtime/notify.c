@@ -18,7 +18,7 @@ int notify_socket_create(int root_fd, uid_t owner, struct nb_error *err) {
 
         dir = root_open(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
         if (dir < 0)
-                return nb_error_set(err, -dir, "open /run/host for the notify socket");
+                return nb_error_set(err, dir, "open /run/host for the notify socket");
         /* bind() takes a path: go through the fd of /run/host (our tmpfs). */
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", fd_path(dir, p));
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

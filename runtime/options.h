@@ -167,17 +167,25 @@ enum {
         SET_CONSOLE          = 1ULL << 29,
 };
 
+/* What PID 1 is (nspawn's start modes). */
+enum start_mode {
+        START_UNSET = -1,                /* settings files only: not set */
+        START_PID2 = 0,                  /* the init-shim is PID 1, the command PID 2 (default) */
+        START_PID1,                      /* the command is PID 1 (--as-pid1, Boot=no / ProcessTwo=no) */
+        START_BOOT,                      /* an init is PID 1 (--boot, Boot=yes, no command) */
+};
+
 struct options {
         /* What to run. */
         char *root;                  /* ROOTFS as given on the command line */
         char *machine;               /* -M; default: basename of the root */
         char *hostname;              /* default: machine name */
-        bool boot;                   /* boot an init instead of a command */
+        enum start_mode start_mode;  /* START_BOOT from -b/Boot=yes until cli_finish() decides */
         bool boot_explicit;          /* --boot given (vs. implied by no command) */
         char *init_path;             /* --init=PATH (inside the root) */
         char **argv;                 /* COMMAND + ARGS, or init's arguments when booting */
         size_t argc;
-        bool as_pid1;                /* run COMMAND as PID 1 instead of under the init-shim */
+        enum start_mode command_mode; /* --as-pid1/--as-pid2: START_PID1 or START_PID2, for a command */
         bool check_os_release;       /* refuse a boot without os-release (default on) */
         bool keep_unit;              /* --keep-unit: cgroup below nixbox's own, not at the root */
 

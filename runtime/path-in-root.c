@@ -60,11 +60,11 @@ static int follow_dangling(int parent_fd, const char *parent_path, const char *n
         if (n < 0)
                 return errno == EINVAL ? -EAGAIN : -errno;
         target[n] = 0;
+        /* The tree chose the target: a path cut short would be another
+         * path, so one that does not fit is an error. */
         if (target[0] == '/')
-                snprintf(out, size, "%s%s%s", target, *rest ? "/" : "", rest);
-        else
-                snprintf(out, size, "%s/%s%s%s", parent_path, target, *rest ? "/" : "", rest);
-        return 0;
+                return snprintf_ok(out, size, "%s%s%s", target, *rest ? "/" : "", rest);
+        return snprintf_ok(out, size, "%s/%s%s%s", parent_path, target, *rest ? "/" : "", rest);
 }
 
 static int mkdir_p_depth(int root_fd, const char *path, mode_t mode, uid_t uid, gid_t gid, int depth) {
@@ -289,6 +289,5 @@ int root_resolve(int root_fd, const char *path, char *out, size_t size) {
         rl = streq(rootpath, "/") ? 0 : (size_t) m;
         if (strncmp(host, rootpath, rl) != 0)
                 return -EXDEV;
-        snprintf(out, size, "%s", host[rl] ? host + rl : "/");
-        return 0;
+        return snprintf_ok(out, size, "%s", host[rl] ? host + rl : "/");
 }

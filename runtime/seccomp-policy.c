@@ -523,13 +523,13 @@ int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struc
 
         r = build_call_program(b, verdicts, &extra);
         if (r < 0)
-                return nb_error_set(err, -r, "build the system call filter");
+                return nb_error_set(err, r, "build the system call filter");
         r = load_program(b, "system call", err);
         if (r < 0)
                 return r;
 
         r = build_argument_program(b);
         if (r < 0)
-                return nb_error_set(err, -r, "build the audit socket and terminal ioctl filter");
+                return nb_error_set(err, r, "build the audit socket and terminal ioctl filter");
         return load_program(b, "audit socket and terminal ioctl", err);
 }

@@ -45,7 +45,7 @@ int tree_lock_acquire(int root_fd, const char *root_name, bool shared, const cha
                 return nb_error_set(err, errno, "stat %s", root_name);
         r = mkdir_lock_dir();
         if (r < 0)
-                return nb_error_set(err, -r, "create %s", TREE_LOCK_DIR);
+                return nb_error_set(err, r, "create %s", TREE_LOCK_DIR);
         snprintf(l->path, sizeof(l->path), TREE_LOCK_DIR "/inode-%lu:%lu", (unsigned long) st.st_dev,
                  (unsigned long) st.st_ino);
         for (;;) {
@@ -67,7 +67,7 @@ int tree_lock_acquire(int root_fd, const char *root_name, bool shared, const cha
                         return -EBUSY;
                 }
                 if (r < 0)
-                        return nb_error_set(err, -r, "lock %s", l->path);
+                        return nb_error_set(err, r, "lock %s", l->path);
                 /* A releasing holder may have unlinked it between open and
                  * lock: only the file still at the path counts. */
                 if (fstat(fd, &a) < 0 || stat(l->path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)

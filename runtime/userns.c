@@ -177,10 +177,10 @@ struct own_maps {
 static int own_maps_read(struct own_maps *m, struct nb_error *err) {
         int r = id_map_read("/proc/self/uid_map", &m->uid);
         if (r < 0)
-                return nb_error_set(err, -r, "read /proc/self/uid_map");
+                return nb_error_set(err, r, "read /proc/self/uid_map");
         r = id_map_read("/proc/self/gid_map", &m->gid);
         if (r < 0)
-                return nb_error_set(err, -r, "read /proc/self/gid_map");
+                return nb_error_set(err, r, "read /proc/self/gid_map");
         m->full = id_map_full(&m->uid) && id_map_full(&m->gid);
         return 0;
 }
@@ -250,7 +250,7 @@ static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct
                              size_t holder_size) {
         _cleanup_close_ int dfd = -1;
         char path[HOST_CONFIG_PATH_MAX + 16], buf[320];
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         int fd, ret = 0;
 
@@ -290,7 +290,6 @@ static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct
                         ret = -EBUSY;
                 }
         }
-        closedir(d);
         if (ret < 0)
                 return ret;
         snprintf(path, sizeof(path), "%s/%u", UID_LOCK_DIR, base);
@@ -379,7 +378,7 @@ static int try_candidate(uid_t candidate, const char *machine, const struct own_
         if (ret == -EBUSY)
                 return 0;
         if (ret < 0)
-                return nb_error_set(err, -ret, "lock UID range %u..%u", candidate, candidate + 0xFFFF);
+                return nb_error_set(err, ret, "lock UID range %u..%u", candidate, candidate + 0xFFFF);
         if (uid_range_in_user_db(candidate, CONTAINER_UID_RANGE, what, sizeof(what))) {
                 log_debug("UID range %u: overlaps %s", candidate, what);
                 uid_range_release(r);
@@ -491,7 +490,7 @@ int uid_range_acquire(const struct options *o, int root_fd, struct uid_range *r,
                         return nb_error_set(err, 0, "UID range %u..%llu of machine %s overlaps the range of running container %s",
                                             r->shift, (unsigned long long) r->shift + r->size - 1, o->machine, holder);
                 if (k < 0)
-                        return nb_error_set(err, -k, "lock UID range %u..%llu", r->shift, (unsigned long long) r->shift + r->size - 1);
+                        return nb_error_set(err, k, "lock UID range %u..%llu", r->shift, (unsigned long long) r->shift + r->size - 1);
                 if (uid_range_in_user_db(r->shift, r->size, what, sizeof(what)))
                         log_warn("UID range %u..%llu of machine %s overlaps %s", r->shift,
                                  (unsigned long long) r->shift + r->size - 1, o->machine, what);
@@ -543,11 +542,11 @@ int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err
         snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
         ret = write_string_file(path, map);
         if (ret < 0)
-                return nb_error_set(err, -ret, "write uid map \"0 %u %u\" to %s", r->shift, r->size, path);
+                return nb_error_set(err, ret, "write uid map \"0 %u %u\" to %s", r->shift, r->size, path);
         snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
         ret = write_string_file(path, map);
         if (ret < 0)
-                return nb_error_set(err, -ret, "write gid map \"0 %u %u\" to %s", r->shift, r->size, path);
+                return nb_error_set(err, ret, "write gid map \"0 %u %u\" to %s", r->shift, r->size, path);
         return 0;
 }
 
@@ -676,7 +675,7 @@ static int chown_dir(int dir_fd, dev_t dev, uid_t shift, struct inode_set *seen,
                         continue;               /* a hard link we already shifted */
                 r = shift_fd(fd, &st, shift);
                 if (r < 0) {
-                        r = nb_error_set(err, -r, "change owner of %s", path);
+                        r = nb_error_set(err, r, "change owner of %s", path);
                         break;
                 }
         }
@@ -702,6 +701,6 @@ int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_
                 return r;
         r = shift_fd(dir_fd, &st, shift);
         if (r < 0)
-                return nb_error_set(err, -r, "change owner of %s", root_name);
+                return nb_error_set(err, r, "change owner of %s", root_name);
         return 0;
 }

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -8,6 +9,11 @@ bool log_quiet = false;
 int log_debug_level = 0;
 
 int nb_error_set(struct nb_error *e, int errnum, const char *fmt, ...) {
+        /* Either sign: errno, or a function's -errno return value. */
+        if (errnum == INT_MIN)
+                errnum = EINVAL;
+        else if (errnum < 0)
+                errnum = -errnum;
         if (e) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -28,7 +34,9 @@ void nb_error_prefix(struct nb_error *e, const char *fmt, ...) {
         vsnprintf(prefix, sizeof(prefix), fmt, ap);
         va_end(ap);
         memcpy(old, e->msg, sizeof(old));
-        snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+        /* A message cut short says so. */
+        if ((size_t) snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old) >= sizeof(e->msg))
+                memcpy(e->msg + sizeof(e->msg) - 4, "...", 4);
 }
 
 void nb_error_print(const struct nb_error *e) {

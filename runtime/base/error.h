@@ -12,7 +12,9 @@ struct nb_error {
 };
 
 /* Fills *e (when not NULL) and returns -errnum (-EINVAL when errnum is 0),
- * so that callers can `return nb_error_set(err, errno, "mount %s", p);`. */
+ * so that callers can `return nb_error_set(err, errno, "mount %s", p);`.
+ * errnum may have either sign: `return nb_error_set(err, r, ...)` with r a
+ * -errno return value is the same as with errno. */
 int nb_error_set(struct nb_error *e, int errnum, const char *fmt, ...) _printf_(3, 4);
 
 /* Prefixes the existing message with more context: "CONTEXT: old message". */

@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
@@ -108,4 +109,38 @@ ssize_t read_string_file_at(int dir_fd, const char *name, char *buf, size_t size
                 return -errno;
         buf[n] = 0;
         return n;
+}
+
+int read_line(FILE *f, char *buf, size_t size) {
+        size_t len;
+        int c;
+
+        if (!fgets(buf, (int) size, f))
+                return ferror(f) ? -EIO : 0;
+        len = strlen(buf);
+        if (len > 0 && buf[len - 1] == '\n') {
+                buf[len - 1] = 0;
+                return 1;
+        }
+        /* No newline: the last line of the file, or one too long. */
+        c = getc(f);
+        if (c == EOF)
+                return ferror(f) ? -EIO : 1;
+        ungetc(c, f);
+        return -ENOBUFS;
+}
+
+int snprintf_ok(char *buf, size_t size, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t) n >= size) {
+                if (size > 0)
+                        buf[0] = 0;
+                return -ENAMETOOLONG;
+        }
+        return 0;
 }

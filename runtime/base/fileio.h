@@ -1,6 +1,7 @@
 /* Whole-string reads and writes of small kernel files (cgroupfs, procfs). */
 #pragma once
 
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Writes s to an existing file (no O_CREAT) in one write(2): 0 or -errno. */
@@ -31,3 +32,13 @@ ssize_t read_bounded(int fd, char *buf, size_t size);
  * symlink there). */
 int write_string_file_at(int dir_fd, const char *name, const char *s);
 ssize_t read_string_file_at(int dir_fd, const char *name, char *buf, size_t size);
+
+/* One line of a file another party controls (a container's /etc/passwd):
+ * into buf, the newline dropped. 1 for a line, 0 at the end, -ENOBUFS for
+ * a line that does not fit (never read as two lines), -EIO on a read
+ * error. */
+int read_line(FILE *f, char *buf, size_t size);
+
+/* snprintf that refuses to truncate: 0, or -ENAMETOOLONG when the result
+ * does not fit (buf then holds an empty string, never a shorter path). */
+int snprintf_ok(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -2,8 +2,10 @@
  * the usual array/string macros. */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,32 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
+
+/* A NULL-terminated vector of strings, each freed, then the vector. */
+static inline void strv_free(char **v) {
+        for (char **p = v; p && *p; p++)
+                free(*p);
+        free(v);
+}
+static inline void strv_freep(char ***v) { strv_free(*v); }
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+static inline void fclosep(FILE **f) {
+        if (*f) {
+                int saved = errno;
+                fclose(*f);
+                errno = saved;
+        }
+}
+static inline void closedirp(DIR **d) {
+        if (*d) {
+                int saved = errno;
+                closedir(*d);
+                errno = saved;
+        }
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hands ownership of a file descriptor out of a _cleanup_close_ variable. */
 static inline int take_fd(int *fd) {

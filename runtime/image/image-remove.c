@@ -152,7 +152,7 @@ int tree_remove_at(int parent_fd, const char *name, const char *display, struct 
         snprintf(path, sizeof(path), "%s", display);
         r = stat_entry(parent_fd, name, &top);
         if (r < 0)
-                return nb_error_set(err, -r, "stat %s", display);
+                return nb_error_set(err, r, "stat %s", display);
         if (!S_ISDIR(top.stx_mode)) {
                 m.dev = makedev(top.stx_dev_major, top.stx_dev_minor);
                 remove_file(&m, parent_fd, name, &top, path);
@@ -161,7 +161,7 @@ int tree_remove_at(int parent_fd, const char *name, const char *display, struct 
         /* The top itself must not be a mount point either. */
         r = stat_entry(parent_fd, "", &parent);
         if (r < 0)
-                return nb_error_set(err, -r, "stat the directory of %s", display);
+                return nb_error_set(err, r, "stat the directory of %s", display);
         m.dev = makedev(parent.stx_dev_major, parent.stx_dev_minor);
         m.mnt_id = parent.stx_mnt_id;
         m.has_mnt_id = parent.stx_mask & STATX_MNT_ID;

@@ -91,7 +91,7 @@ static int fill(struct tar_reader *r, struct nb_error *err) {
         for (;;) {
                 n = read(r->fd, r->buf + r->end, BUF_SIZE - r->end);
                 if (r->progress && (k = r->progress(r->userdata)) < 0)
-                        return nb_error_set(err, -k, "read the archive");
+                        return nb_error_set(err, k, "read the archive");
                 if (n >= 0)
                         break;
                 if (errno != EINTR)
@@ -525,7 +525,7 @@ int tar_copy_data(struct tar_reader *r, int out_fd, struct nb_error *err) {
                         n = (size_t) r->data_left;
                 k = write_all(out_fd, r->buf + r->start, n);
                 if (k < 0)
-                        return nb_error_set(err, -k, "write");
+                        return nb_error_set(err, k, "write");
                 r->start += n;
                 r->data_left -= n;
         }

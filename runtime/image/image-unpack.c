@@ -81,7 +81,7 @@ static int refuse_name(int r, const char *what, const char *name, struct nb_erro
                 return nb_error_set(err, 0, "%s '%s' is an absolute path: refused", what, name);
         if (r == -EXDEV)
                 return nb_error_set(err, 0, "%s '%s' has a '..' component: refused", what, name);
-        return nb_error_set(err, -r, "%s '%.64s...'", what, name);
+        return nb_error_set(err, r, "%s '%.64s...'", what, name);
 }
 
 /* Opens the directory `rel` (below the root), creating what is missing,
@@ -124,7 +124,7 @@ static int make_parents(struct unpack *u, const char *rel, const char *member, s
                 if (next == -ENOTDIR)
                         return nb_error_set(err, 0, "member '%s': '%s' is not a directory", member, prefix);
                 if (next < 0)
-                        return nb_error_set(err, -next, "member '%s': open directory '%s'", member, prefix);
+                        return nb_error_set(err, next, "member '%s': open directory '%s'", member, prefix);
                 fd = next;
         }
         return fd;
@@ -318,7 +318,7 @@ static int unpack_hardlink(struct unpack *u, int parent_fd, const char *name, co
                 return nb_error_set(err, 0, "member '%s': hard link target '%s' goes through a symlink: refused",
                                     e->path, e->link);
         if (src < 0)
-                return nb_error_set(err, -src, "member '%s': hard link target '%s'", e->path, e->link);
+                return nb_error_set(err, src, "member '%s': hard link target '%s'", e->path, e->link);
         if (fstat(src, &st) < 0)
                 return nb_error_set(err, errno, "member '%s': stat hard link target", e->path);
         if (S_ISDIR(st.st_mode))

@@ -465,7 +465,7 @@ static int remove_image(const char *name, struct nb_error *err) {
         if (lock == -EBUSY)
                 return nb_error_set(err, 0, "machine '%s' is starting or running: stop it first", name);
         if (lock < 0)
-                return nb_error_set(err, -lock, "lock machine '%s'", name);
+                return nb_error_set(err, lock, "lock machine '%s'", name);
         /* And the tree's own lock (by dev+ino, as nspawn's): no container of
          * any name, nixbox's or nspawn's, is using it, nor starts to. */
         struct tree_lock tl = TREE_LOCK_INIT;

@@ -10,9 +10,9 @@
  *
  * The second one is the command: it allocates its pty in the container's
  * own devpts, looks the user up in the container's /etc/passwd, builds a
- * clean environment and confines itself exactly like the container's
- * PID 1 (exec.c): system-call filter, capability bounding set,
- * no_new_privs, uid change; then it execs. */
+ * clean environment and confines itself with the container's PID 1's
+ * code (confine.c): system-call filter, capability bounding set,
+ * no_new_privs, uid change, descriptors, signals; then it execs. */
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -27,12 +27,11 @@
 #include <sys/syscall.h>
 #include <termios.h>
 
-#include "capabilities.h"
+#include "confine.h"
 #include "container.h"
 #include "enter.h"
 #include "fileio.h"
 #include "exec-env.h"
-#include "seccomp-policy.h"
 #include "user-lookup.h"
 
 void env_vector_set(char **v, size_t *n, size_t max, const char *name, const char *value) {
@@ -171,37 +170,13 @@ static const char *pick_shell(const struct user_info *u) {
         return "/bin/sh";
 }
 
-static int confine(struct enter_plan *p, const struct user_info *u, struct nb_error *err) {
-        const struct machine_info *m = &p->target.m;
-        int r;
-
-        /* As in exec.c: the filter loads first, while CAP_SYS_ADMIN is still
-         * effective; it allows capset and prctl, so the capability sets and
-         * the uid are changed under it. */
-        r = seccomp_install(m->caps, p->syscall_filter, p->n_syscall_filter, err);
-        if (r < 0)
-                return r;
-        r = caps_apply(m->caps, m->no_new_privs, err);
-        if (r < 0)
-                return r;
-        if (u->uid != 0 || u->gid != 0) {
-                if (setgroups((size_t) u->n_groups, u->groups) < 0 ||
-                    setresgid(u->gid, u->gid, u->gid) < 0 ||
-                    setresuid(u->uid, u->uid, u->uid) < 0)
-                        return nb_error_set(err, errno, "change to user %s (uid %u, gid %u)", u->name, u->uid, u->gid);
-                /* The uid change cleared it. */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-        }
-        return 0;
-}
-
 _noreturn_ static void command_child(struct enter_plan *p) {
         const struct enter_request *req = p->req;
         struct nb_error err = {0};
         struct user_info u;
         const char *shell = NULL, *dir;
         char *env[256], argv0[300];
-        sigset_t empty;
+        int r;
 
         /* Our parent is nixbox now: end with it. Had it already ended,
          * its end of the sync socket would be closed. */
@@ -222,9 +197,9 @@ _noreturn_ static void command_child(struct enter_plan *p) {
                 /* Its own session: it can never reach the caller's terminal. */
                 nb_error_set(&err, errno, "create a new session");
                 child_fail(p->sync_fd, &err);
-        } else if (stdio_relay_apply(&p->relay) < 0) {
+        } else if ((r = stdio_relay_apply(&p->relay)) < 0) {
                 /* Nor hold it: nixbox's pipes stand in for every terminal. */
-                nb_error_set(&err, errno, "connect stdio to nixbox's pipes");
+                nb_error_set(&err, r, "connect stdio to nixbox's pipes");
                 child_fail(p->sync_fd, &err);
         }
         if (!req->argv)
@@ -239,34 +214,31 @@ _noreturn_ static void command_child(struct enter_plan *p) {
                 }
                 (void) !chdir("/");
         }
-        if (confine(p, &u, &err) < 0)
-                child_fail(p->sync_fd, &err);
+        struct confinement cf = {
+                .bounding = p->target.m.caps,
+                .no_new_privs = p->target.m.no_new_privs,
+                .syscall_filter = p->syscall_filter,
+                .n_syscall_filter = p->n_syscall_filter,
+                .user = &u,
+                .user_label = u.name,
+                .keep_fd = -1,          /* the sync socket's EOF tells nixbox the exec worked */
+        };
+        struct exec_target x = { .fd = -1, .envp = env, .argv = req->argv, .what = req->argv ? req->argv[0] : NULL };
+        char what[sizeof(u.shell) + 16], *args[] = { argv0, NULL };
 
-        /* Only stdio and the sync socket (close-on-exec: its EOF tells
-         * nixbox the exec worked) are left. */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-                nb_error_set(&err, errno, "mark descriptors close-on-exec");
-                child_fail(p->sync_fd, &err);
-        }
-        for (int s = 1; s < _NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
-        sigemptyset(&empty);
-        sigprocmask(SIG_SETMASK, &empty, NULL);
-
-        environ = env;
         if (shell) {
-                char *base = strrchr(shell, '/');
-                char *args[] = { argv0, NULL };
+                const char *base = strrchr(shell, '/');
                 /* "-sh": a login shell. */
                 snprintf(argv0, sizeof(argv0), "-%s", base ? base + 1 : shell);
-                execv(shell, args);
-                nb_error_set(&err, errno, "execute the shell %s", shell);
-        } else {
-                execvp(req->argv[0], req->argv);
-                nb_error_set(&err, errno, "execute %s", req->argv[0]);
+                snprintf(what, sizeof(what), "the shell %s", shell);
+                x.paths = &shell;
+                x.n_paths = 1;
+                x.argv = args;
+                x.what = what;
         }
-        err.exit_code = err.errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+        confine_and_exec(&cf, &x, &err);
+        if (err.exit_code == 0)
+                child_fail(p->sync_fd, &err);   /* the confinement failed */
         sync_send(p->sync_fd, SYNC_EXEC_FAILED, 0, &err);
         _exit(err.exit_code);
 }
@@ -286,7 +258,7 @@ void enter_child(struct enter_plan *p) {
         if (p->cgroup_procs[0]) {
                 r = write_string_file(p->cgroup_procs, "0");
                 if (r < 0) {
-                        nb_error_set(&err, -r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
+                        nb_error_set(&err, r, "join the cgroup of container %s (%s)", p->target.m.name, p->cgroup_procs);
                         child_fail(p->sync_fd, &err);
                 }
         }

@@ -147,12 +147,12 @@ static int plan_prepare(struct enter_plan *p, const struct enter_request *req, s
                 return r;
         r = differing_namespaces(p->target.proc_fd);
         if (r < 0)
-                return nb_error_set(err, -r, "read the namespaces of container %s (pid %d)", req->machine, p->target.m.leader);
+                return nb_error_set(err, r, "read the namespaces of container %s (pid %d)", req->machine, p->target.m.leader);
         p->ns_flags = r;
         /* Without it the command would run under a weaker filter than PID 1. */
         r = machine_state_read_filter(p->target.m.name, &p->syscall_filter, &p->n_syscall_filter);
         if (r < 0)
-                return nb_error_set(err, -r, "read the system-call filter of container %s (%s/%s/" FILTER_FILE ")",
+                return nb_error_set(err, r, "read the system-call filter of container %s (%s/%s/" FILTER_FILE ")",
                                     req->machine, STATE_DIR, p->target.m.name);
         p->root_fd = openat(p->target.proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (p->root_fd < 0)
@@ -180,7 +180,7 @@ static int await_start(int sock, pid_t first, pid_t *cmd, int *master, struct nb
                 int fd = -1, r = sync_recv_fd(sock, &m, &fd);
 
                 if (r < 0) {
-                        failed = nb_error_set(err, -r, "read from the sync socket");
+                        failed = nb_error_set(err, r, "read from the sync socket");
                         break;
                 }
                 if (r == 0)
@@ -389,7 +389,7 @@ static int parse_options(int argc, char **argv, struct enter_request *req, const
 /* VERB [OPTIONS] NAME [OPTIONS] [--] [REST...]: returns 1 with *rest the
  * index of REST in argv, 0 after --help, -1 on a usage error. */
 static int parse_enter(int argc, char **argv, struct enter_request *req, const char *usage, int *rest) {
-        char *sub[argc + 1];
+        _cleanup_free_ char **sub = NULL;
         int r, name;
 
         *req = (struct enter_request) { .pty = -1 };
@@ -405,6 +405,11 @@ static int parse_enter(int argc, char **argv, struct enter_request *req, const c
         req->machine = argv[name];
         /* Options may follow NAME too: parse what follows it as if it
          * came right after the verb. */
+        sub = calloc((size_t) argc + 1, sizeof(char *));
+        if (!sub) {
+                log_error("%s: out of memory", argv[0]);
+                return -1;
+        }
         sub[0] = argv[0];
         for (int i = name + 1; i <= argc; i++)
                 sub[i - name] = argv[i];

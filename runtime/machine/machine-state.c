@@ -21,17 +21,12 @@ void machine_state_dir(const char *name, char *out, size_t size) {
 unsigned long long pid_start_time(pid_t pid) {
         char path[64], buf[1024], *p;
         unsigned long long t = 0;
-        FILE *f;
+        _cleanup_fclose_ FILE *f = NULL;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", pid);
         f = fopen(path, "re");
-        if (!f)
+        if (!f || !fgets(buf, sizeof(buf), f))
                 return 0;
-        if (!fgets(buf, sizeof(buf), f)) {
-                fclose(f);
-                return 0;
-        }
-        fclose(f);
         /* The command name may contain spaces and parentheses: skip to the last ')'. */
         p = strrchr(buf, ')');
         if (!p)
@@ -102,11 +97,11 @@ int machine_state_read_filter(const char *name, char ***entries, size_t *n) {
         char dir[512], path[600];
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
-        char **v = NULL;
+        _cleanup_strv_free_ char **v = NULL;
         size_t k = 0;
         ssize_t l;
-        FILE *f;
-        int r = 0;
+        _cleanup_fclose_ FILE *f = NULL;
+        int r;
 
         machine_state_dir(name, dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
@@ -119,16 +114,11 @@ int machine_state_read_filter(const char *name, char ***entries, size_t *n) {
                         continue;
                 r = strv_push(&v, &k, line);
                 if (r < 0)
-                        break;
+                        return r;
         }
-        if (r == 0 && ferror(f))
-                r = -EIO;
-        fclose(f);
-        if (r < 0) {
-                strv_free(v);
-                return r;
-        }
-        *entries = v;
+        if (ferror(f))
+                return -EIO;
+        *entries = TAKE_PTR(v);
         *n = k;
         return 0;
 }

@@ -28,7 +28,7 @@ int machine_lookup(const char *name, struct machine_info *m, struct nb_error *er
                 return -ENOENT;
         }
         if (r < 0)
-                return nb_error_set(err, -r, "read the state of container %s", name);
+                return nb_error_set(err, r, "read the state of container %s", name);
         return 0;
 }
 

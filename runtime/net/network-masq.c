@@ -170,7 +170,7 @@ static int enable_forwarding(struct nft_sock *s, const char *ifname, bool guard,
         int r = read_forwarding(ifname);
 
         if (r < 0)
-                return nb_error_set(err, -r, "masquerade: read net.ipv4.conf.%s.forwarding", ifname);
+                return nb_error_set(err, r, "masquerade: read net.ipv4.conf.%s.forwarding", ifname);
         if (r == 1)
                 return 0;
         r = shared_table_ensure(s, err);
@@ -188,7 +188,7 @@ static int enable_forwarding(struct nft_sock *s, const char *ifname, bool guard,
                 return r;
         r = write_forwarding(ifname, true);
         if (r < 0)
-                return nb_error_set(err, -r, "masquerade: turn on net.ipv4.conf.%s.forwarding", ifname);
+                return nb_error_set(err, r, "masquerade: turn on net.ipv4.conf.%s.forwarding", ifname);
         return 0;
 }
 
@@ -243,7 +243,7 @@ int masq_setup(const char *machine, const char *link, bool link_is_ours, const s
         if (link_is_ours) {
                 r = write_forwarding(link, true);
                 if (r < 0) {
-                        nb_error_set(err, -r, "masquerade: turn on net.ipv4.conf.%s.forwarding", link);
+                        nb_error_set(err, r, "masquerade: turn on net.ipv4.conf.%s.forwarding", link);
                         goto fail;
                 }
         } else if ((r = enable_forwarding(s, link, false, err)) < 0)

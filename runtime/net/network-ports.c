@@ -666,7 +666,7 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         if (cgroup_procs) {
                 int r = write_string_file(cgroup_procs, "0");
                 if (r < 0) {
-                        nb_error_set(&err, -r, "port forwarder: join cgroup %s", cgroup_procs);
+                        nb_error_set(&err, r, "port forwarder: join cgroup %s", cgroup_procs);
                         goto fail;
                 }
         }
@@ -716,7 +716,7 @@ static int make_cgroup(const char *cgroup_dir, char *procs, size_t size, struct 
         snprintf(v, sizeof(v), "%llu", PORTS_MEMORY_MAX);
         r = write_string_file(path, v);
         if (r < 0 && r != -ENOENT)
-                return nb_error_set(err, -r, "forward ports: write %s to %s", v, path);
+                return nb_error_set(err, r, "forward ports: write %s to %s", v, path);
         snprintf(procs, size, "%s/ports/cgroup.procs", cgroup_dir);
         return 0;
 }

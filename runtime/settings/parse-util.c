@@ -182,14 +182,6 @@ done:
         return 1;
 }
 
-void strv_free(char **v) {
-        if (!v)
-                return;
-        for (char **i = v; *i; i++)
-                free(*i);
-        free(v);
-}
-
 int strv_consume(char ***v, size_t *n, char *s) {
         char **t;
 
@@ -211,7 +203,7 @@ int strv_push(char ***v, size_t *n, const char *s) {
 }
 
 static int split_words(const char *s, unsigned flags, char ***words, size_t *n) {
-        char **v = NULL;
+        _cleanup_strv_free_ char **v = NULL;
         size_t k = 0;
         const char *p = s;
         int r;
@@ -220,24 +212,20 @@ static int split_words(const char *s, unsigned flags, char ***words, size_t *n) 
                 char *w;
 
                 r = extract_word(&p, &w, NULL, flags);
-                if (r < 0) {
-                        strv_free(v);
+                if (r < 0)
                         return r;
-                }
                 if (r == 0)
                         break;
                 r = strv_consume(&v, &k, w);
-                if (r < 0) {
-                        strv_free(v);
+                if (r < 0)
                         return r;
-                }
         }
         if (!v) {
                 v = calloc(1, sizeof(char *));
                 if (!v)
                         return -ENOMEM;
         }
-        *words = v;
+        *words = TAKE_PTR(v);
         *n = k;
         return 0;
 }
@@ -247,7 +235,7 @@ int parse_words(const char *s, char ***words, size_t *n, struct nb_error *err) {
         if (r == -EINVAL)
                 return nb_error_set(err, 0, "unbalanced quoting in \"%s\"", s);
         if (r < 0)
-                return nb_error_set(err, -r, "split \"%s\"", s);
+                return nb_error_set(err, r, "split \"%s\"", s);
         return 0;
 }
 
@@ -641,7 +629,7 @@ out:
 }
 
 int custom_mount_overlay_layers(const struct custom_mount *m, char ***lower, size_t *n_lower, char **upper) {
-        char **parts = NULL;
+        _cleanup_strv_free_ char **parts = NULL;
         size_t n = 0;
         const char *p = m->source;
         int r;
@@ -650,24 +638,20 @@ int custom_mount_overlay_layers(const struct custom_mount *m, char ***lower, siz
                 char *w;
                 r = extract_word(&p, &w, ":", WORD_DONT_COALESCE);
                 if (r < 0)
-                        goto fail;
+                        return r;
                 if (r == 0)
                         break;
                 r = strv_consume(&parts, &n, w);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
-        r = -EINVAL;
         if (n < 2)
-                goto fail;
+                return -EINVAL;
         *upper = parts[n - 1];
         parts[n - 1] = NULL;
-        *lower = parts;
+        *lower = TAKE_PTR(parts);
         *n_lower = n - 1;
         return 0;
-fail:
-        strv_free(parts);
-        return r;
 }
 
 int parse_custom_mount(enum custom_mount_type t, const char *spec, struct custom_mount *out, struct nb_error *err) {
@@ -1315,35 +1299,6 @@ bool hostname_valid(const char *s) {
                 }
         }
         return !dot && n <= 64;
-}
-
-int parse_machine_id(const char *s, char out[static 33]) {
-        char id[33];
-        size_t k = 0, len;
-        bool nonzero = false;
-
-        if (!s)
-                return -EINVAL;
-        len = strlen(s);
-        if (len != 32 && len != 36)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23)) {
-                        if (s[i] != '-')
-                                return -EINVAL;
-                        continue;
-                }
-                if (!isxdigit((unsigned char) s[i]))
-                        return -EINVAL;
-                id[k++] = (char) tolower((unsigned char) s[i]);
-                if (s[i] != '0')
-                        nonzero = true;
-        }
-        id[k] = 0;
-        if (!nonzero)
-                return -EINVAL;
-        memcpy(out, id, 33);
-        return 0;
 }
 
 int parse_cpu_set(const char *s, uint64_t set[static 16], struct nb_error *err) {

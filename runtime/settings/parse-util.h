@@ -143,9 +143,6 @@ bool zone_name_valid(const char *s);
  * dots between, at most 64 bytes. */
 bool hostname_valid(const char *s);
 
-/* --uuid=/MachineID=: 32 hex digits, or the 36-character dashed UUID form;
- * the all-zero ID is refused. out gets 32 lowercase hex digits + NUL. */
-int parse_machine_id(const char *s, char out[static 33]);
 
 /* --cpu-affinity=/CPUAffinity=: a list of CPU numbers and ranges
  * ("0-3,7 9"), comma or space separated, CPUs 0..1023. */
@@ -187,7 +184,7 @@ int parse_words(const char *s, char ***words, size_t *n, struct nb_error *err);
  * Interface=, ...). */
 int split_whitespace(const char *s, char ***words, size_t *n);
 
-void strv_free(char **v);
+
 /* Appends a copy of s to a NULL-terminated-or-NULL array with count *n;
  * 0 or -ENOMEM. */
 int strv_push(char ***v, size_t *n, const char *s);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "machine-id.h"
 #include "capabilities.h"
 #include "error.h"
 #include "parse-util.h"
@@ -444,7 +445,7 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                 return 0;
 
         case SK_MACHINE_ID:
-                if (parse_machine_id(v, s->machine_id) < 0)
+                if (machine_id_parse_uuid(v, s->machine_id) < 0)
                         return invalid(err, v, "a 128-bit ID of 32 hexadecimal digits, not all zero");
                 return 0;
 
@@ -747,7 +748,7 @@ static int parse_line(struct parser *p, char *l, unsigned line) {
         r = assign(s, k, value, line, p->err);
         if (r < 0) {
                 if (!p->err->msg[0])   /* a bare -ENOMEM from an allocation */
-                        nb_error_set(p->err, -r, "parse %s=", k->name);
+                        nb_error_set(p->err, r, "parse %s=", k->name);
                 nb_error_prefix(p->err, "%s:%u: %s", s->path, line, k->name);
                 return r;
         }

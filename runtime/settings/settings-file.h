@@ -103,13 +103,6 @@ const char *settings_section_name(enum settings_section s);
 /* A key by section and name, or NULL. */
 const struct settings_key_info *settings_key_lookup(enum settings_section s, const char *name);
 
-enum start_mode {
-        START_UNSET = -1,
-        START_PID1,                      /* Boot=no / ProcessTwo=no: the command is PID 1 */
-        START_PID2,                      /* ProcessTwo=yes: a stub init is PID 1 */
-        START_BOOT,                      /* Boot=yes */
-};
-
 struct settings {
         char *path;
         /* line[k] != 0: key k is set, by that line (the last one for lists).

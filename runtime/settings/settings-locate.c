@@ -107,7 +107,7 @@ int settings_locate_in(const char *const *trusted_dirs, uid_t owner, const char 
                         return nb_error_set(err, 0, "refusing settings file %s: a %s, not a regular file", path,
                                             file_type_name(type));
                 if (fd < 0)
-                        return nb_error_set(err, -fd, "open %s", path);
+                        return nb_error_set(err, fd, "open %s", path);
                 int r = check_trusted(fd, path, owner, err);
                 if (r < 0)
                         return r;
@@ -130,7 +130,7 @@ int settings_locate_in(const char *const *trusted_dirs, uid_t owner, const char 
                 return nb_error_set(err, 0, "refusing settings file %s: a %s, not a regular file", path,
                                     file_type_name(type));
         if (fd < 0)
-                return nb_error_set(err, -fd, "open %s", path);
+                return nb_error_set(err, fd, "open %s", path);
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return nb_error_set(err, errno, "stat %s", path);

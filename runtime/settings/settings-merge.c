@@ -214,12 +214,13 @@ static int merge_exec(struct merge *m) {
         if (s->start_mode != START_UNSET) {
                 enum settings_key k = s->line[SK_BOOT] ? SK_BOOT : SK_PROCESS_TWO;
                 if (may_apply_cli(m, k, start_cli)) {
-                        o->boot = o->boot_explicit = s->start_mode == START_BOOT;
+                        o->start_mode = s->start_mode == START_BOOT ? START_BOOT : START_PID2;
+                        o->boot_explicit = s->start_mode == START_BOOT;
                         /* nspawn's start modes: Boot=no / ProcessTwo=no run the
                          * command as PID 1 (how NixOS's <toplevel>/init is started),
                          * ProcessTwo=yes under a stub init. */
                         if (!(m->mask & SET_PROCESS_TWO)) {
-                                o->as_pid1 = s->start_mode == START_PID1;
+                                o->command_mode = s->start_mode == START_PID1 ? START_PID1 : START_PID2;
                                 m->p->line[SK_PROCESS_TWO] = s->line[SK_PROCESS_TWO] ? s->line[SK_PROCESS_TWO] : s->line[k];
                         }
                         /* The one line decides both. */
@@ -494,7 +495,7 @@ int settings_merge(struct options *o, const struct settings *s, bool trusted, st
         if (!prov)
                 settings_provenance_done(&local);
         if (r < 0)
-                return nb_error_set(err, -r, "apply %s", s->path);
+                return nb_error_set(err, r, "apply %s", s->path);
         return 0;
 }
 
@@ -575,10 +576,10 @@ static bool print_value(FILE *f, const struct options *o, const struct settings_
 
         switch (k) {
         case SK_BOOT:
-                fprintf(f, "%s=%s", name, o->boot ? "yes" : "no");
+                fprintf(f, "%s=%s", name, o->start_mode == START_BOOT ? "yes" : "no");
                 return true;
         case SK_PROCESS_TWO:
-                fprintf(f, "%s=%s", name, !o->boot && !o->as_pid1 ? "yes" : "no");
+                fprintf(f, "%s=%s", name, o->start_mode != START_BOOT && o->command_mode != START_PID1 ? "yes" : "no");
                 return true;
         case SK_PARAMETERS:
         case SK_ENVIRONMENT: {

@@ -441,3 +441,18 @@ t_nested_user_and_pid_namespaces_work() {
         assert_eq "$out" "$(printf 'userns-ok\npid 1\nproc-ok\nnested-mount-ok')" "nested namespaces"
         out=$(run_nb --as-pid1 "$r" -- unshare -Urpf --mount-proc true 2>&1) || fail "unshare -Urpf --mount-proc with --as-pid1: $out"
 }
+
+# A hostile /etc/group: one line longer than the reader's buffer, whose
+# tail, were it read as a line of its own, would put the user in group 4242.
+# The lookup refuses the file instead (nothing runs), for PID 1 as for exec.
+t_long_group_line_is_not_split() {
+        local r rc out pad
+        r=$(probe_root grp)
+        echo 'tester:x:1000:1000::/:/bin/sh' >>"$r/etc/passwd"
+        pad=$(head -c 4085 /dev/zero | tr '\0' a)
+        printf 'pad:x:999:%sevil:x:4242:tester\n' "$pad" >>"$r/etc/group"
+        rc=0; out=$(run_nb --user=tester "$r" -- id -G 2>&1) || rc=$?
+        [[ "$out" != *4242* ]] || fail "the tail of a long /etc/group line was read as a group: $out" || return 1
+        assert_eq "$rc" 125 "exit status" || return 1
+        assert_match "$out" "/etc/group" "the error names the file"
+}

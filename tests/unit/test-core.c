@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "machine-id.h"
 #include "cli.h"
 #include "compat.h"
 #include "container.h"
@@ -385,8 +387,41 @@ static void test_signal_numbers(void) {
         CHECK("poweroff of a command: its KillSignal=SIGRTMIN+6 (40)", machine_stop_signal("poweroff", false, 40) == 40);
 }
 
+/* A hostile /etc/group line longer than the buffer must not be read as two
+ * lines (its tail could be "wheel:x:10:alice"), nor a too-long path be
+ * silently shortened. */
+static void test_bounded_lines(void) {
+        char line[16], buf[8], text[] = "short\n0123456789abcdefwheel:x:10:alice\nlast", exact[] = "0123456789abcde";
+        FILE *f = fmemopen(text, strlen(text), "r");
+        int r;
+
+        CHECK("read_line: a line", f && read_line(f, line, sizeof(line)) == 1 && streq(line, "short"));
+        r = f ? read_line(f, line, sizeof(line)) : 0;
+        CHECK("read_line: a line too long is an error, not two lines", r == -ENOBUFS);
+        if (f)
+                fclose(f);
+        f = fmemopen(exact, strlen(exact), "r");
+        CHECK("read_line: a last line that exactly fits, without newline",
+              f && read_line(f, line, sizeof(line)) == 1 && streq(line, "0123456789abcde") && read_line(f, line, sizeof(line)) == 0);
+        if (f)
+                fclose(f);
+        CHECK("snprintf_ok: fits", snprintf_ok(buf, sizeof(buf), "/%s", "abcdef") == 0 && streq(buf, "/abcdef"));
+        CHECK("snprintf_ok: truncation is -ENAMETOOLONG and no shorter path",
+              snprintf_ok(buf, sizeof(buf), "/%s", "abcdefg") == -ENAMETOOLONG && buf[0] == 0);
+
+        char id[33];
+        CHECK("machine id: file form", machine_id_parse("0123456789ABCDEF0123456789abcdef\n", id) == 0 &&
+              streq(id, "0123456789abcdef0123456789abcdef"));
+        CHECK("machine id: all zero, uninitialized, trailing junk refused",
+              machine_id_parse("00000000000000000000000000000000", id) == -ENOMEDIUM &&
+              machine_id_parse("uninitialized\n", id) == -EINVAL &&
+              machine_id_parse("0123456789abcdef0123456789abcdef\nx", id) == -EINVAL &&
+              machine_id_parse_uuid("0123456789abcdef0123456789abcdef\n", id) == -EINVAL);
+}
+
 int main(void) {
         test_siphash();
+        test_bounded_lines();
         test_signal_numbers();
         test_uid_pick();
         test_reboot_backoff();

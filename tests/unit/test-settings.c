@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
+#include "machine-id.h"
 #include "capabilities.h"
 #include "error.h"
 #include "options.h"
@@ -41,8 +43,8 @@ static void find_corpus(void) {
                 exe[n] = 0;
                 for (char *slash; (slash = strrchr(exe, '/')) && slash != exe;) {
                         *slash = 0;
-                        snprintf(corpus, sizeof(corpus), "%s/tests/unit/settings-corpus", exe);
-                        if (access(corpus, F_OK) == 0)
+                        if (snprintf_ok(corpus, sizeof(corpus), "%s/tests/unit/settings-corpus", exe) == 0 &&
+                            access(corpus, F_OK) == 0)
                                 return;
                 }
         }
@@ -74,10 +76,13 @@ static struct settings *parse_corpus(const char *rel, struct nb_error *err) {
         struct settings *s = NULL;
         size_t size;
 
-        snprintf(path, sizeof(path), "%s/%s", corpus, rel);
+        if (snprintf_ok(path, sizeof(path), "%s/%s", corpus, rel) < 0) {
+                nb_error_set(err, ENAMETOOLONG, "%s/%s", corpus, rel);
+                return NULL;
+        }
         char *text = read_all(path, &size);
         if (!text) {
-                snprintf(err->msg, sizeof(err->msg), "cannot read %s", path);
+                nb_error_set(err, 0, "cannot read %s", path);
                 return NULL;
         }
         if (settings_parse_string(text, size, rel, &s, err) < 0)
@@ -332,12 +337,12 @@ static void test_misc_values(void) {
         CHECK("private users managed unsupported", parse_private_users("managed", &o, &err) == -EOPNOTSUPP);
         options_free(&o);
 
-        CHECK("machine id", parse_machine_id("0123456789ABCDEF0123456789abcdef", id) == 0 &&
+        CHECK("machine id", machine_id_parse_uuid("0123456789ABCDEF0123456789abcdef", id) == 0 &&
               streq(id, "0123456789abcdef0123456789abcdef"));
-        CHECK("machine id dashed", parse_machine_id("01234567-89ab-cdef-0123-456789abcdef", id) == 0 &&
+        CHECK("machine id dashed", machine_id_parse_uuid("01234567-89ab-cdef-0123-456789abcdef", id) == 0 &&
               streq(id, "0123456789abcdef0123456789abcdef"));
-        CHECK("machine id invalid", parse_machine_id("0123", id) < 0 && parse_machine_id("00000000000000000000000000000000", id) < 0 &&
-              parse_machine_id("0123456789abcdef0123456789abcdeg", id) < 0);
+        CHECK("machine id invalid", machine_id_parse_uuid("0123", id) < 0 && machine_id_parse_uuid("00000000000000000000000000000000", id) < 0 &&
+              machine_id_parse_uuid("0123456789abcdef0123456789abcdeg", id) < 0);
 
         CHECK("cpu set", parse_cpu_set("0-2,5 7", set, &err) == 0 && set[0] == 0xa7);
         cpu_set_to_string(set, buf, sizeof(buf));
@@ -592,7 +597,7 @@ static void test_corpus_dir(const char *dir, bool expect_error) {
         if (!d)
                 return;
         while ((de = readdir(d))) {
-                char rel[512], name[700];
+                char rel[512], name[2048];
                 size_t size;
                 struct nb_error err = {};
                 struct settings *s = NULL;
@@ -922,7 +927,7 @@ static void test_merge_details(void) {
         strv_push(&o.argv, &o.argc, "/bin/true");
         o.set_mask |= SET_PARAMETERS;
         CHECK("start mode merge", s && settings_merge(&o, s, true, &p, &err) == 0);
-        CHECK("command line command masks Boot= and Parameters=", !o.boot && o.argc == 1 && streq(o.argv[0], "/bin/true"));
+        CHECK("command line command masks Boot= and Parameters=", o.start_mode != START_BOOT && o.argc == 1 && streq(o.argv[0], "/bin/true"));
         settings_provenance_done(&p);
         options_free(&o);
 
@@ -956,11 +961,12 @@ static void test_nixos(void) {
         }
         options_init(&o);
         o.settings = SETTINGS_OVERRIDE;   /* what systemd-nspawn@.service uses */
-        o.boot = o.boot_explicit = true;  /* and its --boot */
+        o.start_mode = START_BOOT;  /* and its --boot */
+        o.boot_explicit = true;
         o.set_mask |= SET_BOOT;
         o.private_users = PRIVATE_USERS_NO;
         CHECK("nixos file merges", settings_merge(&o, s, true, &p, &err) == 0);
-        CHECK("nixos: Boot=no runs the init as the command", !o.boot && o.as_pid1);
+        CHECK("nixos: Boot=no runs the init as the command", o.start_mode != START_BOOT && o.command_mode == START_PID1);
         CHECK("nixos: Parameters= is the toplevel init", o.argc == 1 &&
               streq(o.argv[0], "/nix/store/3kq8jbk2ig2ylx7ifkbn1m3sz5a9vxmm-nixos-system-x-24.05/init"));
         CHECK("nixos: NotifyReady=yes", o.notify_ready);
@@ -1003,10 +1009,11 @@ static void test_nixos(void) {
         settings_provenance_done(&p);
         options_free(&o);
         options_init(&o);
-        o.boot = o.boot_explicit = true;
+        o.start_mode = START_BOOT;
+        o.boot_explicit = true;
         o.set_mask |= SET_BOOT;
         CHECK("nixos yes-mode merge", settings_merge(&o, s, true, &p, &err) == 0);
-        CHECK("nixos yes-mode: --boot wins", o.boot && o.argc == 0 && p.ignored[SK_BOOT] == IGNORED_COMMAND_LINE &&
+        CHECK("nixos yes-mode: --boot wins", o.start_mode == START_BOOT && o.argc == 0 && p.ignored[SK_BOOT] == IGNORED_COMMAND_LINE &&
               p.ignored[SK_PARAMETERS] == IGNORED_COMMAND_LINE);
         settings_provenance_done(&p);
         options_free(&o);
