@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "compat.h"
 #include "error.h"
+#include "fileio.h"
 #include "guard.h"
 #include "log.h"
 #include "machine-state.h"
@@ -22,25 +23,6 @@ enum {
         GUARD_CGROUP,         /* an fd of the nixbox/ directory holding the machine's cgroup */
         GUARD_BYE,            /* the supervisor ended normally */
 };
-
-static void close_all_but(int *keep, size_t n) {
-        unsigned next = 0;
-
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-                        int t = keep[j];
-                        keep[j] = keep[j - 1];
-                        keep[j - 1] = t;
-                }
-        for (size_t i = 0; i < n; i++) {
-                if (keep[i] < 0 || (unsigned) keep[i] < next)
-                        continue;
-                if ((unsigned) keep[i] > next)
-                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
-                next = (unsigned) keep[i] + 1;
-        }
-        nb_close_range(next, ~0U, 0);
-}
 
 /* Waits (up to 2 s) until the process behind pidfd has ended. */
 static void wait_pidfd(int pidfd) {
@@ -148,7 +130,7 @@ int guard_start(struct guard *g, const char *cg_dir, const char *machine, int st
                 k[n++] = sp[1];
                 for (size_t i = 0; i < n_keep; i++)
                         k[n++] = keep[i];
-                close_all_but(k, (size_t) n);
+                close_all_fds_but(k, (size_t) n);
                 guard_main(sp[1], cg_dir, machine, lock_paths, n_lock_paths, tree);
         }
         close(sp[1]);

@@ -259,9 +259,16 @@ static int lock_nixbox_range(uid_t base, uid_t size, const char *machine, struct
         dfd = open(UID_LOCK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
                 return -errno;
-        d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
-        if (!d)
-                return -errno;
+        {
+                int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+                d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+                if (!d) {
+                        ret = -errno;
+                        if (dup_fd >= 0)
+                                close(dup_fd);
+                        return ret;
+                }
+        }
         while (ret == 0 && (de = readdir(d))) {
                 unsigned long b, sz = CONTAINER_UID_RANGE;
                 char *end, name[256] = "";

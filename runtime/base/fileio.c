@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "compat.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -17,8 +18,8 @@ int write_string_file(const char *path, const char *s) {
         return write(fd, s, strlen(s)) < 0 ? -errno : 0;
 }
 
-ssize_t read_string_file(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* One read of up to size-1 bytes, NUL-terminated (kernel files answer in one). */
+static ssize_t read_fd_string(int fd, char *buf, size_t size) {
         ssize_t n;
 
         if (fd < 0)
@@ -28,6 +29,12 @@ ssize_t read_string_file(const char *path, char *buf, size_t size) {
                 return -errno;
         buf[n] = 0;
         return n;
+}
+
+ssize_t read_string_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        return read_fd_string(fd, buf, size);
 }
 
 int open_regular_at(int dirfd, const char *path, unsigned long long resolve, int flags, mode_t *type) {
@@ -100,15 +107,28 @@ int write_string_file_at(int dir_fd, const char *name, const char *s) {
 
 ssize_t read_string_file_at(int dir_fd, const char *name, char *buf, size_t size) {
         _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        ssize_t n;
 
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
-        return n;
+        return read_fd_string(fd, buf, size);
+}
+
+void close_all_fds_but(int *keep, size_t n) {
+        unsigned next = 0;
+
+        /* Sort (tiny n), then close every gap between the kept ones. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int t = keep[j];
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = t;
+                }
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < 0 || (unsigned) keep[i] < next)
+                        continue;
+                if ((unsigned) keep[i] > next)
+                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
+                next = (unsigned) keep[i] + 1;
+        }
+        nb_close_range(next, ~0U, 0);
 }
 
 int read_line(FILE *f, char *buf, size_t size) {

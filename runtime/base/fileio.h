@@ -42,3 +42,7 @@ int read_line(FILE *f, char *buf, size_t size);
 /* snprintf that refuses to truncate: 0, or -ENAMETOOLONG when the result
  * does not fit (buf then holds an empty string, never a shorter path). */
 int snprintf_ok(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Closes every fd but those in keep (which it sorts; -1 entries are
+ * ignored): for helpers that must hold nothing else of their parent's. */
+void close_all_fds_but(int *keep, size_t n);

@@ -164,26 +164,6 @@ static int bind_all(const struct port_forward *ports, size_t n, struct listener 
 
 /* --- the helper --- */
 
-static void close_all_but(int *keep, size_t n) {
-        unsigned next = 0;
-
-        /* Sort (tiny n), then close every gap between the kept ones. */
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-                        int t = keep[j];
-                        keep[j] = keep[j - 1];
-                        keep[j - 1] = t;
-                }
-        for (size_t i = 0; i < n; i++) {
-                if (keep[i] < 0 || (unsigned) keep[i] < next)
-                        continue;
-                if ((unsigned) keep[i] > next)
-                        nb_close_range(next, (unsigned) keep[i] - 1, 0);
-                next = (unsigned) keep[i] + 1;
-        }
-        nb_close_range(next, ~0U, 0);
-}
-
 /* The container's own address of this family, as nspawn's DNAT would
  * reach it: an IPv4 address, or a global IPv6 one, on an interface that is
  * up and not loopback. Never 127.0.0.0/8, ::1 or a link-local address. */
@@ -649,7 +629,7 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         keep[k++] = f->init_pidfd;
         for (size_t i = 0; i < f->n_l; i++)
                 keep[k++] = f->l[i].fd;
-        close_all_but(keep, k);
+        close_all_fds_but(keep, k);
         free(keep);
         /* stdin and stdout on /dev/null: no socket may land on fd 0 or 1. */
         {
