@@ -423,7 +423,7 @@ check_nested_cgroups() {
 # tmpfs tree falls back to shifting the files' owners.
 t_user_namespace_on_tmpfs_tree() {
 	local dir=/run/vmtmpfs out rc=0 mapped
-	mkdir -p $dir && mount -t tmpfs tmpfs $dir && cp -a $BB $dir/bb || fail "cannot make a tmpfs tree" || return 1
+	mkdir -p $dir && mount -t tmpfs -o mode=0700 tmpfs $dir && cp -a $BB $dir/bb || fail "cannot make a tmpfs tree" || return 1
 	out=$($NIXBOX run -M vmtmpfs $dir/bb -- sh -c 'echo uid=$(id -u); echo owner=$(stat -c %u /bin/busybox)' 2>&1) || rc=$?
 	echo "$out"
 	expect "exit status" $rc 0 || { umount $dir; return 1; }
@@ -438,7 +438,7 @@ t_user_namespace_on_tmpfs_tree() {
 
 t_user_namespace_fallback_is_explained() {
 	local dir=/run/vmtmpfs2 out rc=0
-	mkdir -p $dir && mount -t tmpfs tmpfs $dir && cp -a $BB $dir/bb && cp -a $BB $dir/bb2 ||
+	mkdir -p $dir && mount -t tmpfs -o mode=0700 tmpfs $dir && cp -a $BB $dir/bb && cp -a $BB $dir/bb2 ||
 		fail "cannot make tmpfs trees" || return 1
 	out=$($NIXBOX run -M vmtmpfs2 --private-users-ownership=map $dir/bb -- true 2>&1) || rc=$?
 	echo "ownership=map: status $rc: $out"
