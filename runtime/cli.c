@@ -37,6 +37,7 @@ void cli_usage(void) {
                "      --console=MODE            interactive, read-only, passive, pipe, autopipe\n"
                "  -P, --pipe                    same as --console=pipe\n"
                "      --notify-ready[=BOOL]     report readiness when the init sends READY=1\n"
+               "                                (default for a boot with --detach)\n"
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
                "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
                "                                not at the root of the cgroup hierarchy\n"
@@ -657,6 +658,7 @@ static int apply_default_zone(struct options *o, const struct settings_provenanc
 
 int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_error *err) {
         struct stat st;
+        bool named = o->machine != NULL; /* -M given: used as is, even with -x */
         int r;
 
         /* A bare NAME that is not a directory here is an image in the
@@ -693,9 +695,11 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         r = apply_default_zone(o, prov, err);
         if (r < 0)
                 return r;
-        /* Ephemeral machines get a random suffix (after the settings
-         * lookup, which uses the plain name), as nspawn's do. */
-        if (o->ephemeral) {
+        /* Ephemeral machines without a chosen name get a random suffix
+         * (after the settings lookup, which uses the plain name), as
+         * nspawn's do; a name given with -M is kept so that a harness can
+         * predict it (a second one fails as taken). */
+        if (o->ephemeral && !named) {
                 uint64_t v;
                 char *name;
                 if (getrandom(&v, sizeof(v), 0) != sizeof(v) ||
@@ -712,6 +716,10 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
                 return nb_error_set(err, 0, "--as-pid1 makes no sense with --boot: the init is PID 1");
         if (o->start_mode != START_BOOT)
                 o->start_mode = o->command_mode;
+        /* A detached boot returns when the init is ready (READY=1), not when
+         * it was started: what a caller of `run -d` goes on to use. */
+        if (o->detach && o->start_mode == START_BOOT && !(o->set_mask & SET_NOTIFY_READY) && !prov->line[SK_NOTIFY_READY])
+                o->notify_ready = true;
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;

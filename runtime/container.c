@@ -399,6 +399,35 @@ static long long now_ms(void) {
         return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* A --detach that timed out stops the container like `nixbox stop`: the
+ * supervisor's SIGTERM sends the stop signal; if the init ignores it, after
+ * the grace (the --timeout, at most 30 s) the supervisor is killed, and its
+ * guard kills the cgroup and removes the state. Waits until that is done,
+ * so that no container is left behind when the caller exits. */
+static void detach_stop(struct container *c, pid_t pid, unsigned timeout) {
+        long long deadline = now_ms() + (long long) (timeout < 30 ? timeout : 30) * 1000;
+        char dir[512];
+        int st;
+
+        kill(pid, SIGTERM);
+        while (waitpid(pid, &st, WNOHANG) == 0) {
+                if (now_ms() >= deadline) {
+                        log_error("container %s did not stop within %u s; killing it", c->o->machine, timeout < 30 ? timeout : 30);
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &st, 0);
+                        break;
+                }
+                usleep(50000);
+        }
+        /* The guard cleans up after a killed supervisor. */
+        machine_state_dir(c->o->machine, dir, sizeof(dir));
+        deadline = now_ms() + 10000;
+        while (access(dir, F_OK) == 0 && now_ms() < deadline)
+                usleep(50000);
+        if (access(dir, F_OK) == 0)
+                log_error("container %s: its state %s is still there 10 s after its nixbox was killed", c->o->machine, dir);
+}
+
 /* --detach: the caller's process waits until the container is ready (or
  * failed, or the timeout passed) and prints its name; the supervisor goes
  * on in its own session. Returns 1 in the caller (exit code in *code). */
@@ -469,7 +498,7 @@ static int detach(struct container *c, int *code) {
         }
         if (n == 0) {
                 log_error("container %s did not become ready within %u s; stopping it", c->o->machine, timeout);
-                kill(pid, SIGTERM);
+                detach_stop(c, pid, timeout);
                 *code = EXIT_NIXBOX_ERROR;
                 return 1;
         }

@@ -5,7 +5,7 @@
 t_detach_returns_when_ready_and_logs_the_console() {
         local r out pid
         r=$(copy_fixture busybox)
-        out=$("$NIXBOX" run -q -d -b -M det "$r" </dev/null)
+        out=$("$NIXBOX" run -q -d -b --notify-ready=no -M det "$r" </dev/null)
         assert_eq "$out" det "detach prints the machine name"
         grep -q '^STATE=running' /run/nixbox/det/state || fail "not registered as running"
         wait_for grep -q "nixbox-test-init: ready" /run/nixbox/det/console.log || fail "console not logged"
@@ -31,6 +31,70 @@ EOS
         [ $(((end - start) / 1000000)) -ge 900 ] || fail "returned before READY=1 ($(((end - start) / 1000000)) ms)"
         kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/slow/state)"
         wait_for test ! -e /run/nixbox/slow || fail "state left behind"
+}
+
+# A boot detaches once the init sent READY=1 by default; --notify-ready=no
+# returns once it was started.
+t_detach_of_a_boot_waits_for_ready_1_by_default() {
+        local r start ms
+        r=$(copy_fixture busybox)
+        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
+        # The halt signal ends it before READY=1 too (PID 1 ignores what it does not trap).
+        cat >"$r/sbin/slow-init" <<'EOS'
+#!/bin/sh
+trap "exit 0" 37
+sleep 1
+exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
+EOS
+        chmod +x "$r/sbin/slow-init"
+        start=$(date +%s%N)
+        "$NIXBOX" run -q -d -b --init=/sbin/slow-init -M slowdef "$r" </dev/null >/dev/null || fail "detach failed"
+        ms=$((($(date +%s%N) - start) / 1000000))
+        [ "$ms" -ge 900 ] || fail "returned before READY=1 ($ms ms)"
+        grep -q '^STATE=running' /run/nixbox/slowdef/state || fail "not running after detach"
+        kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/slowdef/state)"
+        wait_for test ! -e /run/nixbox/slowdef || fail "state left behind"
+
+        start=$(date +%s%N)
+        "$NIXBOX" run -q -d -b --notify-ready=no --init=/sbin/slow-init -M slowno "$r" </dev/null >/dev/null || fail "detach failed"
+        ms=$((($(date +%s%N) - start) / 1000000))
+        [ "$ms" -lt 900 ] || fail "--notify-ready=no waited for READY=1 ($ms ms)"
+        kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/slowno/state)"
+        wait_for test ! -e /run/nixbox/slowno || fail "state left behind"
+}
+
+# An init that ignores the stop signal is killed after the grace: nothing
+# of the container is left when nixbox exits.
+t_detach_timeout_kills_an_init_that_ignores_the_stop_signal() {
+        local r rc=0 out cg
+        r=$(copy_fixture busybox)
+        cat >"$r/sbin/deaf-init" <<'EOS'
+#!/bin/sh
+trap "" 37 15
+while :; do sleep 0.1; done
+EOS
+        chmod +x "$r/sbin/deaf-init"
+        cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)/nixbox/deaf
+        out=$(timeout 30 "$NIXBOX" run -q -d -b --timeout=1 --init=/sbin/deaf-init -M deaf "$r" </dev/null 2>&1) || rc=$?
+        assert_eq $rc 125 "exit status when not ready in time"
+        assert_match "$out" "did not become ready within 1 s" "message"
+        assert_match "$out" "did not stop within 1 s; killing it" "escalation message"
+        [ ! -e /run/nixbox/deaf ] || fail "state left behind"
+        [ ! -e "$cg" ] || fail "cgroup $cg left behind"
+}
+
+# -x with -M: the name as given, so that a harness can find it.
+t_ephemeral_keeps_a_given_name() {
+        local r out rc=0
+        r=$(copy_fixture busybox)
+        out=$("$NIXBOX" run -q -d -x -M ephname "$r" -- sh -c 'while :; do sleep 0.1; done' </dev/null) || fail "detach failed"
+        assert_eq "$out" ephname "the given name"
+        [ -e /run/nixbox/ephname/state ] || fail "no state under the given name"
+        out=$("$NIXBOX" run -q -x -M ephname "$r" -- true </dev/null 2>&1) || rc=$?
+        assert_eq $rc 125 "a second one with the name fails"
+        assert_match "$out" "a container named ephname is already running" "message"
+        kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/ephname/state)"
+        wait_for test ! -e /run/nixbox/ephname || fail "state left behind"
 }
 
 t_detach_timeout_stops_the_container() {

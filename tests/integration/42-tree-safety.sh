@@ -20,7 +20,7 @@ start_bg() {
         shift 3
         "$NIXBOX" run -q -M "$m" "$@" "$root" -- /bin/sleep 600 </dev/null >/dev/null 2>&1 &
         printf -v "$var" %s $!
-        # --ephemeral adds a random suffix to the name.
+        # --ephemeral keeps the name given with -M.
         wait_for compgen -G "/run/nixbox/$m*/" >/dev/null || { kill -TERM $!; fail "background container $m did not start"; }
 }
 
@@ -88,7 +88,7 @@ t_ephemeral_runs_share_a_tree() {
         rc=0
         out=$(run_nb -M "ts42-$$-e3" "$r" -- /bin/true 2>&1) || rc=$?
         [ $rc -ne 0 ] || fail "a writable run beside an ephemeral one succeeded"
-        assert_match "$out" "in use by the running machine 'ts42-$$-e1-" "writable run's message"
+        assert_match "$out" "in use by the running machine 'ts42-$$-e1'" "writable run's message"
         stop_bg "$pid"
 }
 

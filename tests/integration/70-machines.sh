@@ -433,7 +433,7 @@ t_real_time_signals_reach_the_command_by_systemds_numbers() {
 t_logs_of_a_detached_container() {
         local r name out
         r=$(copy_fixture busybox); name=$(mname logs); out=$(test_tmp)/follow
-        "$NIXBOX" run -q -b --detach -M "$name" "$r" </dev/null >/dev/null 2>&1 ||
+        "$NIXBOX" run -q -b --detach --notify-ready=no -M "$name" "$r" </dev/null >/dev/null 2>&1 ||
                 skip "nixbox run --detach is not available"
         wait_for sh -c "\"$NIXBOX\" logs $name | grep -q 'nixbox-test-init: ready'" || fail "logs: $("$NIXBOX" logs "$name")"
         "$NIXBOX" logs -f "$name" >"$out" &
