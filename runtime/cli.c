@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +55,8 @@ void cli_usage(void) {
                "      --timeout=SEC             how long --detach waits for readiness (default 90)\n"
                "      --console-log-size=BYTES  cap of the --detach console log (default 8M; one\n"
                "                                rotation to console.log.1 is kept)\n"
+               "      --ready-fd=N              write a newline to fd N when the container is ready\n"
+               "      --json-status-fd=N        write JSON lines (started, ready, exited) to fd N\n"
                "  -x, --ephemeral               run on a throwaway overlay of ROOTFS (tmpfs upper)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
@@ -112,68 +116,70 @@ enum {
         ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT, ARG_CONSOLE_LOG_SIZE,
         ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
+/* Apart, so that adding them leaves the list above as it is. */
+enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD };
 
-static const struct option run_options[] = {
-        { "machine", required_argument, NULL, 'M' },
-        { "hostname", required_argument, NULL, ARG_HOSTNAME },
-        { "boot", no_argument, NULL, 'b' },
-        { "init", required_argument, NULL, ARG_INIT },
-        { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
-        { "as-pid2", no_argument, NULL, ARG_AS_PID2 },
-        { "setenv", required_argument, NULL, 'E' },
-        { "chdir", required_argument, NULL, ARG_CHDIR },
-        { "user", required_argument, NULL, 'u' },
-        { "bind", required_argument, NULL, ARG_BIND },
-        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
-        { "tmpfs", required_argument, NULL, ARG_TMPFS },
-        { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
-        { "read-only", no_argument, NULL, ARG_READ_ONLY },
-        { "trust-tree", no_argument, NULL, ARG_TRUST_TREE },
-        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
-        { "private-users-ownership", required_argument, NULL, ARG_OWNERSHIP },
-        { "private-network", optional_argument, NULL, ARG_PRIVATE_NETWORK },
-        { "share-network", no_argument, NULL, ARG_SHARE_NETWORK },
-        { "capability", required_argument, NULL, ARG_CAPABILITY },
-        { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
-        { "no-new-privileges", optional_argument, NULL, ARG_NNP },
-        { "system-call-filter", required_argument, NULL, ARG_SYSCALL_FILTER },
-        { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
-        { "uuid", required_argument, NULL, ARG_UUID },
-        { "trace", no_argument, NULL, ARG_TRACE },
-        { "console", required_argument, NULL, ARG_CONSOLE },
-        { "pipe", no_argument, NULL, 'P' },
-        { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
-        { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
-        { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
-        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
-        { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
-        { "settings", required_argument, NULL, ARG_SETTINGS },
-        { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
-        { "property", required_argument, NULL, ARG_PROPERTY },
-        { "detach", no_argument, NULL, 'd' },
-        { "rlimit", required_argument, NULL, ARG_RLIMIT },
-        { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
-        { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
-        { "timeout", required_argument, NULL, ARG_TIMEOUT },
-        { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
-        { "ephemeral", no_argument, NULL, 'x' },
-        { "network-veth", no_argument, NULL, 'n' },
-        { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
-        { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
-        { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
-        { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
-        { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
-        { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
-        { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
-        { "port", required_argument, NULL, 'p' },
-        { "host-address", required_argument, NULL, ARG_HOST_ADDRESS },
-        { "local-address", required_argument, NULL, ARG_LOCAL_ADDRESS },
-        { "masquerade", optional_argument, NULL, ARG_MASQUERADE },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, ARG_VERSION },
-        {}
-};
+static const struct option run_options[] = { { "machine", required_argument, NULL, 'M' },
+                                             { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                                             { "boot", no_argument, NULL, 'b' },
+                                             { "init", required_argument, NULL, ARG_INIT },
+                                             { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
+                                             { "as-pid2", no_argument, NULL, ARG_AS_PID2 },
+                                             { "setenv", required_argument, NULL, 'E' },
+                                             { "chdir", required_argument, NULL, ARG_CHDIR },
+                                             { "user", required_argument, NULL, 'u' },
+                                             { "bind", required_argument, NULL, ARG_BIND },
+                                             { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+                                             { "tmpfs", required_argument, NULL, ARG_TMPFS },
+                                             { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
+                                             { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                                             { "trust-tree", no_argument, NULL, ARG_TRUST_TREE },
+                                             { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+                                             { "private-users-ownership", required_argument, NULL, ARG_OWNERSHIP },
+                                             { "private-network", optional_argument, NULL, ARG_PRIVATE_NETWORK },
+                                             { "share-network", no_argument, NULL, ARG_SHARE_NETWORK },
+                                             { "capability", required_argument, NULL, ARG_CAPABILITY },
+                                             { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+                                             { "no-new-privileges", optional_argument, NULL, ARG_NNP },
+                                             { "system-call-filter", required_argument, NULL, ARG_SYSCALL_FILTER },
+                                             { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+                                             { "uuid", required_argument, NULL, ARG_UUID },
+                                             { "trace", no_argument, NULL, ARG_TRACE },
+                                             { "console", required_argument, NULL, ARG_CONSOLE },
+                                             { "pipe", no_argument, NULL, 'P' },
+                                             { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
+                                             { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
+                                             { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
+                                             { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+                                             { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+                                             { "settings", required_argument, NULL, ARG_SETTINGS },
+                                             { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
+                                             { "property", required_argument, NULL, ARG_PROPERTY },
+                                             { "detach", no_argument, NULL, 'd' },
+                                             { "rlimit", required_argument, NULL, ARG_RLIMIT },
+                                             { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
+                                             { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
+                                             { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                                             { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
+                                             { "ready-fd", required_argument, NULL, ARG_READY_FD },
+                                             { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
+                                             { "ephemeral", no_argument, NULL, 'x' },
+                                             { "network-veth", no_argument, NULL, 'n' },
+                                             { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
+                                             { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
+                                             { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+                                             { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
+                                             { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
+                                             { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
+                                             { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
+                                             { "port", required_argument, NULL, 'p' },
+                                             { "host-address", required_argument, NULL, ARG_HOST_ADDRESS },
+                                             { "local-address", required_argument, NULL, ARG_LOCAL_ADDRESS },
+                                             { "masquerade", optional_argument, NULL, ARG_MASQUERADE },
+                                             { "quiet", no_argument, NULL, 'q' },
+                                             { "help", no_argument, NULL, 'h' },
+                                             { "version", no_argument, NULL, ARG_VERSION },
+                                             {} };
 
 static int set_str(char **dst, const char *s) {
         free(*dst);
@@ -478,6 +484,21 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         if (!*optarg || *end || v == 0 || v > 86400)
                                 return nb_error_set(err, 0, "invalid --timeout '%s': expected seconds (1-86400)", optarg);
                         o->timeout_sec = (unsigned) v;
+                        break;
+                }
+                case ARG_READY_FD:
+                case ARG_JSON_STATUS_FD: {
+                        const char *name = c == ARG_READY_FD ? "--ready-fd" : "--json-status-fd";
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        /* Not stdio: that may be the payload's, which must keep it across the exec. */
+                        if (!*optarg || *end || v < 3 || v > INT_MAX)
+                                return nb_error_set(err, 0, "invalid %s '%s': expected a file descriptor number of 3 or more",
+                                                    name, optarg);
+                        /* Close-on-exec: no payload (nor anything it runs) holds it. */
+                        if (fcntl((int) v, F_SETFD, FD_CLOEXEC) < 0)
+                                return nb_error_set(err, errno, "use %s %ld", name, v);
+                        *(c == ARG_READY_FD ? &o->ready_notify_fd : &o->json_status_fd) = (int) v;
                         break;
                 }
                 case ARG_CONSOLE_LOG_SIZE: {

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <sys/ioctl.h>
@@ -40,6 +41,7 @@
 #include "container.h"
 #include "exec.h"
 #include "fileio.h"
+#include "json-out.h"
 #include "log.h"
 #include "machine-state.h"
 #include "mounts.h"
@@ -201,6 +203,11 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         if (getppid() != parent)
                 _exit(EXIT_NIXBOX_ERROR);
         close(c->sync_parent);
+        /* The caller's status fds are the supervisor's to write. */
+        if (c->o->ready_notify_fd >= 0)
+                close(c->o->ready_notify_fd);
+        if (c->o->json_status_fd >= 0)
+                close(c->o->json_status_fd);
         /* Only the supervisor may hold the guard's socket: its EOF is the
          * supervisor's death. */
         if (c->guard.fd >= 0)
@@ -351,6 +358,42 @@ static void describe_addresses(const struct options *o, char *out, size_t size) 
         }
 }
 
+/* --ready-fd and --json-status-fd: written whole or not at all (a reader
+ * that went away must not stop the container). */
+static void write_status(int fd, const char *text, size_t len) {
+        if (fd >= 0 && write(fd, text, len) != (ssize_t) len)
+                log_debug("write to status fd %d: %s", fd, strerror(errno));
+}
+
+/* One JSON object per line on --json-status-fd, like bubblewrap's. */
+static void json_status(const struct options *o, const char *event, const char *fmt, ...) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        va_list ap;
+
+        if (o->json_status_fd < 0)
+                return;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return;
+        fprintf(f, "{\"event\":");
+        json_string(f, event);
+        if (fmt) {
+                va_start(ap, fmt);
+                vfprintf(f, fmt, ap);
+                va_end(ap);
+        }
+        fprintf(f, "}\n");
+        if (fclose(f) == 0)
+                write_status(o->json_status_fd, buf, len);
+}
+
+static void report_ready(const struct options *o) {
+        write_status(o->ready_notify_fd, "\n", 1);
+        json_status(o, "ready", NULL);
+}
+
 /* The entry other nixbox commands read (machine-state.h). */
 static void register_machine(struct container *c, const char *state, const char *status) {
         struct options *o = c->o;
@@ -384,6 +427,10 @@ static void register_machine(struct container *c, const char *state, const char 
         }
         if (machine_state_write(&m) < 0)
                 log_debug("write the state of %s: %s", o->machine, strerror(errno));
+        if (streq(state, "running") && !c->exec_failed && !c->ready_reported) {
+                c->ready_reported = true;
+                report_ready(o);
+        }
         /* --detach: the caller waits for this; from now on errors go to the log too. */
         if (c->ready_fd >= 0 && streq(state, "running") && !c->exec_failed) {
                 (void) !write(c->ready_fd, "R", 1);
@@ -714,6 +761,19 @@ static int supervise(struct container *c, int sfd, int *status) {
 
         console_start(&con, c->console_fd);
         c->console_fd = -1;
+        c->ready_reported = false;
+        if (o->json_status_fd >= 0) {
+                _cleanup_free_ char *name = NULL, *cg = NULL;
+                size_t l1 = 0, l2 = 0;
+                FILE *f1 = open_memstream(&name, &l1), *f2 = open_memstream(&cg, &l2);
+                if (f1)
+                        json_string(f1, o->machine), fclose(f1);
+                if (f2)
+                        json_string(f2, c->use_cgroup ? c->cg.dir : NULL), fclose(f2);
+                if (f1 && f2)
+                        json_status(o, "started", ",\"name\":%s,\"pid\":%d,\"uid_shift\":%u,\"cgroup\":%s", name,
+                                    (int) c->init_pid, c->uids.enabled ? (unsigned) c->uids.shift : 0U, cg);
+        }
         register_machine(c, pid1_notifies_ready(o) ? "starting" : "running", NULL);
         bool pid1_notifies = pid1_notifies_ready(o);
         if (!pid1_notifies)
@@ -1059,6 +1119,7 @@ int container_run(struct options *o) {
         }
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
+        json_status(o, "exited", ",\"status\":%d", exit_code);
         return exit_code;
 
 fail:

@@ -45,6 +45,7 @@ struct container {
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */
+        bool ready_reported;          /* --ready-fd / --json-status-fd told "ready" for this boot */
         struct console_log log;       /* --detach: the capped console log */
         struct stdio_relay relay;     /* pipe mode: pipes in place of terminals, or into the log */
         struct guard guard;           /* kills the container if the supervisor dies */

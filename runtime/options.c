@@ -14,6 +14,7 @@ void options_init(struct options *o) {
                 .restart = RESTART_LOOP,
                 .uid_range = 0x10000,
         };
+        o->ready_notify_fd = o->json_status_fd = -1; /* no status fds */
 }
 
 static void free_pairs(struct iface_pair *p, size_t n) {

@@ -263,6 +263,8 @@ struct options {
         bool detach;                 /* --detach: return once the container is ready */
         unsigned timeout_sec;        /* --timeout for --detach (0: default) */
         uint64_t console_log_size;   /* --console-log-size for --detach (0: default) */
+        int ready_notify_fd;         /* --ready-fd: a newline when ready (-1: none) */
+        int json_status_fd;          /* --json-status-fd: JSON events (-1: none) */
 };
 
 void options_init(struct options *o);

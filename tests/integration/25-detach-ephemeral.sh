@@ -83,6 +83,73 @@ EOS
         [ ! -e "$cg" ] || fail "cgroup $cg left behind"
 }
 
+# held_by_container NAME PATH: whether a process of the container (not its
+# nixbox, whose cgroup is a sibling of the payload's) holds PATH open.
+held_by_container() {
+        local cg p sup
+        cg=$(sed -n 's/^CGROUP=//p' "/run/nixbox/$1/state")
+        sup=$(sed -n 's/^SUPERVISOR=//p' "/run/nixbox/$1/state")
+        [ -n "$cg" ] || return 1
+        case $cg in /sys/*) ;; *) cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)$cg ;; esac
+        for p in $(cat "$cg"/cgroup.procs "$cg"/*/cgroup.procs 2>/dev/null); do
+                [ "$p" != "$sup" ] || continue
+                ls -l "/proc/$p/fd" 2>/dev/null | grep -qF -- "$2" && return 0
+        done
+        return 1
+}
+
+# json_events FILE: "event key=value ..." per line, from the JSON lines.
+json_events() {
+        python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    print(" ".join([e["event"]] + ["%s=%s" % (k, type(v).__name__) for k, v in sorted(e.items()) if k != "event"]))
+' "$1"
+}
+
+t_ready_fd_and_json_status_fd_in_command_mode() {
+        local r d
+        r=$(copy_fixture busybox); d=$(test_tmp)
+        "$NIXBOX" run -q -d --ready-fd=3 --json-status-fd=4 -M statusfd "$r" -- sh -c 'while :; do sleep 0.1; done' \
+                </dev/null >/dev/null 3>"$d/ready" 4>"$d/status" || fail "detach failed"
+        cmp -s "$d/ready" <(printf '\n') || fail "ready fd: $(od -c "$d/ready")"
+        held_by_container statusfd "$d/ready" && fail "the container holds the --ready-fd"
+        held_by_container statusfd "$d/status" && fail "the container holds the --json-status-fd"
+        assert_eq "$(json_events "$d/status")" "started cgroup=str name=str pid=int uid_shift=int
+ready" "started and ready"
+        assert_match "$(head -1 "$d/status")" '"name":"statusfd"' "name in started"
+        kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/statusfd/state)"
+        wait_for test ! -e /run/nixbox/statusfd || fail "state left behind"
+        wait_for grep -q exited "$d/status" || fail "no exited event"
+        assert_eq "$(json_events "$d/status" | tail -1)" "exited status=int" "exited"
+        assert_eq "$(wc -l <"$d/ready")" 1 "one line on the ready fd"
+}
+
+t_ready_fd_of_a_boot_waits_for_ready_1() {
+        local r d pid
+        r=$(copy_fixture busybox); d=$(test_tmp)
+        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
+        cat >"$r/sbin/slow-init" <<'EOS'
+#!/bin/sh
+trap "exit 0" 37
+sleep 1
+exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
+EOS
+        chmod +x "$r/sbin/slow-init"
+        "$NIXBOX" run -q -b --notify-ready=yes --ready-fd=5 --init=/sbin/slow-init -M readyboot "$r" \
+                </dev/null >/dev/null 2>&1 5>"$d/ready" &
+        pid=$!
+        wait_for test -e /run/nixbox/readyboot/state || { kill -TERM $pid; fail "did not start"; }
+        sleep 0.3
+        [ ! -s "$d/ready" ] || { kill -TERM $pid; fail "ready fd written before READY=1"; }
+        wait_for test -s "$d/ready" || { kill -TERM $pid; fail "ready fd not written after READY=1"; }
+        cmp -s "$d/ready" <(printf '\n') || fail "ready fd: $(od -c "$d/ready")"
+        kill -TERM $pid
+        wait $pid || true
+        [ ! -e /run/nixbox/readyboot ] || fail "state left behind"
+}
+
 # -x with -M: the name as given, so that a harness can find it.
 t_ephemeral_keeps_a_given_name() {
         local r out rc=0
