@@ -223,3 +223,18 @@ t_run_finds_an_image_by_name_in_the_machines_directory() {
         rm -rf "/var/lib/nixbox/$name"
         assert_eq "$out" "$name" "machine name from the image name"
 }
+
+# systemd: `run -d` returns once it sent READY=1, so it is no longer starting.
+t_detach_of_systemd_returns_when_it_is_up() {
+        local r out state rc=0 name=detsd
+        [ -n "$DEBIAN_ROOT" ] || skip "debian fixture unavailable"
+        r=$(copy_fixture debian)
+        out=$(timeout 120 "$NIXBOX" run -q -d -b --timeout=100 -M $name "$r" </dev/null 2>&1) || rc=$?
+        assert_eq $rc 0 "detached boot: $out"
+        out=$("$NIXBOX" exec $name systemctl is-system-running 2>&1) || true
+        state=$(sed -n 's/^STATE=//p' /run/nixbox/$name/state)
+        "$NIXBOX" stop $name || fail "stop failed"
+        wait_for test ! -e /run/nixbox/$name || fail "state left behind"
+        assert_match "$out" '^(running|degraded)$' "systemd's state right after run -d"
+        assert_eq "$state" running "state entry right after run -d"
+}
