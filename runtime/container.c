@@ -365,7 +365,24 @@ static void write_status(int fd, const char *text, size_t len) {
                 log_debug("write to status fd %d: %s", fd, strerror(errno));
 }
 
-/* One JSON object per line on --json-status-fd, like bubblewrap's. */
+/* s as a JSON string (quotes included, NULL as null), or NULL without memory. */
+static char *json_quoted(const char *s) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        if (!f)
+                return NULL;
+        json_string(f, s);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* One JSON object per line on --json-status-fd, like bubblewrap's; fmt
+ * adds the members after "event". */
 static void json_status(const struct options *o, const char *event, const char *fmt, ...) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
@@ -763,14 +780,8 @@ static int supervise(struct container *c, int sfd, int *status) {
         c->console_fd = -1;
         c->ready_reported = false;
         if (o->json_status_fd >= 0) {
-                _cleanup_free_ char *name = NULL, *cg = NULL;
-                size_t l1 = 0, l2 = 0;
-                FILE *f1 = open_memstream(&name, &l1), *f2 = open_memstream(&cg, &l2);
-                if (f1)
-                        json_string(f1, o->machine), fclose(f1);
-                if (f2)
-                        json_string(f2, c->use_cgroup ? c->cg.dir : NULL), fclose(f2);
-                if (f1 && f2)
+                _cleanup_free_ char *name = json_quoted(o->machine), *cg = json_quoted(c->use_cgroup ? c->cg.dir : NULL);
+                if (name && cg)
                         json_status(o, "started", ",\"name\":%s,\"pid\":%d,\"uid_shift\":%u,\"cgroup\":%s", name,
                                     (int) c->init_pid, c->uids.enabled ? (unsigned) c->uids.shift : 0U, cg);
         }
@@ -1119,7 +1130,11 @@ int container_run(struct options *o) {
         }
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
-        json_status(o, "exited", ",\"status\":%d", exit_code);
+        /* The payload's death by a signal, as bubblewrap tells it apart. */
+        if (WIFSIGNALED(status) && exit_code == 128 + WTERMSIG(status))
+                json_status(o, "exited", ",\"status\":%d,\"signal\":%d", exit_code, WTERMSIG(status));
+        else
+                json_status(o, "exited", ",\"status\":%d", exit_code);
         return exit_code;
 
 fail:
