@@ -741,6 +741,10 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
          * it was started: what a caller of `run -d` goes on to use. */
         if (o->detach && o->start_mode == START_BOOT && !(o->set_mask & SET_NOTIFY_READY) && !prov->line[SK_NOTIFY_READY])
                 o->notify_ready = true;
+        /* Under the init-shim nobody's READY=1 could count (architecture §8). */
+        if (o->notify_ready && o->start_mode == START_PID2)
+                log_warn("--notify-ready has no effect on a command (it is ready once it runs); "
+                         "use --as-pid1 for a command that sends READY=1");
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;

@@ -126,6 +126,14 @@ ready" "started and ready"
         assert_eq "$(wc -l <"$d/ready")" 1 "one line on the ready fd"
 }
 
+t_notify_ready_on_a_command_is_not_silently_ignored() {
+        local r out
+        r=$(copy_fixture busybox)
+        out=$("$NIXBOX" run -q --notify-ready=yes "$r" -- echo ran </dev/null 2>&1) || fail "run failed: $out"
+        assert_match "$out" "--notify-ready has no effect on a command" "warning"
+        assert_match "$out" "ran" "the command ran"
+}
+
 t_ready_fd_of_a_boot_waits_for_ready_1() {
         local r d pid
         r=$(copy_fixture busybox); d=$(test_tmp)
