@@ -916,12 +916,11 @@ static bool has_init(int root_fd, const char *init_path) {
 /* Before any container process exists: the guard holds the locks so that
  * they are released only when the container is really gone. */
 static int start_guard(struct container *c, struct nb_error *err) {
-        char cg_dir[sizeof(c->cg.mount) + 300], machine_lock[512];
+        char machine_lock[512];
         const char *paths[GUARD_MAX_KEEP];
         int keep[GUARD_MAX_KEEP];
         size_t n = 0, np = 0;
 
-        snprintf(cg_dir, sizeof(cg_dir), "%s/nixbox/%s", c->cg.mount, c->o->machine);
         snprintf(machine_lock, sizeof(machine_lock), "%s/%s.lock", STATE_DIR, c->o->machine);
         keep[n++] = c->machine_lock;
         paths[np++] = machine_lock;
@@ -931,8 +930,7 @@ static int start_guard(struct container *c, struct nb_error *err) {
                 keep[n++] = c->uids.locks[i].fd;
                 paths[np++] = c->uids.locks[i].path;
         }
-        return guard_start(&c->guard, c->use_cgroup ? cg_dir : NULL, c->o->machine, c->o->detach ? STDOUT_FILENO : -1,
-                           keep, n, paths, np, &c->tree_lock, err);
+        return guard_start(&c->guard, c->o->machine, c->o->detach ? STDOUT_FILENO : -1, keep, n, paths, np, &c->tree_lock, err);
 }
 
 long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms) {

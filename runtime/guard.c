@@ -31,8 +31,8 @@ static void wait_pidfd(int pidfd) {
         (void) poll(&p, 1, 2000);
 }
 
-_noreturn_ static void guard_main(int sock, const char *cg_dir, const char *machine,
-                                  const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree) {
+_noreturn_ static void guard_main(int sock, const char *machine, const char *const *lock_paths, size_t n_lock_paths,
+                                  const struct tree_lock *tree) {
         int leader = -1, cg_parent = -1;
 
         for (;;) {
@@ -61,16 +61,12 @@ _noreturn_ static void guard_main(int sock, const char *cg_dir, const char *mach
         /* The supervisor died without cleaning up: end the container now. */
         if (leader >= 0 && syscall(SYS_pidfd_send_signal, leader, SIGKILL, NULL, 0) == 0)
                 wait_pidfd(leader);
-        /* Where the cgroup really is (--keep-unit, nested) once it exists;
-         * before, the path given at the start. */
+        /* The machine's cgroup, wherever it was made (--keep-unit, nested);
+         * before it exists there is nothing to kill in it. */
         if (cg_parent >= 0) {
                 int r = cg_remove_tree_at(cg_parent, machine);
                 if (r < 0)
                         log_warn("guard: remove cgroup nixbox/%s: %s", machine, strerror(-r));
-        } else if (cg_dir) {
-                int r = cg_remove_tree(cg_dir);
-                if (r < 0)
-                        log_warn("guard: remove cgroup %s: %s", cg_dir, strerror(-r));
         }
         machine_state_remove(machine);
         /* Still holding the locks: nobody else can hold these inodes. */
@@ -85,7 +81,7 @@ _noreturn_ static void guard_main(int sock, const char *cg_dir, const char *mach
         _exit(0);
 }
 
-int guard_start(struct guard *g, const char *cg_dir, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+int guard_start(struct guard *g, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err) {
         static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
                                        SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
@@ -131,7 +127,7 @@ int guard_start(struct guard *g, const char *cg_dir, const char *machine, int st
                 for (size_t i = 0; i < n_keep; i++)
                         k[n++] = keep[i];
                 close_all_fds_but(k, (size_t) n);
-                guard_main(sp[1], cg_dir, machine, lock_paths, n_lock_paths, tree);
+                guard_main(sp[1], machine, lock_paths, n_lock_paths, tree);
         }
         close(sp[1]);
         g->fd = sp[0];

@@ -24,12 +24,12 @@ struct guard {
         int fd;               /* supervisor's end, close-on-exec */
 };
 
-/* cg_dir: MOUNT/nixbox/NAME, or NULL without cgroup2. stderr_fd: the guard's
- * stderr (-1: the supervisor's; stdin and stdout become /dev/null). keep: the lock fds the
- * guard holds on to (-1 entries are ignored); lock_paths: their files, unlinked
+/* stderr_fd: the guard's stderr (-1: the supervisor's; stdin and stdout
+ * become /dev/null). The machine's cgroup comes later (guard_set_cgroup).
+ * keep: the lock fds the guard holds on to (-1 entries are ignored); lock_paths: their files, unlinked
  * by the guard before it exits after a supervisor's death; tree: the tree
  * lock (its fd is in keep), released as its last holder would. */
-int guard_start(struct guard *g, const char *cg_dir, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+int guard_start(struct guard *g, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err);
 
 /* Hands the guard PID 1 (a pidfd), after each start. */

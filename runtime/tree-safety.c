@@ -1,11 +1,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "macro.h"
 #include "tree-safety.h"
+#include "userns.h"
 
 static int ofd_lock(int fd, short type) {
         struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
@@ -116,26 +119,12 @@ void tree_lock_sweep(void) {
  * their owner is outside our namespace, beyond the reach of anyone inside
  * it, so they count as root's. */
 static bool owned_by_outer_root(uid_t uid) {
-        char buf[128];
-        unsigned long overflow = 65534, inner, outer, count;
-        bool full = false;
-        FILE *f;
+        unsigned long overflow = 65534;
+        char buf[32];
 
-        f = fopen("/proc/sys/kernel/overflowuid", "re");
-        if (f) {
-                if (fscanf(f, "%lu", &overflow) != 1)
-                        overflow = 65534;
-                fclose(f);
-        }
-        if (uid != overflow)
-                return false;
-        f = fopen("/proc/self/uid_map", "re");
-        if (!f)
-                return false;
-        if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu %lu %lu", &inner, &outer, &count) == 3)
-                full = inner == 0 && outer == 0 && count == 4294967295UL;
-        fclose(f);
-        return !full;
+        if (read_string_file("/proc/sys/kernel/overflowuid", buf, sizeof(buf)) > 0)
+                overflow = strtoul(buf, NULL, 10);
+        return uid == overflow && !userns_maps_everything();
 }
 
 int tree_path_private(const char *path, char *why, size_t whysize) {

@@ -169,6 +169,12 @@ static void id_map_format(const struct id_map *m, char *out, size_t size) {
                                        (unsigned long long) (m->r[i].lo + m->r[i].n - 1));
 }
 
+bool userns_maps_everything(void) {
+        struct id_map m;
+
+        return id_map_read("/proc/self/uid_map", &m) == 0 && id_map_full(&m);
+}
+
 struct own_maps {
         struct id_map uid, gid;
         bool full;              /* both are the identity map of the whole space */

@@ -65,3 +65,7 @@ int userns_write_maps(pid_t pid, const struct uid_range *r, struct nb_error *err
  * USERNS_CHOWN_MAX_DEPTH directories deep. The root directory is done
  * last, so that an interrupted run redoes it. */
 int userns_chown_tree(int dir_fd, const char *root_name, uid_t shift, struct nb_error *err);
+
+/* Whether nixbox's own user namespace maps the whole ID space (the initial
+ * one, or one that maps it all): false when nested. */
+bool userns_maps_everything(void);

@@ -180,28 +180,20 @@ int machine_state_read(const char *name, struct machine_info *m) {
 }
 
 void machine_state_remove(const char *name) {
+        /* Everything a run may leave in its directory: the state, the console
+         * log and what rotating it leaves (console-log.c), the cgroup record,
+         * the filter list; then the ephemeral mount point and the directory. */
+        static const char *const files[] = {
+                "state",  ".state.tmp", "console.log",          "console.log.1", "console.log.tmp", "console.log.1.tmp",
+                "cgroup", FILTER_FILE,  "." FILTER_FILE ".tmp",
+        };
         char dir[512], path[600];
 
         machine_state_dir(name, dir, sizeof(dir));
-        snprintf(path, sizeof(path), "%s/state", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/.state.tmp", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/console.log", dir);
-        unlink(path);
-        /* and what rotating it leaves (console-log.c) */
-        snprintf(path, sizeof(path), "%s/console.log.1", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/console.log.tmp", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/console.log.1.tmp", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/cgroup", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/" FILTER_FILE, dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/." FILTER_FILE ".tmp", dir);
-        unlink(path);
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+                unlink(path);
+        }
         snprintf(path, sizeof(path), "%s/ephemeral", dir);
         rmdir(path);
         rmdir(dir);

@@ -15,16 +15,24 @@ t_detach_returns_when_ready_and_logs_the_console() {
         [ ! -e /run/nixbox/det ] || fail "state left behind"
 }
 
-t_detach_waits_for_ready_1_with_notify_ready() {
-        local r start end
-        r=$(copy_fixture busybox)
-        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
-        cat >"$r/sbin/slow-init" <<'EOS'
+# add_slow_init TREE: /sbin/slow-init, an init that reports READY=1 after a
+# second; the halt signal (37) ends it before and after (PID 1 ignores what it
+# does not trap).
+add_slow_init() {
+        cp "$BUILD/tests/helpers/sd-notify" "$1/bin/sd-notify"
+        cat >"$1/sbin/slow-init" <<'EOS'
 #!/bin/sh
+trap "exit 0" 37
 sleep 1
 exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
 EOS
-        chmod +x "$r/sbin/slow-init"
+        chmod +x "$1/sbin/slow-init"
+}
+
+t_detach_waits_for_ready_1_with_notify_ready() {
+        local r start end
+        r=$(copy_fixture busybox)
+        add_slow_init "$r"
         start=$(date +%s%N)
         "$NIXBOX" run -q -d -b --notify-ready=yes --init=/sbin/slow-init -M slow "$r" </dev/null >/dev/null || fail "detach failed"
         end=$(date +%s%N)
@@ -38,15 +46,7 @@ EOS
 t_detach_of_a_boot_waits_for_ready_1_by_default() {
         local r start ms
         r=$(copy_fixture busybox)
-        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
-        # The halt signal ends it before READY=1 too (PID 1 ignores what it does not trap).
-        cat >"$r/sbin/slow-init" <<'EOS'
-#!/bin/sh
-trap "exit 0" 37
-sleep 1
-exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
-EOS
-        chmod +x "$r/sbin/slow-init"
+        add_slow_init "$r"
         start=$(date +%s%N)
         "$NIXBOX" run -q -d -b --init=/sbin/slow-init -M slowdef "$r" </dev/null >/dev/null || fail "detach failed"
         ms=$((($(date +%s%N) - start) / 1000000))
@@ -137,14 +137,7 @@ t_notify_ready_on_a_command_is_not_silently_ignored() {
 t_ready_fd_of_a_boot_waits_for_ready_1() {
         local r d pid
         r=$(copy_fixture busybox); d=$(test_tmp)
-        cp "$BUILD/tests/helpers/sd-notify" "$r/bin/sd-notify"
-        cat >"$r/sbin/slow-init" <<'EOS'
-#!/bin/sh
-trap "exit 0" 37
-sleep 1
-exec sd-notify READY=1 --exec /bin/sh -c 'trap "exit 0" 37; while :; do sleep 0.1; done'
-EOS
-        chmod +x "$r/sbin/slow-init"
+        add_slow_init "$r"
         "$NIXBOX" run -q -b --notify-ready=yes --ready-fd=5 --init=/sbin/slow-init -M readyboot "$r" \
                 </dev/null >/dev/null 2>&1 5>"$d/ready" &
         pid=$!
