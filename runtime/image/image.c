@@ -36,18 +36,35 @@ bool image_name_valid(const char *name) {
         return name && hostname_valid(name);
 }
 
+const char *image_dir(size_t i) {
+        /* nixbox's own, then systemd's: images that nspawn and machinectl
+         * use are found by name too. */
+        static const char *const nspawn_dir = "/var/lib/machines";
+
+        if (i == 0)
+                return MACHINES_DIR;
+        if (i == 1 && !streq(MACHINES_DIR, nspawn_dir))
+                return nspawn_dir;
+        return NULL;
+}
+
 int image_find(const char *name, char *path, size_t size) {
-        struct stat st;
-        int n;
+        int r = -ENOENT;
 
         if (!image_name_valid(name))
                 return -EINVAL;
-        n = snprintf(path, size, "%s/%s", MACHINES_DIR, name);
-        if (n < 0 || (size_t) n >= size)
-                return -ENAMETOOLONG;
-        if (stat(path, &st) < 0)
-                return -errno;
-        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        for (size_t i = 0; image_dir(i); i++) {
+                struct stat st;
+                int n = snprintf(path, size, "%s/%s", image_dir(i), name);
+                if (n < 0 || (size_t) n >= size)
+                        return -ENAMETOOLONG;
+                if (stat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode))
+                        return 0;
+                r = -ENOTDIR;
+        }
+        return r;
 }
 
 /* ---- import-tar ---------------------------------------------------------- */

@@ -103,33 +103,46 @@ static int cmp_name(const void *a, const void *b) {
         return strcmp(((const struct machine_info *) a)->name, ((const struct machine_info *) b)->name);
 }
 
-/* Parses --json, --help and nothing else; returns -1 on a usage error. */
-static int parse_simple(int argc, char **argv, bool *json, const char *usage) {
+struct list_flags {
+        bool json, no_legend, quiet;
+};
+
+/* --json, --no-legend and -q (names only), as machinectl's listing verbs;
+ * status takes --json only. */
+static int parse_simple(int argc, char **argv, struct list_flags *f, bool listing, const char *usage) {
         static const struct option opts[] = {
                 { "json", no_argument, NULL, 'j' },
+                { "no-legend", no_argument, NULL, 'L' },
+                { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hq", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j': *json = true; break;
+                case 'j': f->json = true; break;
+                case 'L': f->no_legend = true; break;
+                case 'q': f->quiet = true; break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
                 default: return -1;
                 }
+        if (!listing && (f->no_legend || f->quiet)) {
+                log_error("%s: --no-legend and -q are options of listing verbs", argv[0]);
+                return -1;
+        }
         return 0;
 }
 
 int verb_list(int argc, char **argv) {
         struct machine_list l = {0};
-        bool json = false;
+        struct list_flags f = {0};
         const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT" };
         int w[7];
         int r;
 
-        if (parse_simple(argc, argv, &json, "list [--json]") < 0)
+        if (parse_simple(argc, argv, &f, true, "list [--json] [--no-legend] [-q]\n  -q, --quiet  names only") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind < argc) {
                 log_error("list: unexpected argument '%s'", argv[optind]);
@@ -145,7 +158,7 @@ int verb_list(int argc, char **argv) {
         if (l.v)
                 qsort(l.v, l.n, sizeof(*l.v), cmp_name);
 
-        if (json) {
+        if (f.json) {
                 fputc('[', stdout);
                 for (size_t i = 0; i < l.n; i++) {
                         fputs(i ? "," : "", stdout);
@@ -156,14 +169,21 @@ int verb_list(int argc, char **argv) {
                 free(l.v);
                 return 0;
         }
+        if (f.quiet) {
+                for (size_t i = 0; i < l.n; i++)
+                        printf("%s\n", l.v[i].name);
+                free(l.v);
+                return 0;
+        }
         if (l.n == 0) {
-                printf("No running containers.\n");
+                if (!f.no_legend)
+                        printf("No running containers.\n");
                 return 0;
         }
         for (size_t k = 0; k < ELEMENTSOF(head); k++)
                 w[k] = (int) strlen(head[k]);
         for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1)
+                if (pass == 1 && !f.no_legend)
                         printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1], w[2], head[2],
                                w[3], head[3], w[4], head[4], w[5], head[5], head[6]);
                 for (size_t i = 0; i < l.n; i++) {
@@ -231,11 +251,11 @@ int verb_status(int argc, char **argv) {
         struct machine_info m;
         struct nb_error err = {0};
         char mount[256] = "", buf[512], since[64];
-        bool json = false;
+        struct list_flags f = {0};
         time_t t;
         struct tm tm;
 
-        if (parse_simple(argc, argv, &json, "status NAME [--json]") < 0)
+        if (parse_simple(argc, argv, &f, false, "status NAME [--json]") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind + 1 != argc) {
                 log_error("status: expected one container name; see 'nixbox status --help'");
@@ -248,7 +268,7 @@ int verb_status(int argc, char **argv) {
         }
         (void) cg_find_mount(mount, sizeof(mount));
 
-        if (json) {
+        if (f.json) {
                 machine_json(stdout, &m);
                 fputs(",\"cgroup_tree\":", stdout);
                 if (m.cgroup[0])
@@ -396,7 +416,7 @@ int verb_stop(int argc, char **argv) {
                 {}
         };
         static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
-                { "stop", ACT_STOP, "stop NAME... [--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
+                { "stop", ACT_STOP, "stop NAME... [-t|--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
                 { "reboot", ACT_REBOOT, "reboot NAME..." },
                 { "terminate", ACT_TERMINATE, "terminate NAME..." },
@@ -413,7 +433,7 @@ int verb_stop(int argc, char **argv) {
                 }
         assert(usage);
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hs:", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:t:", opts, NULL)) >= 0)
                 switch (c) {
                 case 't':
                         if (req.action != ACT_STOP) {
