@@ -481,3 +481,49 @@ t_remove_clears_immutable_flags_and_refuses_running_machines() {
         "$NIXBOX" remove "$name" 2>"$TEST_TMP/err" || fail "remove failed: $(cat "$TEST_TMP/err")"
         assert_no_images
 }
+
+# `nixbox images` lists what `run NAME` finds, in /var/lib/nixbox and in
+# systemd's /var/lib/machines; export-tar writes what import-tar reads back;
+# an unknown name says where it looked.
+t_images_lists_both_directories_and_export_round_trips() {
+        local name out rc t=$TEST_TMP nspawn_img="nbtest-img-nspawn-$$-$RANDOM" made_dir=0
+        new_image name
+        tar --numeric-owner -C "$BUSYBOX_ROOT" -c . | "$NIXBOX" import-tar -q - "$name"
+        [ -d /var/lib/machines ] || { mkdir -m 0700 /var/lib/machines; made_dir=1; }
+        trap 'rm -rf "/var/lib/machines/$nspawn_img"; [ $made_dir = 0 ] || rmdir /var/lib/machines; images_cleanup; remove_tree "$TEST_TMP"' EXIT
+        cp -a "$BUSYBOX_ROOT" "/var/lib/machines/$nspawn_img"
+
+        out=$("$NIXBOX" images)
+        assert_match "$out" "^NAME +OS +MODIFIED +PATH" "legend"
+        assert_match "$out" "$name +nixbox busybox fixture .* $MACHINES/$name" "nixbox's image listed"
+        assert_match "$out" "$nspawn_img .* /var/lib/machines/$nspawn_img" "nspawn's image listed"
+        out=$("$NIXBOX" images --no-legend)
+        ! grep -q "^NAME\|listed" <<<"$out" || fail "--no-legend printed a legend: $out"
+        grep -qx "$name" <(("$NIXBOX" images -q)) || fail "images -q"
+        "$NIXBOX" images --json | python3 -c "import json,sys; d={i['name']:i for i in json.load(sys.stdin)}; assert d['$nspawn_img']['path']=='/var/lib/machines/$nspawn_img'" ||
+                fail "images --json"
+
+        # run NAME finds an image of /var/lib/machines too.
+        out=$(run_nb "$nspawn_img" cat /etc/os-release) || fail "run of an image in /var/lib/machines failed"
+        assert_match "$out" "busybox" "ran the image"
+
+        # export-tar: compressed by extension, refuses to overwrite, round trips.
+        "$NIXBOX" export-tar "$name" "$t/out.tar.zst" 2>"$t/err" || fail "export failed: $(cat "$t/err")"
+        [ "$(head -c4 "$t/out.tar.zst" | od -An -tx1 | tr -d ' ')" = 28b52ffd ] || fail "not zstd-compressed"
+        rc=0; "$NIXBOX" export-tar "$name" "$t/out.tar.zst" 2>"$t/err" || rc=$?
+        [ $rc -eq 125 ] && grep -q "exists already" "$t/err" || fail "export overwrote a file: $rc $(cat "$t/err")"
+        "$NIXBOX" export-tar "$name" - >"$t/plain.tar"
+        tar -tf "$t/plain.tar" | grep -qx './bin/busybox' || fail "stdout export lacks bin/busybox"
+        local back; new_image back
+        "$NIXBOX" import-tar -q "$t/out.tar.zst" "$back"
+        assert_eq "$(listing "$MACHINES/$back" | grep -v '^ d')" "$(listing "$MACHINES/$name" | grep -v '^ d')" "round trip keeps the tree"
+        rc=0; "$NIXBOX" export-tar "nbtest-img-none-$$" "$t/none.tar" 2>"$t/err" || rc=$?
+        [ $rc -eq 125 ] && grep -q "no image" "$t/err" && [ ! -e "$t/none.tar" ] || fail "export of no image: $(cat "$t/err")"
+
+        # An unknown image name: where it looked, and how to make one.
+        rc=0; run_nb "nbtest-img-none-$$" true 2>"$t/err" || rc=$?
+        [ $rc -eq 125 ] || fail "unknown image ran"
+        assert_match "$(cat "$t/err")" "looked in \\./nbtest-img-none-$$, $MACHINES/nbtest-img-none-$$, /var/lib/machines/nbtest-img-none-$$.*import-tar" "message"
+        "$NIXBOX" remove "$name" "$back"
+        assert_no_images
+}
