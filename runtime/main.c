@@ -17,23 +17,24 @@ static void usage(void) {
                "\n"
                "Commands:\n"
                "  run [OPTIONS] ROOTFS|NAME [--] [COMMAND...]  run a command in, or boot, a root file system\n"
-               "  list [--json]                            list running containers\n"
+               "  list [--json] [--no-legend] [-q]         list running containers\n"
                "  status NAME [--json]                     show one container\n"
-               "  stop NAME [--timeout=SEC]                halt a container and wait for its end\n"
-               "  poweroff NAME | reboot NAME              ask the container's init to power off / reboot\n"
-               "  terminate NAME                           kill a container at once\n"
-               "  kill NAME [--signal=SIGNAL]              send a signal to the container's init\n"
-               "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
-               "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
+               "  stop NAME... [-t|--timeout=SEC]          halt containers and wait for their end\n"
+               "  poweroff NAME... | reboot NAME...        ask the containers' init to power off / reboot\n"
+               "  terminate NAME...                        kill containers at once\n"
+               "  kill NAME... [--signal=SIGNAL]           send a signal to the containers' init\n"
+               "  exec NAME [OPTIONS] [--] COMMAND...      run a command inside a running container\n"
+               "  shell NAME [OPTIONS]                     open a login shell inside a running container\n"
                "  logs NAME [-f] [--raw]                   show the console log of a detached container\n"
-               "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into %s\n"
+               "  import-tar [-q] FILE|- [NAME]            unpack a root file system tarball into %s\n"
                "  remove NAME...                           delete images from %s\n"
                "  images [--json] [--no-legend] [-q]       list the images run finds by name\n"
                "  export-tar NAME FILE                     write an image as a tarball ('-': stdout)\n"
                "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"
                "  help, version\n"
                "\n"
-               "'nixbox run --help' lists the options; see nixbox(1).\n",
+               "'nixbox run --help' lists the options of run, 'nixbox VERB --help' those of a verb;\n"
+               "see nixbox(1).\n",
                MACHINES_DIR, MACHINES_DIR);
 }
 
