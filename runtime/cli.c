@@ -690,9 +690,9 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
                 if (image_find(o->root, path, sizeof(path)) < 0) {
                         char where[1024] = "";
                         for (size_t i = 0; image_dir(i); i++)
-                                snprintf(where + strlen(where), sizeof(where) - strlen(where), ", %s/%s", image_dir(i),
-                                         o->root);
-                        return nb_error_set(err, 0, "no directory or image '%s' (looked in ./%s%s); "
+                                snprintf(where + strlen(where), sizeof(where) - strlen(where), ", %s/%s", image_dir(i), o->root);
+                        return nb_error_set(err, 0,
+                                            "no directory or image '%s' (looked in ./%s%s); "
                                             "'nixbox import-tar FILE %s' makes an image of a tarball",
                                             o->root, o->root, where, o->root);
                 }

@@ -108,8 +108,7 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[1], verbs[i].name))
-                        return require_root(argv[1], argc - 1, argv + 1) < 0 ? EXIT_NIXBOX_ERROR
-                                                                             : verbs[i].fn(argc - 1, argv + 1);
+                        return require_root(argv[1], argc - 1, argv + 1) < 0 ? EXIT_NIXBOX_ERROR : verbs[i].fn(argc - 1, argv + 1);
         /* `nixbox settings X` is `nixbox run --print-settings X`. */
         _cleanup_free_ char **settings_argv = NULL;
         if (streq(argv[1], "settings")) {

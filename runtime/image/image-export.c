@@ -23,9 +23,11 @@
 #include "verbs.h"
 
 static const char *compressor_for(const char *file) {
-        static const struct { const char *suffix, *program; } map[] = {
-                { ".xz", "xz" }, { ".txz", "xz" }, { ".gz", "gzip" }, { ".tgz", "gzip" },
-                { ".zst", "zstd" }, { ".zstd", "zstd" }, { ".tzst", "zstd" }, { ".bz2", "bzip2" }, { ".tbz2", "bzip2" },
+        static const struct {
+                const char *suffix, *program;
+        } map[] = {
+                { ".xz", "xz" },     { ".txz", "xz" },    { ".gz", "gzip" },   { ".tgz", "gzip" },   { ".zst", "zstd" },
+                { ".zstd", "zstd" }, { ".tzst", "zstd" }, { ".bz2", "bzip2" }, { ".tbz2", "bzip2" },
         };
         size_t n = strlen(file);
 
@@ -47,8 +49,7 @@ static pid_t spawn(char *const argv[], int in_fd, int out_fd, int cwd_fd) {
         signal(SIGPIPE, SIG_DFL);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(127);
-        if ((in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0) || dup2(out_fd, STDOUT_FILENO) < 0 ||
-            (cwd_fd >= 0 && fchdir(cwd_fd) < 0))
+        if ((in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0) || dup2(out_fd, STDOUT_FILENO) < 0 || (cwd_fd >= 0 && fchdir(cwd_fd) < 0))
                 _exit(127);
         execvp(argv[0], argv);
         fprintf(stderr, "nixbox: run %s: %s\n", argv[0], strerror(errno));
@@ -109,9 +110,15 @@ static int export_tar(const char *name, const char *file, struct nb_error *err) 
                 goto fail;
         }
         /* Numeric owners: an image's users are not the host's. */
-        char *tar_argv[] = { (char *) "tar", (char *) "--numeric-owner", (char *) "--xattrs",
-                             (char *) "--xattrs-include=*", (char *) "--one-file-system", (char *) "-cf", (char *) "-",
-                             (char *) ".", NULL };
+        char *tar_argv[] = { (char *) "tar",
+                             (char *) "--numeric-owner",
+                             (char *) "--xattrs",
+                             (char *) "--xattrs-include=*",
+                             (char *) "--one-file-system",
+                             (char *) "-cf",
+                             (char *) "-",
+                             (char *) ".",
+                             NULL };
         tar_pid = spawn(tar_argv, -1, program ? pipefd[1] : out_fd, root_fd);
         if (tar_pid < 0) {
                 r = nb_error_set(err, errno, "fork tar");
@@ -133,7 +140,7 @@ static int export_tar(const char *name, const char *file, struct nb_error *err) 
         }
         r = reap(tar_pid, "tar", err);
         if (z_pid > 0) {
-                struct nb_error z_err = {0};
+                struct nb_error z_err = { 0 };
                 if (reap(z_pid, program, &z_err) < 0 && r == 0) {
                         *err = z_err;
                         r = -EIO;
@@ -163,7 +170,7 @@ int verb_export_tar(int argc, char **argv) {
                 { "quiet", no_argument, NULL, 'q' },
                 {},
         };
-        struct nb_error err = {0};
+        struct nb_error err = { 0 };
         int c;
 
         optind = 0;

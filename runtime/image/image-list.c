@@ -22,7 +22,7 @@
 struct image_entry {
         char name[256];
         char path[4096];
-        char os[128];     /* PRETTY_NAME of its os-release, "-" when none */
+        char os[128]; /* PRETTY_NAME of its os-release, "-" when none */
         time_t mtime;
 };
 
@@ -133,21 +133,29 @@ int verb_images(int argc, char **argv) {
                 {},
         };
         bool json = false, legend = true, quiet = false;
-        struct image_vec l = {0};
+        struct image_vec l = { 0 };
         int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "hq", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j': json = true; break;
-                case 'L': legend = false; break;
-                case 'q': quiet = true; break;
+                case 'j':
+                        json = true;
+                        break;
+                case 'L':
+                        legend = false;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
                 case 'h':
                         printf("Usage: nixbox images [--json] [--no-legend] [-q]\n\n"
                                "Lists the images 'nixbox run NAME' finds, in %s and /var/lib/machines.\n"
-                               "  -q, --quiet   names only\n", MACHINES_DIR);
+                               "  -q, --quiet   names only\n",
+                               MACHINES_DIR);
                         return 0;
-                default: return EXIT_NIXBOX_ERROR;
+                default:
+                        return EXIT_NIXBOX_ERROR;
                 }
         if (optind < argc) {
                 log_error("images: unexpected argument '%s'", argv[optind]);
@@ -197,8 +205,7 @@ int verb_images(int argc, char **argv) {
                         struct tm tm;
                         _cleanup_free_ char *os = cescape(l.v[i].os), *path = cescape(l.v[i].path);
                         strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&l.v[i].mtime, &tm));
-                        printf("%-*s  %-*s  %-16s  %s\n", w_name, l.v[i].name, w_os, os ? os : "?", when,
-                               path ? path : "?");
+                        printf("%-*s  %-*s  %-16s  %s\n", w_name, l.v[i].name, w_os, os ? os : "?", when, path ? path : "?");
                 }
                 if (legend)
                         printf("\n%zu image%s listed.\n", l.n, l.n == 1 ? "" : "s");

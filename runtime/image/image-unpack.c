@@ -314,8 +314,7 @@ static int unpack_fifo(int parent_fd, const char *name, const struct tar_entry *
                 return nb_error_set(err, errno, "member '%s': set owner", e->path);
         if (fchmodat(parent_fd, name, e->mode & 0777, 0) < 0)
                 return nb_error_set(err, errno, "member '%s': set mode", e->path);
-        if (utimensat(parent_fd, name, (struct timespec[2]) { { .tv_nsec = UTIME_OMIT }, e->mtime },
-                      AT_SYMLINK_NOFOLLOW) < 0)
+        if (utimensat(parent_fd, name, (struct timespec[2]){ { .tv_nsec = UTIME_OMIT }, e->mtime }, AT_SYMLINK_NOFOLLOW) < 0)
                 return nb_error_set(err, errno, "member '%s': set mtime", e->path);
         return 0;
 }

@@ -226,8 +226,8 @@ static bool has_os_release(int root_fd) {
 }
 
 /* Unpacks the archive (decompressing it when needed) into dir_fd. */
-static int unpack_archive(int file_fd, const char *program, struct progress *p, int dir_fd,
-                          struct unpack_stats *stats, struct nb_error *err) {
+static int unpack_archive(int file_fd, const char *program, struct progress *p, int dir_fd, struct unpack_stats *stats,
+                          struct nb_error *err) {
         struct decompressor dc = { .pid = 0, .fd = -1 };
         struct tar_reader *tr;
         int r;
@@ -279,8 +279,8 @@ static int install_image(int machines_fd, const char *tmp_name, int tmp_fd, cons
         return 1;
 }
 
-static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream,
-                         const char *name, const char *path, struct nb_error *err);
+static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream, const char *name,
+                         const char *path, struct nb_error *err);
 
 /* A copy of stdin that starts at its first byte again: the first bytes were
  * read to tell the compression, so a child writes them and then the rest
@@ -382,8 +382,8 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
         return r;
 }
 
-static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream,
-                         const char *name, const char *path, struct nb_error *err) {
+static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream, const char *name,
+                         const char *path, struct nb_error *err) {
         _cleanup_close_ int machines_fd = -1, tmp_fd = -1, image_fd = -1;
         char tmp_path[PATH_MAX];
         const char *tmp_name;
@@ -425,8 +425,9 @@ static int import_unpack(const char *file, int file_fd, uint64_t file_size, cons
         (void) fchmod(tmp_fd, 0755);
 
         /* No progress for a pipe: its size is unknown and it has no offset. */
-        p = (struct progress) { .file_fd = file_fd, .total = file_size, .label = file,
-                                .enabled = !log_quiet && !is_stream && isatty(STDERR_FILENO) };
+        p = (struct progress){
+                .file_fd = file_fd, .total = file_size, .label = file, .enabled = !log_quiet && !is_stream && isatty(STDERR_FILENO)
+        };
         r = unpack_archive(file_fd, program, &p, tmp_fd, &stats, err);
         if (r == 0 && p.enabled)
                 progress_show(&p);
@@ -471,7 +472,8 @@ static void import_usage(void) {
                "gets its own /dev).\n"
                "\n"
                "  -q, --quiet   no progress and no summary\n"
-               "  -h, --help    show this help\n", MACHINES_DIR);
+               "  -h, --help    show this help\n",
+               MACHINES_DIR);
 }
 
 int verb_import_tar(int argc, char **argv) {

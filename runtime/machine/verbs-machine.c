@@ -110,21 +110,25 @@ struct list_flags {
 /* --json, --no-legend and -q (names only), as machinectl's listing verbs;
  * status takes --json only. */
 static int parse_simple(int argc, char **argv, struct list_flags *f, bool listing, const char *usage) {
-        static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "no-legend", no_argument, NULL, 'L' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
+        static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+                                              { "no-legend", no_argument, NULL, 'L' },
+                                              { "quiet", no_argument, NULL, 'q' },
+                                              { "help", no_argument, NULL, 'h' },
+                                              {} };
         int c;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "hq", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j': f->json = true; break;
-                case 'L': f->no_legend = true; break;
-                case 'q': f->quiet = true; break;
+                case 'j':
+                        f->json = true;
+                        break;
+                case 'L':
+                        f->no_legend = true;
+                        break;
+                case 'q':
+                        f->quiet = true;
+                        break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
                 default: return -1;
                 }
@@ -137,7 +141,7 @@ static int parse_simple(int argc, char **argv, struct list_flags *f, bool listin
 
 int verb_list(int argc, char **argv) {
         struct machine_list l = {0};
-        struct list_flags f = {0};
+        struct list_flags f = { 0 };
         const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT" };
         int w[7];
         int r;
@@ -251,7 +255,7 @@ int verb_status(int argc, char **argv) {
         struct machine_info m;
         struct nb_error err = {0};
         char mount[256] = "", buf[512], since[64];
-        struct list_flags f = {0};
+        struct list_flags f = { 0 };
         time_t t;
         struct tm tm;
 
@@ -415,7 +419,8 @@ int verb_stop(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
+        static const struct { const char *verb; enum stop_action action; const char *usage;
+        } verbs[] = {
                 { "stop", ACT_STOP, "stop NAME... [-t|--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
                 { "reboot", ACT_REBOOT, "reboot NAME..." },
