@@ -419,7 +419,10 @@ int verb_stop(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const struct { const char *verb; enum stop_action action; const char *usage;
+        static const struct {
+                const char *verb;
+                enum stop_action action;
+                const char *usage;
         } verbs[] = {
                 { "stop", ACT_STOP, "stop NAME... [-t|--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
