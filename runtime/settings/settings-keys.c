@@ -415,8 +415,10 @@ static int syscall_parse(const struct settings_key_info *k, const char *v, struc
                 const char *name = words[i];
                 if (name[0] == '~') {
                         if (!deny)
-                                return nb_error_set(err, 0, "invalid entry \"%s\" in an allow list: expected %s", name,
-                                                    k->expected);
+                                return nb_error_set(err, 0,
+                                                    "invalid entry \"%s\" in an allow list: a leading ~ makes the whole "
+                                                    "list a deny list; give deny entries an assignment of their own",
+                                                    name);
                         name++;
                 }
                 if (!*name)
