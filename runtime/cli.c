@@ -231,9 +231,18 @@ static int parse_named_key(const char *option, enum settings_section section, co
                 snprintf(name, sizeof(name), "%s%.*s", prefix, (int) (eq - spec), spec);
                 k = settings_key_lookup(section, name);
         }
-        if (!k || !*eq)
-                return nb_error_set(err, 0, "invalid %s '%s': unknown %s %.*s", option, spec,
-                                    section == SECTION_EXEC ? "resource limit" : "property", (int) (eq - spec), spec);
+        if (!k) {
+                /* The names the table knows, e.g. "MemoryMax MemoryHigh ...". */
+                char known[512] = "";
+                for (enum settings_key i = 0; i < _SK_MAX; i++) {
+                        const struct settings_key_info *info = settings_key_info(i);
+                        if (info->section == section && startswith(info->name, prefix) &&
+                            strlen(known) + strlen(info->name) + 2 < sizeof(known))
+                                strcat(strcat(known, *known ? " " : ""), info->name + strlen(prefix));
+                }
+                return nb_error_set(err, 0, "invalid %s '%s': unknown %s %.*s (expected one of %s)", option, spec,
+                                    section == SECTION_EXEC ? "resource limit" : "property", (int) (eq - spec), spec, known);
+        }
         /* Messages name "--rlimit=NOFILE". */
         snprintf(name, sizeof(name), "%s=%.*s", option + 2, (int) (eq - spec), spec);
         return settings_key_parse_cli(k, &(struct settings_cli){ .name = name }, eq + 1, o, err);

@@ -424,11 +424,35 @@ static void test_fixed_bugs(void) {
                       streq(s->o.syscall_filter[0], "~ptrace") && streq(s->o.syscall_filter[1], "~kexec_load"));
 }
 
+/* --property=NAME= and --rlimit=NAME= name their row; an unknown name lists the table's. */
+static void test_named_options(void) {
+        struct nb_error err = {};
+        struct options o;
+        char *argv[] = { (char *) "run", (char *) "--property=Foo=1", (char *) "/r", NULL };
+
+        options_init(&o);
+        CHECK("--property=Foo=1 is refused", cli_parse_run(3, argv, &o, &err) < 0);
+        CHECK("... naming the properties of the table",
+              strstr(err.msg, "unknown property Foo") && strstr(err.msg, "MemoryMax") && strstr(err.msg, "IOWeight"));
+        options_free(&o);
+        argv[1] = (char *) "--rlimit=RLIMIT_BOGUS=1";
+        options_init(&o);
+        CHECK("--rlimit=RLIMIT_BOGUS=1 is refused, naming the limits",
+              cli_parse_run(3, argv, &o, &err) < 0 && strstr(err.msg, "NOFILE") && strstr(err.msg, "RTTIME"));
+        options_free(&o);
+        argv[1] = (char *) "--rlimit=rlimit_nofile=7";
+        options_init(&o);
+        CHECK("--rlimit=rlimit_nofile=7 sets LimitNOFILE=",
+              cli_parse_run(3, argv, &o, &err) == 0 && o.rlimits[RLIMIT_NOFILE] && o.rlimits[RLIMIT_NOFILE]->rlim_cur == 7);
+        options_free(&o);
+}
+
 int main(void) {
         test_every_row_has_samples();
         test_round_trip();
         test_round_trip_all();
         test_one_grammar();
         test_fixed_bugs();
+        test_named_options();
         UNIT_END();
 }
