@@ -326,8 +326,10 @@ static int strv_copy(const struct settings_key_info *k, struct options *dst, con
 
 static void print_word(FILE *f, const char *w) {
         /* Quote for parse_words(): no backslash escapes exist there, so a
-         * word with both quote kinds cannot be written exactly. */
-        if (*w && !strpbrk(w, " \t\n\r\"'"))
+         * word with both quote kinds cannot be written exactly. A word
+         * ending in a backslash is quoted too, or the line would continue. */
+        size_t n = strlen(w);
+        if (n && !strpbrk(w, " \t\n\r\"'") && w[n - 1] != '\\')
                 fputs(w, f);
         else if (!strchr(w, '"'))
                 fprintf(f, "\"%s\"", w);

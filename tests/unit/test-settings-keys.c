@@ -36,8 +36,10 @@ struct samples {
 static const struct samples samples[] = {
         { SK_BOOT, BOOLS },
         { SK_PROCESS_TWO, BOOLS },
-        { SK_PARAMETERS, { "/bin/sh -c 'echo a b'", "one \"two three\" back\\slash" }, { "'unterminated" } },
-        { SK_ENVIRONMENT, { "A=b", "A=b C=\"d e\"", "HASH=x#y" }, { "1A=b", "noequals" } },
+        { SK_PARAMETERS,
+          { "/bin/sh -c 'echo a b'", "one \"two three\" back\\slash", "trailing\\ x", "x \"end\\\"" },
+          { "'unterminated" } },
+        { SK_ENVIRONMENT, { "A=b", "A=b C=\"d e\"", "HASH=x#y", "E=\"x\\\"" }, { "1A=b", "noequals" } },
         { SK_USER, { "root", "1000", "nobody" }, { "a:b", "-x", "a/b" } },
         { SK_WORKING_DIRECTORY, { "/root", "/a//b/" }, { "relative", "/a/../b" } },
         { SK_CAPABILITY, { "CAP_NET_ADMIN", "CAP_SYS_TIME CAP_MKNOD", "all" }, { "CAP_BOGUS" } },
@@ -387,8 +389,9 @@ static void test_one_grammar(void) {
                         }
                         for (size_t i = 0; i < MAX_SAMPLES; i++) {
                                 /* An option that takes one item of the key's list
-                                 * (--setenv) is compared on one-item values. */
-                                if (sm->valid[i] && !((info->flags & KEY_CLI_ONE_ITEM) && strpbrk(sm->valid[i], " \t")))
+                                 * (--setenv) is compared on one-item values
+                                 * (no quoting: the shell did that). */
+                                if (sm->valid[i] && !((info->flags & KEY_CLI_ONE_ITEM) && strpbrk(sm->valid[i], " \t'\"")))
                                         compare(info, opt, sm->valid[i], VALID);
                                 if (sm->invalid[i])
                                         compare(info, opt, sm->invalid[i], INVALID);
