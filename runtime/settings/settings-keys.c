@@ -769,18 +769,47 @@ static int pairs_copy(const struct settings_key_info *k, struct options *dst, co
         return 0;
 }
 
+/* HOST, or HOST:CONTAINER when the container name is not the default one
+ * (which may be longer than an interface name, for the network code to
+ * shorten, and would not parse back when written out). */
+static void print_pair(FILE *f, const struct settings_key_info *k, const struct iface_pair *p) {
+        const char *prefix = k->data ? k->data : "";
+        const char *c = p->container;
+
+        if (!c || (startswith(c, prefix) && streq(c + strlen(prefix), p->host)))
+                fputs(p->host, f);
+        else
+                fprintf(f, "%s:%s", p->host, c);
+}
+
 static bool pairs_print(const struct settings_key_info *k, FILE *f, const struct options *o) {
         const struct iface_pair *v = *CFIELD(o, k, struct iface_pair *);
         size_t n = *CAT(o, k->arg, size_t);
 
         fprintf(f, "%s=", k->name);
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "%s%s:%s", i ? " " : "", v[i].host, v[i].container ? v[i].container : v[i].host);
+        for (size_t i = 0; i < n; i++) {
+                fputs(i ? " " : "", f);
+                print_pair(f, k, &v[i]);
+        }
+        return true;
+}
+
+/* One pair per assignment: one line each. */
+static bool pair_print(const struct settings_key_info *k, FILE *f, const struct options *o) {
+        const struct iface_pair *v = *CFIELD(o, k, struct iface_pair *);
+        size_t n = *CAT(o, k->arg, size_t);
+
+        if (n == 0)
+                fprintf(f, "%s=", k->name);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(f, "%s%s=", i ? "\n" : "", k->name);
+                print_pair(f, k, &v[i]);
+        }
         return true;
 }
 
 static const struct settings_key_type type_pairs = { pairs_parse, pairs_reset, pairs_copy, pairs_print, NULL };
-static const struct settings_key_type type_pair = { pair_parse, pairs_reset, pairs_copy, pairs_print, NULL };
+static const struct settings_key_type type_pair = { pair_parse, pairs_reset, pairs_copy, pair_print, NULL };
 
 /* ---- Port= ---- */
 

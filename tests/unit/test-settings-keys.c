@@ -76,7 +76,7 @@ static const struct samples samples[] = {
         { SK_VIRTUAL_ETHERNET, BOOLS },
         { SK_VIRTUAL_ETHERNET_EXTRA, { "vx1", "vx1:inner0" }, { "a:b:c", "bad/name" } },
         { SK_INTERFACE, { "eth9", "eth9:cif eth10" }, { "a:b:c" } },
-        { SK_MACVLAN, { "eth11", "eth11:mv0" }, { "a/b" } },
+        { SK_MACVLAN, { "eth11", "eth11:mv0", "abcdefghijklmn" }, { "a/b" } },
         { SK_IPVLAN, { "eth12", "eth12:iv0 eth13" }, { "a/b" } },
         { SK_BRIDGE, { "br0" }, { "br/0" } },
         { SK_ZONE, { "dmz" }, { "muchtoolongzone" } },
