@@ -79,6 +79,40 @@ Hostname=fromfile"
         assert_eq "$(run_nb --settings=override --hostname=fromcli "$r" -- hostname)" fromfile "--settings=override"
 }
 
+# --print-settings prints a file that loads back to the same settings, and
+# the command line and the file take the same SystemCallFilter= grammar.
+t_print_settings_output_loads_back() {
+        local r name=nbprint$RANDOM out1 out2 file rc=0
+        r=$(copy_fixture busybox "$name")
+        settings_file "$name" "[Exec]
+SystemCallFilter=~ptrace ~kexec_load
+Environment=A=1 B=\"two words\"
+LimitNOFILE=100:200
+KillSignal=SIGRTMIN+3
+[Files]
+BindReadOnly=/etc:/mnt/etc:norbind
+[Network]
+Port=tcp:8080:80
+[Resources]
+CPUWeight=50"
+        out1=$("$NIXBOX" run --print-settings "$r")
+        assert_match "$out1" "SystemCallFilter=~ptrace kexec_load " "deny list printed as nspawn writes it"
+        [[ $out1 != *"=="* ]] || fail "printed '==': $out1"
+        # The printed file, without its provenance comments, is the settings file now.
+        file=$(sed -e '/^#/d' -e 's/ *# [^#]*$//' <<<"$out1")
+        printf '%s\n' "$file" >"/etc/nixbox/$name.nspawn"
+        # (Warnings on stderr: the printed file sets keys not implemented yet.)
+        out2=$("$NIXBOX" run --print-settings "$r" 2>/dev/null)
+        assert_eq "$(sed -e '/^#/d' -e 's/ *# [^#]*$//' <<<"$out2")" "$file" "printed, loaded and printed again"
+        # The deny list works from the file as from the command line.
+        run_nb "$r" -- true || fail "the printed file does not run"
+        out1=$("$NIXBOX" run --settings=no --print-settings --system-call-filter='~ptrace ~kexec_load' "$r" 2>&1)
+        assert_match "$out1" "SystemCallFilter=~ptrace kexec_load " "the command line takes the same list"
+        out1=$("$NIXBOX" run --settings=no --system-call-filter='read ~ptrace' "$r" -- true 2>&1) || rc=$?
+        assert_eq $rc 125 "a ~ word in an allow list is refused"
+        assert_match "$out1" "in an allow list" "says why"
+}
+
 t_bad_trusted_files_are_refused() {
         local r name=nbbad$RANDOM out rc=0
         r=$(copy_fixture busybox "$name")
