@@ -148,12 +148,38 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
         _exit(EXIT_NIXBOX_ERROR);
 }
 
+/* nspawn 252's RLIMIT_NOFILE for a payload without LimitNOFILE=/--rlimit:
+ * the kernel's soft 1024 (select() stays safe) and a hard limit of
+ * min(fs.nr_open, 512K), as systemd gives host services. Without
+ * CAP_SYS_RESOURCE a hard limit cannot be raised: then the closest limits,
+ * as nspawn's setrlimit_closest() does (soft 1024 at most, hard as is). */
+#define NSPAWN_HIGH_RLIMIT_NOFILE (512U * 1024U)
+static void rlimit_nofile_nspawn_default(void) {
+        struct rlimit want = { 1024, NSPAWN_HIGH_RLIMIT_NOFILE }, now;
+        char buf[32];
+
+        if (read_string_file("/proc/sys/fs/nr_open", buf, sizeof(buf)) > 0 && strtoul(buf, NULL, 10) > 0 &&
+            strtoul(buf, NULL, 10) < want.rlim_max)
+                want.rlim_max = strtoul(buf, NULL, 10);
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0 || getrlimit(RLIMIT_NOFILE, &now) < 0)
+                return;
+        if (want.rlim_max > now.rlim_max)
+                want.rlim_max = now.rlim_max;
+        if (want.rlim_cur > want.rlim_max)
+                want.rlim_cur = want.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) < 0)
+                log_warn("set resource limit NOFILE=%llu:%llu: %s", (unsigned long long) want.rlim_cur,
+                         (unsigned long long) want.rlim_max, strerror(errno));
+}
+
 /* Resource limits, OOM score and CPU affinity are inherited by PID 1: set
  * them here, in the host's user namespace, where raising a hard limit or
  * lowering the OOM score is at all possible (with CAP_SYS_RESOURCE). */
 static void apply_process_limits(struct container *c) {
         struct options *o = c->o;
 
+        if (!o->rlimits[RLIMIT_NOFILE])
+                rlimit_nofile_nspawn_default();
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 if (o->rlimits[i] && setrlimit(i, o->rlimits[i]) < 0)
                         log_warn("set resource limit %s=%llu:%llu: %s", rlimit_to_name(i),

@@ -18,3 +18,24 @@ t_pick_matches_systemd_nspawn() {
                 assert_eq "$nb" "$(expected_shift "nc-$n")" "base picked for nc-$n (nixbox vs tests/uid-pick.py)"
         done
 }
+
+# The payload's RLIMIT_NOFILE is nspawn's (soft 1024, hard min(nr_open, 512K)
+# or the closest the caller may set), not the caller's soft limit; an
+# explicit --rlimit still wins.
+t_rlimit_nofile_as_nspawn() {
+        local r hard want nb
+        r=$(copy_fixture busybox)
+        hard=$(ulimit -Hn)
+        want=$(( $(cat /proc/sys/fs/nr_open) < 524288 ? $(cat /proc/sys/fs/nr_open) : 524288 ))
+        # Without CAP_SYS_RESOURCE (this host's bounding set) the hard limit cannot rise.
+        capsh --has-p=cap_sys_resource 2>/dev/null || { [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard; }
+        nb=$(ulimit -Sn 50; run_nb "$r" -- sh -c 'echo $(ulimit -Sn):$(ulimit -Hn)')
+        assert_eq "$nb" "1024:$want" "RLIMIT_NOFILE of the payload (caller's soft limit 50)"
+        nb=$(run_nb --rlimit=RLIMIT_NOFILE=77:88 "$r" -- sh -c 'echo $(ulimit -Sn):$(ulimit -Hn)')
+        assert_eq "$nb" "77:88" "RLIMIT_NOFILE given by --rlimit"
+        if command -v systemd-nspawn >/dev/null; then
+                r=$(copy_fixture busybox ns)
+                assert_eq "$(ulimit -Sn 50; run_nspawn -q -D "$r" /bin/sh -c 'echo $(ulimit -Sn):$(ulimit -Hn)' | tr -d '\r')" "1024:$want" \
+                        "RLIMIT_NOFILE under systemd-nspawn"
+        fi
+}
