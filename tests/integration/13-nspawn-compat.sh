@@ -39,3 +39,32 @@ t_rlimit_nofile_as_nspawn() {
                         "RLIMIT_NOFILE under systemd-nspawn"
         fi
 }
+
+# tree_sum DIR: one checksum of every name, type, mode, owner, size, mtime,
+# symlink target and file content under DIR.
+tree_sum() {
+        (
+                cd "$1"
+                find . -printf '%p %y %m %U:%G %s %T@ %l\n' | LC_ALL=C sort
+                find . -type f -exec sha256sum {} + | LC_ALL=C sort
+        ) | sha256sum | cut -d' ' -f1
+}
+
+# --read-only leaves the image byte for byte as it was, in every network
+# mode (with the host's network a resolv.conf copy used to be written into
+# it; now the host's file is bound over the image's, as nspawn does).
+t_read_only_leaves_tree_untouched() {
+        local r before mode out
+        r=$(copy_fixture busybox)
+        echo "nameserver 192.0.2.53" >"$r/etc/resolv.conf"
+        before=$(tree_sum "$r")
+        for mode in --share-network --private-network --network-veth "--resolv-conf=copy-host --share-network" \
+                "--resolv-conf=delete --share-network" "--resolv-conf=bind-host --share-network"; do
+                # shellcheck disable=SC2086
+                out=$(run_nb --read-only -M nc-ro $mode "$r" -- cat /etc/resolv.conf 2>&1) || fail "--read-only $mode: $out"
+                assert_eq "$(tree_sum "$r")" "$before" "checksum of the tree after --read-only $mode"
+        done
+        # With the host's network the payload still sees the host's resolv.conf.
+        out=$(run_nb --read-only --share-network "$r" -- cat /etc/resolv.conf)
+        assert_eq "$out" "$(cat /etc/resolv.conf)" "resolv.conf seen with --read-only --share-network"
+}
