@@ -13,14 +13,21 @@
 #include "console-log.h"
 #include "error.h"
 #include "host-config.h"
+#include "image.h"
 #include "log.h"
 #include "network.h"
+#include "nspawn-cli.h"
 #include "options.h"
 #include "parse-util.h"
+#include "path-in-root.h"
+#include "scope-property.h"
 #include "seccomp-policy.h"
 #include "settings-merge.h"
 #include "trace.h"
 #include "verbs.h"
+
+/* systemd-nspawn's spellings (nspawn-cli.h), apart from the lists below. */
+enum { ARG_NSPAWN_FIRST = 0x400, ARG_SLICE, ARG_REGISTER, ARG_PERSONALITY, ARG_NO_PAGER, ARG_PRIVATE_USERS_CHOWN };
 
 void cli_usage(void) {
         printf("Usage: nixbox run [OPTIONS] ROOTFS [--] [COMMAND [ARGS...]]\n"
@@ -43,10 +50,17 @@ void cli_usage(void) {
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
                "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
                "                                not at the root of the cgroup hierarchy\n"
+               "  -D, --directory=PATH          ROOTFS as an option (then every argument is COMMAND)\n"
+               "  -a                            same as --as-pid2\n"
+               "      --personality=ARCH        x86 (for i686 trees on x86-64) or x86-64\n"
+               "  -S, --slice=, --register=, --no-pager  systemd-nspawn's: accepted, nothing to do here\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
-               "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
-               "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
+               "      --property=NAME=VALUE     cgroup limit or device policy, systemd's names and syntax:\n"
+               "                                Memory{Max,High,Min,Low,SwapMax}, TasksMax, CPUQuota,\n"
+               "                                CPUWeight, IOWeight, IODeviceWeight, AllowedCPUs,\n"
+               "                                AllowedMemoryNodes, IO{Read,Write}{Bandwidth,IOPS}Max,\n"
+               "                                DeviceAllow, DevicePolicy (see nixbox(1), PROPERTIES)\n"
                "      --rlimit=NAME=SOFT[:HARD] resource limit (e.g. RLIMIT_NOFILE=4096, or infinity)\n"
                "      --oom-score-adjust=N      OOM score adjustment of the payload (-1000..1000)\n"
                "      --cpu-affinity=LIST       CPUs the payload may run on (e.g. 0,2-3)\n"
@@ -151,6 +165,13 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
                                              { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
                                              { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+                                             { "directory", required_argument, NULL, 'D' },
+                                             { "slice", required_argument, NULL, ARG_SLICE },
+                                             { "register", required_argument, NULL, ARG_REGISTER },
+                                             { "personality", required_argument, NULL, ARG_PERSONALITY },
+                                             { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                                             { "private-users-chown", no_argument, NULL, ARG_PRIVATE_USERS_CHOWN },
+                                             { "uid", required_argument, NULL, 'u' },
                                              { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
                                              { "settings", required_argument, NULL, ARG_SETTINGS },
                                              { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
@@ -205,53 +226,11 @@ static int add_mount(struct options *o, enum custom_mount_type t, const char *sp
         return 0;
 }
 
-/* --property=NAME=VALUE: the [Resources] keys (systemd's resource-control
- * names), as nspawn's --property= sets them on its scope. */
-static int parse_property(const char *spec, struct resources *res, struct nb_error *err) {
-        const char *eq = strchr(spec, '=');
-        char name[32];
-        int r;
-
-        if (!eq || (size_t) (eq - spec) >= sizeof(name))
-                return nb_error_set(err, 0, "invalid --property '%s': expected NAME=VALUE", spec);
-        memcpy(name, spec, (size_t) (eq - spec));
-        name[eq - spec] = 0;
-        eq++;
-        if (streq(name, "MemoryMax")) {
-                if ((r = parse_memory_limit(eq, &res->memory_max, err)) < 0)
-                        return r;
-                res->memory_max_set = true;
-        } else if (streq(name, "MemoryHigh")) {
-                if ((r = parse_memory_limit(eq, &res->memory_high, err)) < 0)
-                        return r;
-                res->memory_high_set = true;
-        } else if (streq(name, "TasksMax")) {
-                if ((r = parse_tasks_max(eq, &res->tasks_max, err)) < 0)
-                        return r;
-                res->tasks_max_set = true;
-        } else if (streq(name, "CPUQuota")) {
-                if ((r = parse_cpu_quota(eq, &res->cpu_quota_usec, err)) < 0)
-                        return r;
-                res->cpu_quota_set = true;
-        } else if (streq(name, "CPUWeight")) {
-                if ((r = parse_weight(eq, &res->cpu_weight, err)) < 0)
-                        return r;
-                res->cpu_weight_set = true;
-        } else if (streq(name, "IOWeight")) {
-                if ((r = parse_weight(eq, &res->io_weight, err)) < 0)
-                        return r;
-                res->io_weight_set = true;
-        } else
-                return nb_error_set(err, 0, "invalid --property '%s': unknown property %s (expected MemoryMax, MemoryHigh, "
-                                    "TasksMax, CPUQuota, CPUWeight or IOWeight)", spec, name);
-        return 0;
-}
-
 /* One getopt pass; stops at the first non-option (ROOTFS or COMMAND). */
 static int parse_pass(int argc, char **argv, struct options *o, struct nb_error *err) {
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+M:bE:u:UqhnPp:dx", run_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:M:bE:u:UqhnPp:dxD:aS:", run_options, NULL)) >= 0) {
                 switch (c) {
                 case 'M':
                         if (!hostname_valid(optarg))
@@ -433,6 +412,38 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_KEEP_UNIT:
                         o->keep_unit = true;
                         break;
+                case 'D':
+                        set_str(&o->root, optarg);
+                        break;
+                case 'a':
+                        o->command_mode = START_PID2;
+                        o->set_mask |= SET_PROCESS_TWO;
+                        break;
+                case 'S':
+                case ARG_SLICE:
+                        if (!*optarg)
+                                return nb_error_set(err, 0, "invalid --slice '': expected a slice name");
+                        log_warn("--slice=%s: no systemd here, so no slice; the container's cgroup is nixbox/%s", optarg,
+                                 o->machine ? o->machine : "NAME");
+                        break;
+                case ARG_REGISTER:
+                        if ((r = nspawn_register(optarg, err)) < 0)
+                                return r;
+                        break;
+                case ARG_NO_PAGER:
+                        break;
+                case ARG_PRIVATE_USERS_CHOWN:
+                        o->ownership = OWNERSHIP_CHOWN;
+                        o->set_mask |= SET_OWNERSHIP;
+                        break;
+                case ARG_PERSONALITY:
+                        r = parse_personality(optarg, &o->personality);
+                        if (r < 0)
+                                return nb_error_set(err, 0, "invalid --personality '%s': %s", optarg,
+                                                    r == -EOPNOTSUPP ? "this host cannot run that architecture's programs"
+                                                                     : "expected x86 or x86-64");
+                        o->personality_set = true;
+                        break;
                 case ARG_ON_REBOOT:
                         if (streq(optarg, "restart"))
                                 o->restart = RESTART_LOOP;
@@ -448,7 +459,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->settings = r;
                         break;
                 case ARG_PROPERTY:
-                        if ((r = parse_property(optarg, &o->resources, err)) < 0)
+                        if ((r = scope_property_parse(optarg, &o->resources, err)) < 0)
                                 return r;
                         o->set_mask |= SET_RESOURCES;
                         break;
@@ -617,7 +628,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         printf("nixbox %s\n", NIXBOX_VERSION);
                         return 1;
                 default:
-                        return nb_error_set(err, 0, "unknown or incomplete option; see 'nixbox run --help'");
+                        /* Name the option and, for one of nspawn's, why not. */
+                        return nspawn_option_refuse(argv[optind - 1],
+                                                    optopt > 0 && optopt < 128 && strncmp(argv[optind - 1], "--", 2) != 0 ? optopt
+                                                                                                                          : 0,
+                                                    c == ':', err);
                 }
         }
         return 0;
@@ -626,17 +641,23 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
 int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err) {
         int r;
 
-        opterr = 1;
-        optind = 1;
+        opterr = 0; /* the errors name the option (nspawn_option_refuse) */
+        optind = 0; /* 0: glibc forgets a previous parse (its place inside "-abc") */
         r = parse_pass(argc, argv, o, err);
         if (r != 0)
                 return r;
-        if (optind >= argc)
+        /* No ROOTFS argument with -D, as systemd-nspawn (which finds the tree
+         * in cli_finish()), or with -M NAME and no argument but a command
+         * after "--": every argument is the command then. */
+        if (o->root || o->nspawn_mode || (o->machine && (optind >= argc || streq(argv[optind], "--")))) {
+                if (optind < argc && streq(argv[optind], "--"))
+                        optind++;
+        } else if (optind >= argc)
                 return nb_error_set(err, 0, "no ROOTFS given; see 'nixbox run --help'");
-        set_str(&o->root, argv[optind]);
-
+        else if (set_str(&o->root, argv[optind]) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
         /* Options may also follow ROOTFS, up to the command or "--". */
-        if (optind + 1 < argc && !streq(argv[optind + 1], "--") && argv[optind + 1][0] == '-') {
+        else if (optind + 1 < argc && !streq(argv[optind + 1], "--") && argv[optind + 1][0] == '-') {
                 int base = optind;
                 argv[base] = argv[0];
                 optind = 1;
@@ -661,6 +682,51 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         return 0;
 }
 
+/* No ROOTFS argument: the image named by -M (nixbox's machines directory,
+ * then nspawn's /var/lib/machines), else, as systemd-nspawn, the current
+ * directory. */
+static int find_root(struct options *o, struct nb_error *err) {
+        char path[4096];
+        struct stat st;
+
+        if (o->root)
+                return 0;
+        if (o->machine) {
+                if (image_find(o->machine, path, sizeof(path)) < 0) {
+                        snprintf(path, sizeof(path), "/var/lib/machines/%s", o->machine);
+                        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                                return nb_error_set(err, 0,
+                                                    "no image named %s in %s or /var/lib/machines (give its "
+                                                    "directory with -D PATH)",
+                                                    o->machine, MACHINES_DIR);
+                }
+        } else if (!getcwd(path, sizeof(path)))
+                return nb_error_set(err, errno, "get the current directory (the container's root without -D)");
+        else if (streq(path, "/") && !o->ephemeral)
+                return nb_error_set(err, 0,
+                                    "refusing to run the host's / as a container (as systemd-nspawn does); "
+                                    "give its root with -D PATH");
+        if (set_str(&o->root, path) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        return 0;
+}
+
+/* nspawn mode without a command or --boot: a login shell, as nspawn
+ * starts it (bash, else sh, as "-bash"/"-sh": -l here). */
+static int nspawn_shell(struct options *o, struct nb_error *err) {
+        _cleanup_close_ int root = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int bash = root < 0 ? -1 : root_open(root, "/bin/bash", O_PATH, 0);
+        const char *shell = bash >= 0 ? "/bin/bash" : "/bin/sh";
+
+        o->argv = calloc(3, sizeof(char *));
+        if (!o->argv || !(o->argv[0] = strdup(shell)) || !(o->argv[1] = strdup("-l")))
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        o->argc = 2;
+        if (!o->working_dir && set_str(&o->working_dir, "/root") < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        return 0;
+}
+
 /* nixbox.conf's [network] DefaultZone=: used only when neither the command
  * line nor the settings file chose a network mode (Port= alone is none). */
 static int apply_default_zone(struct options *o, const struct settings_provenance *prov, struct nb_error *err) {
@@ -681,6 +747,10 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         struct stat st;
         bool named = o->machine != NULL; /* -M given: used as is, even with -x */
         int r;
+
+        r = find_root(o, err);
+        if (r < 0)
+                return r;
 
         /* A bare NAME that is not a directory here is an image in the
          * machines directory (like /var/lib/machines for nspawn). */
@@ -731,6 +801,11 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         }
         if (!o->hostname)
                 o->hostname = strdup(o->machine);
+        if (o->argc == 0 && o->nspawn_mode && o->start_mode != START_BOOT) {
+                r = nspawn_shell(o, err);
+                if (r < 0)
+                        return r;
+        }
         if (o->argc == 0)
                 o->start_mode = START_BOOT;        /* no command: boot, as nspawn -b */
         if (o->start_mode == START_BOOT && o->command_mode == START_PID1)

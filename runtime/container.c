@@ -712,7 +712,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                 log_warn("record the cgroup of %s: %s", o->machine, strerror(errno));
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
-        if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)
+        if (c->use_cgroup && cg_device_policy_apply(&c->cg, o, err) < 0)
                 return -1;
         trace_step("cgroup");
 
@@ -908,6 +908,11 @@ static int decode_end(struct container *c, int status, enum end_kind *kind) {
                 if (pid1 && sig == SIGHUP) {
                         *kind = END_REBOOT;
                         return 0;
+                }
+                /* systemd-nspawn fails (exit 1) when its payload is killed. */
+                if (c->o->nspawn_mode) {
+                        log_error("container %s terminated by signal %s", c->o->machine, strsignal(sig));
+                        return EXIT_FAILURE;
                 }
                 return 128 + sig;
         }
@@ -1165,10 +1170,12 @@ fail:
         if (err.msg[0])
                 nb_error_print(&err);
         cleanup(&c);
+        if (o->nspawn_mode)
+                return EXIT_FAILURE; /* systemd-nspawn's one failure code */
         return err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
 fail_early:
         nb_error_print(&err);
         if (c.machine_lock >= 0)
                 state_unlock_machine(o->machine, c.machine_lock);
-        return EXIT_NIXBOX_ERROR;
+        return o->nspawn_mode ? EXIT_FAILURE : EXIT_NIXBOX_ERROR;
 }

@@ -219,7 +219,8 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
                 else if (mode != RESOLV_CONF_BIND_HOST || cur < 0) {
                         if (mode != RESOLV_CONF_AUTO)
                                 log_warn("--read-only: leaving /etc/resolv.conf of %s as it is (--resolv-conf=%s "
-                                         "would change the image)", c->o->root, resolv_conf_mode_to_string(mode));
+                                         "would change the image)",
+                                         c->o->root, resolv_conf_mode_to_string(mode));
                         return 0;
                 }
         }

@@ -121,6 +121,32 @@ struct address {                 /* an IPv4 or IPv6 address with prefix length *
         unsigned prefixlen;
 };
 
+/* DevicePolicy= (systemd.resource-control(5)): auto and closed allow the
+ * API pseudo devices, strict only what DeviceAllow= and nspawn list. */
+enum device_policy {
+        DEVICE_POLICY_AUTO,
+        DEVICE_POLICY_CLOSED,
+        DEVICE_POLICY_STRICT,
+};
+
+/* DeviceAllow=SPEC [rwm]: SPEC a /dev path, or char-NAME / block-NAME of
+ * /proc/devices (a glob); access BPF_DEVCG_ACC_* bits. */
+#define DEVICE_ALLOW_MAX 32
+struct device_allow {
+        char spec[128];
+        unsigned access;
+};
+
+/* IO{Read,Write}{Bandwidth,IOPS}Max=PATH VALUE: one io.max key of PATH's
+ * block device. */
+#define IO_LIMIT_MAX 16
+enum io_limit_kind { IO_RBPS, IO_WBPS, IO_RIOPS, IO_WIOPS, IO_WEIGHT };
+struct io_limit {
+        char path[128];
+        enum io_limit_kind kind;
+        uint64_t value; /* UINT64_MAX = "max" */
+};
+
 /* Resource limits for the container's cgroup ([Resources]); UINT64_MAX = unset/max. */
 struct resources {
         bool memory_max_set, memory_high_set, tasks_max_set, cpu_quota_set, cpu_weight_set, io_weight_set;
@@ -130,6 +156,18 @@ struct resources {
         uint64_t cpu_quota_usec; /* per 100000 us period; UINT64_MAX = "max" */
         uint64_t cpu_weight;     /* 1..10000 */
         uint64_t io_weight;      /* 1..10000 */
+
+        /* nspawn's scope properties that no .nspawn key has: only
+         * --property= sets them (docs/nixbox.1, PROPERTIES). */
+        enum device_policy device_policy;
+        struct device_allow device_allow[DEVICE_ALLOW_MAX];
+        size_t n_device_allow;
+        bool memory_min_set, memory_low_set, memory_swap_max_set;
+        uint64_t memory_min, memory_low, memory_swap_max;
+        char allowed_cpus[128]; /* cpuset.cpus, "" = unset */
+        char allowed_mems[128]; /* cpuset.mems, "" = unset */
+        struct io_limit io_limits[IO_LIMIT_MAX];
+        size_t n_io_limits;
 };
 
 /* Bits recording which settings the command line set, so that a settings
@@ -188,6 +226,9 @@ struct options {
         enum start_mode command_mode; /* --as-pid1/--as-pid2: START_PID1 or START_PID2, for a command */
         bool check_os_release;       /* refuse a boot without os-release (default on) */
         bool keep_unit;              /* --keep-unit: cgroup below nixbox's own, not at the root */
+        bool nspawn_mode;            /* invoked as systemd-nspawn: nspawn's defaults (nspawn-cli.h) */
+        bool personality_set;        /* --personality= */
+        unsigned long personality;   /* personality(2) of the payload */
 
         /* Process. */
         char **setenv;               /* NAME=VALUE list */
