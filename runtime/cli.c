@@ -649,8 +649,9 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         /* No ROOTFS argument with -D, as systemd-nspawn (which finds the tree
          * in cli_finish()), or with -M NAME and no argument but a command
          * after "--": every argument is the command then. */
-        if (o->root || o->nspawn_mode || (o->machine && (optind >= argc || streq(argv[optind], "--")))) {
-                if (optind < argc && streq(argv[optind], "--"))
+        bool dashdash = optind > 1 && streq(argv[optind - 1], "--"); /* getopt ate it */
+        if (o->root || o->nspawn_mode || (o->machine && (optind >= argc || dashdash))) {
+                if (!dashdash && optind < argc && streq(argv[optind], "--"))
                         optind++;
         } else if (optind >= argc)
                 return nb_error_set(err, 0, "no ROOTFS given; see 'nixbox run --help'");

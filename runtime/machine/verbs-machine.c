@@ -105,17 +105,15 @@ static int cmp_name(const void *a, const void *b) {
 
 /* Parses --json, --help and nothing else; returns -1 on a usage error. */
 static int parse_simple(int argc, char **argv, bool *json, const char *usage) {
-        static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
+        static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, {} };
         int c;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j': *json = true; break;
+                case 'j':
+                        *json = true;
+                        break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
                 default: return -1;
                 }
@@ -395,7 +393,11 @@ int verb_stop(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
+        static const struct {
+                const char *verb;
+                enum stop_action action;
+                const char *usage;
+        } verbs[] = {
                 { "stop", ACT_STOP, "stop NAME... [--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
                 { "reboot", ACT_REBOOT, "reboot NAME..." },

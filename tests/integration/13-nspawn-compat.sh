@@ -3,13 +3,14 @@
 # and nspawn's command lines run through nixbox invoked as systemd-nspawn.
 
 # The UID range picked for a machine name is nspawn's, for names whose hash
-# lands inside the window and outside it (before the fix the first kind
-# differed by exactly 0x80000). Each run gets its own root-owned copy: a
-# tree already shifted is reused by both, which would hide the hash.
+# lands inside the window (nc-nixos) and outside it (nc-bb); before the fix
+# the first kind differed by exactly 0x80000. Each run gets its own
+# root-owned copy: a tree already shifted is reused by both, which would
+# hide the hash.
 t_pick_matches_systemd_nspawn() {
         local n r nb ns
         command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
-        for n in nixos x nc-pick bb; do
+        for n in nixos bb; do
                 r=$(copy_fixture busybox "nb-$n")
                 nb=$(run_nb -M "nc-$n" --private-users=pick "$r" -- cat /proc/self/uid_map | awk '{ print $2 }')
                 r=$(copy_fixture busybox "ns-$n")
@@ -67,4 +68,113 @@ t_read_only_leaves_tree_untouched() {
         # With the host's network the payload still sees the host's resolv.conf.
         out=$(run_nb --read-only --share-network "$r" -- cat /etc/resolv.conf)
         assert_eq "$out" "$(cat /etc/resolv.conf)" "resolv.conf seen with --read-only --share-network"
+}
+
+# nspawn_link: a systemd-nspawn symlink to nixbox in the scratch dir; prints it.
+nspawn_link() {
+        ln -sf "$NIXBOX" "$TEST_TMP/systemd-nspawn"
+        echo "$TEST_TMP/systemd-nspawn"
+}
+
+# Invoked as systemd-nspawn, nixbox takes nspawn's defaults: no user
+# namespace, the host's network, the command as PID 1 (-a: PID 2), a login
+# shell without a command, the tree from -D or the current directory, and
+# nspawn's exit codes (the payload's, 1 for its own failures); invoked as
+# nixbox, the same tree keeps nixbox's defaults.
+t_nspawn_mode_defaults() {
+        local r ns out rc
+        r=$(copy_fixture busybox)
+        ns=$(nspawn_link)
+        out=$("$ns" -q -D "$r" --trust-tree sh -c 'echo $$; cat /proc/self/uid_map; readlink /proc/self/ns/net' </dev/null)
+        assert_eq "$(sed -n 1p <<<"$out")" 1 "the command's PID (nspawn mode)"
+        assert_match "$(sed -n 2p <<<"$out")" '^ *0 +0 +4294967295$' "uid_map (nspawn mode: no user namespace)"
+        assert_eq "$(sed -n 3p <<<"$out")" "$(readlink /proc/self/ns/net)" "network namespace (nspawn mode: the host's)"
+        assert_eq "$("$ns" -q -D "$r" --trust-tree -a sh -c 'echo $$' </dev/null)" 2 "the command's PID with -a"
+        out=$("$ns" -q -D "$r" -U --private-users-ownership=chown -M nc-mode cat /proc/self/uid_map </dev/null)
+        assert_eq "$(awk '{ print $2 }' <<<"$out")" "$(expected_shift nc-mode)" "uid_map with -U"
+        out=$(run_nb --private-users-ownership=chown "$r" -- sh -c 'echo $$; readlink /proc/self/ns/net')
+        assert_eq "$(sed -n 1p <<<"$out")" 2 "the command's PID (nixbox)"
+        [ "$(sed -n 2p <<<"$out")" != "$(readlink /proc/self/ns/net)" ] || fail "nixbox shares the host's network by default"
+        chown -R 0:0 "$r"
+        # The current directory as the tree; a login shell without a command.
+        assert_eq "$(cd "$r" && "$ns" -q --trust-tree pwd </dev/null)" / "pwd with the tree from the current directory"
+        assert_eq "$(echo 'echo shell:$0; exit 4' | "$ns" -q -D "$r" --trust-tree; echo "rc=$?")" \
+                "$(printf 'shell:/bin/sh\nrc=4')" "the shell without a command"
+        # Exit codes: the payload's, 1 when nspawn (here: nixbox) fails.
+        rc=0; "$ns" -q -D "$r" --trust-tree sh -c 'exit 7' </dev/null || rc=$?
+        assert_eq $rc 7 "exit status of the payload"
+        rc=0; "$ns" -q -D "$r/nonexistent" true </dev/null 2>/dev/null || rc=$?
+        assert_eq $rc 1 "exit status when nixbox fails in nspawn mode"
+        rc=0; "$ns" -q -D "$r" --image=x true </dev/null 2>/dev/null || rc=$?
+        assert_eq $rc 1 "exit status of a refused option in nspawn mode"
+        rc=0; run_nb --image=x "$r" true 2>/dev/null || rc=$?
+        assert_eq $rc 125 "exit status of a refused option as nixbox"
+}
+
+# -M NAME without a ROOTFS runs the image of that name.
+t_machine_name_finds_image() {
+        local img=/var/lib/nixbox/nc-img-$$ out ns
+        [ -n "${BUSYBOX_ROOT:-}" ] || skip "busybox fixture unavailable"
+        mkdir -p /var/lib/nixbox
+        cp -a "$BUSYBOX_ROOT" "$img"
+        trap 'remove_tree "'"$img"'"; remove_tree "$TEST_TMP"' EXIT
+        out=$("$NIXBOX" run -q --trust-tree -M "nc-img-$$" -- sh -c 'echo $(hostname)' </dev/null) || fail "run -M NAME: $out"
+        assert_eq "$out" "nc-img-$$" "hostname of the image run by name"
+        ns=$(nspawn_link)
+        out=$("$ns" -q --trust-tree -M "nc-img-$$" sh -c 'echo $$' </dev/null) || fail "systemd-nspawn -M NAME: $out"
+        assert_eq "$out" 1 "systemd-nspawn -M NAME runs the image"
+        out=$("$NIXBOX" run -q -M nc-no-such-image </dev/null 2>&1) && fail "ran without an image"
+        assert_match "$out" "no image named nc-no-such-image" "error without an image"
+}
+
+# Every option of the real systemd-nspawn's --help is known to nixbox:
+# it parses, or it is refused naming itself and the reason, never as an
+# unknown option.
+t_every_nspawn_option_known() {
+        local r opt out
+        command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
+        r=$(copy_fixture busybox)
+        for opt in $(systemd-nspawn --help | grep -oE '^ +(-[a-zA-Z] )?--[a-z0-9-]+|^ +-[a-zA-Z] ' | grep -oE -- '--[a-z0-9-]+|-[a-zA-Z]' | sort -u); do
+                case $opt in -h | --help | --version) continue ;; esac
+                out=$("$NIXBOX" run --print-settings "$opt" "$r" </dev/null 2>&1 || true)
+                [[ $out != *"neither nixbox nor systemd-nspawn"* ]] || fail "$opt unknown to nixbox: $out"
+                [[ $out != *"unknown or incomplete option"* ]] || fail "$opt: a generic error: $out"
+        done
+}
+
+# Device nodes: a bound node is allowed (read-only for --bind-ro), another
+# stays EPERM, --property=DeviceAllow= allows one, DevicePolicy=strict
+# drops even /dev/null. The nodes are made in the scratch dir (fuse's
+# numbers, mode 0666), so no host device is touched.
+t_device_nodes_passed_through() {
+        local r d out
+        r=$(copy_fixture busybox)
+        d=$TEST_TMP/devs
+        mkdir "$d"
+        mknod -m 666 "$d/fuse" c 10 229
+        out=$(run_nb --bind="$d/fuse:/dev/fuse" "$r" -- sh -c ': <>/dev/fuse && echo rw-ok' 2>&1)
+        assert_eq "$out" rw-ok "open of a bound device node"
+        out=$(run_nb --bind-ro="$d/fuse:/dev/fuse" "$r" -- sh -c ': </dev/fuse && echo r-ok; : <>/dev/fuse' 2>&1 || true)
+        assert_match "$out" '^r-ok' "read of a read-only bound node"
+        assert_match "$out" 'Operation not permitted' "write of a read-only bound node"
+        out=$(run_nb --bind="$d:/mnt/devs" "$r" -- sh -c ': </mnt/devs/fuse' 2>&1 || true)
+        assert_match "$out" 'Operation not permitted' "a node that is not bound itself"
+        out=$(run_nb --bind="$d:/mnt/devs" --property="DeviceAllow=$d/fuse rw" "$r" -- sh -c ': <>/mnt/devs/fuse && echo ok' 2>&1)
+        assert_eq "$out" ok "a node allowed with --property=DeviceAllow="
+        out=$(run_nb --property=DevicePolicy=strict "$r" -- sh -c ': </dev/null' 2>&1 || true)
+        assert_match "$out" 'Operation not permitted' "/dev/null with DevicePolicy=strict"
+        out=$(run_nb --bind="$d/fuse:/dev/fuse" "$r" -- sh -c 'mknod /tmp/x c 10 229' 2>&1 || true)
+        assert_match "$out" 'Operation not permitted|Permission denied' "mknod of the bound node's number"
+}
+
+# --property= names what it cannot do, and warns when a controller is absent.
+t_property_refusals_and_warnings() {
+        local r out
+        r=$(copy_fixture busybox)
+        out=$(run_nb --property=CPUShares=100 "$r" -- true 2>&1 || true)
+        assert_match "$out" 'CPUShares is not supported: a cgroup v1 property' "refused property"
+        out=$(run_nb --property=AllowedCPUs=0 --property="IOReadBandwidthMax=/ 1M" "$r" -- true 2>&1)
+        if ! grep -qw cpuset "$CG2/cgroup.controllers"; then
+                assert_match "$out" "controller 'cpuset' is not available" "warning without the cpuset controller"
+        fi
 }
