@@ -272,6 +272,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 if (ko) {
                         if ((r = settings_key_parse_cli(ko->key, ko->opt, optarg, o, err)) < 0)
                                 return r;
+                        /* Remembered: later options turn private_network on again. */
+                        if (ko->key->key == SK_PRIVATE)
+                                o->share_network_explicit = !o->private_network;
                         continue;
                 }
                 switch (c) {

@@ -276,6 +276,7 @@ struct options {
         char *network_bridge;
         char *network_zone;
         char *network_namespace_path;
+        bool share_network_explicit; /* --share-network / --private-network=no on the command line */
         struct iface_pair *veth_extra;
         size_t n_veth_extra;
         struct iface_pair *interfaces;

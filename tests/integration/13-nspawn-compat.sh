@@ -178,3 +178,31 @@ t_property_refusals_and_warnings() {
                 assert_match "$out" "controller 'cpuset' is not available" "warning without the cpuset controller"
         fi
 }
+
+# Network conflicts are judged on the final options, not their order: an
+# explicit --share-network (or --private-network=no) with any option that
+# needs a network namespace of its own is refused either way round, naming
+# both; nothing runs and nothing is left.
+t_network_conflicts_in_any_order() {
+        local r a b out rc want
+        r=$(copy_fixture busybox)
+        for b in -n --network-zone=nc --network-veth-extra=nc-vx --host-address=10.9.0.1/24 --network-macvlan=lo \
+                --network-namespace-path=/proc/self/ns/net; do
+                for a in --share-network --private-network=no; do
+                        for order in 1 2; do
+                                rc=0
+                                if [ $order = 1 ]; then
+                                        out=$(run_nb -M nc-conflict "$a" "$b" "$r" -- echo ran 2>&1) || rc=$?
+                                else
+                                        out=$(run_nb -M nc-conflict "$b" "$a" "$r" -- echo ran 2>&1) || rc=$?
+                                fi
+                                assert_eq $rc 125 "exit status of $a with $b (order $order)"
+                                want=${b%%=*}
+                                [ "$b" = -n ] && want=--network-veth
+                                assert_match "$out" "cannot be combined with $want" "message for $a with $b (order $order)"
+                        done
+                done
+        done
+        # Without the explicit choice the same options run, as do nspawn's defaults.
+        assert_eq "$(run_nb --network-namespace-path=/proc/self/ns/net "$r" -- echo ran)" ran "--network-namespace-path= alone"
+}
