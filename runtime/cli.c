@@ -272,6 +272,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 if (ko) {
                         if ((r = settings_key_parse_cli(ko->key, ko->opt, optarg, o, err)) < 0)
                                 return r;
+                        if (!ko->key->implemented)
+                                log_warn("--%s: not implemented by nixbox yet, the setting has no effect",
+                                         ko->opt->name ? ko->opt->name : ko->key->cli + 2);
                         /* Remembered: later options turn private_network on again. */
                         if (ko->key->key == SK_PRIVATE)
                                 o->share_network_explicit = !o->private_network;
@@ -608,7 +611,8 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         }
         if (o->argc == 0)
                 o->start_mode = START_BOOT;        /* no command: boot, as nspawn -b */
-        if (o->start_mode == START_BOOT && o->command_mode == START_PID1)
+        /* nspawn mode's PID 1 for a command is a default, not --as-pid1. */
+        if (o->start_mode == START_BOOT && o->command_mode == START_PID1 && !(o->nspawn_mode && !(o->set_mask & SET_PROCESS_TWO)))
                 return nb_error_set(err, 0, "--as-pid1 makes no sense with --boot: the init is PID 1");
         if (o->start_mode != START_BOOT)
                 o->start_mode = o->command_mode;

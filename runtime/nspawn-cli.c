@@ -97,8 +97,9 @@ const struct nspawn_option nspawn_options[] = {
         /* Integration */
         { "resolv-conf", 0, true, NSPAWN_NATIVE, NULL },
         { "timezone", 0, true, NSPAWN_REFUSED, NOT_YET },
-        { "link-journal", 0, true, NSPAWN_REFUSED, NOT_YET },
-        { NULL, 'j', false, NSPAWN_REFUSED, "it is --link-journal=try-guest, " NOT_YET },
+        /* Parsed (LinkJournal= row); the bind is the journal feature's. */
+        { "link-journal", 0, true, NSPAWN_NATIVE, NULL },
+        { NULL, 'j', false, NSPAWN_NATIVE, NULL },
         /* Mounts */
         { "bind", 0, true, NSPAWN_NATIVE, NULL },
         { "bind-ro", 0, true, NSPAWN_NATIVE, NULL },

@@ -206,3 +206,76 @@ t_network_conflicts_in_any_order() {
         # Without the explicit choice the same options run, as do nspawn's defaults.
         assert_eq "$(run_nb --network-namespace-path=/proc/self/ns/net "$r" -- echo ran)" ran "--network-namespace-path= alone"
 }
+
+# boot_vector FILE NAME [SED-EXPR...]: runs the argument vector in
+# tests/nspawn-argv/FILE (placeholders replaced by the sed expressions)
+# through nixbox invoked as systemd-nspawn, as a unit would: in the
+# background with a NOTIFY_SOCKET. The NixOS-shaped tree must report READY=1
+# and reach a running systemd; `systemctl poweroff` inside then ends it
+# with status 0.
+boot_vector() {
+        local file=$1 name=$2 d ns lp pid rc=0 i state
+        shift 2
+        d=$(test_tmp)
+        ns=$(nspawn_link)
+        mapfile -t argv < <(grep -v '^#' "$TOP/tests/nspawn-argv/$file" | sed -e "s|@NAME@|$name|g" "$@")
+        python3 "$TOP/tests/notify-listen.py" "$d/notify-$name" 90 >"$d/listen-$name" &
+        lp=$!
+        wait_for grep -q listening "$d/listen-$name"
+        NOTIFY_SOCKET=$d/notify-$name "$ns" "${argv[@]}" </dev/null >"$d/console-$name" 2>&1 &
+        pid=$!
+        wait $lp || true
+        if ! grep -q READY=1 "$d/listen-$name"; then
+                kill -9 $pid 2>/dev/null || true
+                fail "$file: no READY=1 ($(cat "$d/listen-$name")): $(tail -5 "$d/console-$name")"
+                return 1
+        fi
+        state=$(timeout 60 "$NIXBOX" exec "$name" -- /bin/systemctl is-system-running --wait 2>&1 || true)
+        [[ $state == running || $state == degraded ]] || fail "$file: systemd is '$state'"
+        # As the test driver ends a node: systemctl poweroff inside.
+        "$NIXBOX" exec "$name" -- /bin/systemctl poweroff >/dev/null 2>&1 || true
+        for i in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+        kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "$file: still running 30 s after poweroff"; }
+        wait $pid || rc=$?
+        assert_eq $rc 0 "$file: exit status after poweroff"
+}
+
+# Acceptance: nixos-container's start script, systemd-nspawn@.service and
+# the NixOS test driver's run-nspawn, their argument vectors unchanged
+# (tests/nspawn-argv/), boot the NixOS-shaped tree through the symlink.
+t_nixos_container_start_script_boots() {
+        local r h name=nc-acc-ctr
+        r=$(copy_fixture nixos)
+        h=$TEST_TMP/hostnix
+        mkdir -p "$h/var/nix/db" "$h/var/nix/daemon-socket" "$h/var/nix/gcroots/per-container/$name" \
+                "$h/var/nix/profiles/per-container/$name"
+        # The host's per-container profile holds the container's system link.
+        cp -a "$r/nix/var/nix/profiles/." "$h/var/nix/profiles/per-container/$name/"
+        # nixos-container's containerInit (a store script): sources stage 2.
+        printf '#!%s -e\ntrap "exit 0" SIGRTMIN+3\nset +e\n. "$1"\n' "$(ls -d "$r"/nix/store/*-bash-5.2 | sed "s|^$r||")/bin/bash" \
+                >"$r/nix/store/nc-container-init"
+        chmod 0555 "$r/nix/store/nc-container-init"
+        boot_vector nixos-container.argv $name -e "s|@ROOT@|$r|g" -e "s|@STORE@|$r/nix/store|g" -e "s|@HOSTNIX@|$h|g" \
+                -e "s|@CONTAINER_INIT@|/nix/store/nc-container-init|g"
+}
+
+t_systemd_nspawn_service_boots() {
+        local name=nc-acc-svc-$$
+        [ -n "${NIXOS_ROOT:-}" ] || skip "nixos fixture unavailable"
+        # nspawn@.service finds the tree by name; nixbox's machines directory
+        # is root's alone (0700), as -U's idmapped mount requires.
+        install -d -m 0700 /var/lib/nixbox
+        cp -a "$NIXOS_ROOT" "/var/lib/nixbox/$name"
+        trap 'remove_tree "/var/lib/nixbox/'"$name"'"; remove_tree "$TEST_TMP"' EXIT
+        boot_vector systemd-nspawn@.service.argv "$name"
+}
+
+t_run_nspawn_of_the_test_driver_boots() {
+        local r name=nc-acc-drv netns=nc-acc-drv-$$ init
+        r=$(copy_fixture nixos)
+        ip netns add $netns
+        trap 'ip netns delete '"$netns"' 2>/dev/null; remove_tree "$TEST_TMP"' EXIT
+        init=$(readlink "$r/nix/var/nix/profiles/system-1-link")/init
+        boot_vector run-nspawn.argv $name -e "s|@ROOT@|$r|g" -e "s|@STORE@|$r/nix/store|g" -e "s|@NETNS@|/run/netns/$netns|g" \
+                -e "s|@INIT@|$init|g"
+}

@@ -57,6 +57,7 @@ static const char *example(const char *name) {
                 { "cpu-affinity", "0" },
                 { "personality", "x86-64" },
                 { "resolv-conf", "off" },
+                { "link-journal", "try-guest" },
                 { "bind", "/tmp:/mnt" },
                 { "bind-ro", "/tmp:/mnt" },
                 { "inaccessible", "/etc" },
