@@ -3,9 +3,28 @@
  * Container Interface lists, as nspawn's DeviceAllow= list does. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct cgroup;
 struct nb_error;
+struct options;
 
-/* Attaches the policy to payload/. A kernel without the program type is a
- * warning, not a failure. */
-int cg_device_policy_apply(struct cgroup *cg, struct nb_error *err);
+struct device_rule {
+        unsigned type;         /* BPF_DEVCG_DEV_CHAR or _BLOCK */
+        uint32_t major, minor; /* UINT32_MAX: any */
+        unsigned access;       /* BPF_DEVCG_ACC_* bits allowed */
+};
+#define DEVICE_RULES_MAX 128
+
+/* "rwm" and its subsets into BPF_DEVCG_ACC_* bits ("" is rwm); -EINVAL. */
+int parse_device_access(const char *s, unsigned *ret);
+
+/* The rules for options o (NULL: the defaults): DevicePolicy=,
+ * DeviceAllow= (host paths stat'ed now, char-/block- classes read from
+ * /proc/devices) and the binds whose source is a device node. */
+int cg_device_rules(const struct options *o, struct device_rule *rules, size_t max, size_t *ret_n, struct nb_error *err);
+
+/* Attaches the policy for o (NULL: the defaults) to payload/. A kernel
+ * without the program type is a warning, not a failure. */
+int cg_device_policy_apply(struct cgroup *cg, const struct options *o, struct nb_error *err);

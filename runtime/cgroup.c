@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "cgroup.h"
@@ -313,11 +314,11 @@ static void enable_controllers(const char *dir) {
 
 /* On a host where nobody enabled controllers for the root's children (a
  * bare pure-v2 host without systemd or OpenRC), limits would have nothing to
- * act on: enable memory, pids, cpu and io there, one at a time and add-only.
+ * act on: enable memory, pids, cpu, io and cpuset there, one at a time and add-only.
  * Only at the real root (it has no cgroup.type; a cgroup namespace's root
  * has), which is exempt from the no-internal-processes rule. */
 static void enable_root_controllers(const char *mount) {
-        static const char *const wanted[] = { "memory", "pids", "cpu", "io" };
+        static const char *const wanted[] = { "memory", "pids", "cpu", "io", "cpuset" };
         char path[1024], avail[512], enabled[512];
 
         snprintf(path, sizeof(path), "%s/cgroup.type", mount);
@@ -495,6 +496,31 @@ static int write_limit(const struct cgroup *cg, const char *controller, const ch
         return 0;
 }
 
+/* "MAJ:MIN" of the whole disk that holds path (a block device node, or
+ * the file system of any other file), as systemd's IO*Max= take it. */
+static int io_block_device(const char *path, char *out, size_t size) {
+        char p[128], buf[32];
+        struct stat st;
+        dev_t d;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        d = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+        if (major(d) == 0)
+                return -ENODEV; /* tmpfs, overlayfs, ...: no block device */
+        snprintf(out, size, "%u:%u", major(d), minor(d));
+        /* A partition: io.max takes only the whole disk, its parent in sysfs. */
+        snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(d), minor(d));
+        if (access(p, F_OK) == 0) {
+                snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/../dev", major(d), minor(d));
+                if (read_string_file(p, buf, sizeof(buf)) > 0) {
+                        buf[strcspn(buf, "\n")] = 0;
+                        snprintf(out, size, "%s", buf);
+                }
+        }
+        return 0;
+}
+
 int cg_apply_resources(struct cgroup *cg, const struct resources *res, struct nb_error *err) {
         char v[64];
         int r = 0;
@@ -533,7 +559,46 @@ int cg_apply_resources(struct cgroup *cg, const struct resources *res, struct nb
                 if ((r = write_limit(cg, "io", "io.weight", v, err)) < 0)
                         return r;
         }
+        if (res->memory_min_set) {
+                U64_OR_MAX(res->memory_min);
+                if ((r = write_limit(cg, "memory", "memory.min", v, err)) < 0)
+                        return r;
+        }
+        if (res->memory_low_set) {
+                U64_OR_MAX(res->memory_low);
+                if ((r = write_limit(cg, "memory", "memory.low", v, err)) < 0)
+                        return r;
+        }
+        if (res->memory_swap_max_set) {
+                U64_OR_MAX(res->memory_swap_max);
+                if ((r = write_limit(cg, "memory", "memory.swap.max", v, err)) < 0)
+                        return r;
+        }
 #undef U64_OR_MAX
+        if (res->allowed_cpus[0] && (r = write_limit(cg, "cpuset", "cpuset.cpus", res->allowed_cpus, err)) < 0)
+                return r;
+        if (res->allowed_mems[0] && (r = write_limit(cg, "cpuset", "cpuset.mems", res->allowed_mems, err)) < 0)
+                return r;
+        for (size_t i = 0; i < res->n_io_limits; i++) {
+                static const char *const keys[] = {
+                        [IO_RBPS] = "rbps", [IO_WBPS] = "wbps", [IO_RIOPS] = "riops", [IO_WIOPS] = "wiops"
+                };
+                const struct io_limit *l = &res->io_limits[i];
+                char dev[32], line[96];
+                if (io_block_device(l->path, dev, sizeof(dev)) < 0) {
+                        /* As systemd: a path without a block device is skipped. */
+                        log_warn("no block device found for %s: its I/O limit is not applied", l->path);
+                        continue;
+                }
+                if (l->kind == IO_WEIGHT)
+                        snprintf(line, sizeof(line), "%s %llu", dev, (unsigned long long) l->value);
+                else if (l->value == UINT64_MAX)
+                        snprintf(line, sizeof(line), "%s %s=max", dev, keys[l->kind]);
+                else
+                        snprintf(line, sizeof(line), "%s %s=%llu", dev, keys[l->kind], (unsigned long long) l->value);
+                if ((r = write_limit(cg, "io", l->kind == IO_WEIGHT ? "io.weight" : "io.max", line, err)) < 0)
+                        return r;
+        }
         return 0;
 }
 

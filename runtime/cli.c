@@ -12,10 +12,15 @@
 #include "console-log.h"
 #include "error.h"
 #include "host-config.h"
+#include "image.h"
 #include "log.h"
 #include "network.h"
 #include "options.h"
 #include "parse-util.h"
+#include "nspawn-cli.h"
+#include "path-in-root.h"
+#include "scope-property.h"
+#include "settings-keys.h"
 #include "settings-merge.h"
 #include "trace.h"
 #include "verbs.h"
@@ -41,10 +46,17 @@ void cli_usage(void) {
                "      --on-reboot=ACTION        restart (default) or exit (with status 133)\n"
                "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
                "                                not at the root of the cgroup hierarchy\n"
+               "  -D, --directory=PATH          ROOTFS as an option (then every argument is COMMAND)\n"
+               "  -a                            same as --as-pid2\n"
+               "      --personality=ARCH        x86 (for i686 trees on x86-64) or x86-64\n"
+               "  -S, --slice=, --register=, --no-pager  systemd-nspawn's: accepted, nothing to do here\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
-               "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
-               "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
+               "      --property=NAME=VALUE     cgroup limit or device policy, systemd's names and syntax:\n"
+               "                                Memory{Max,High,Min,Low,SwapMax}, TasksMax, CPUQuota,\n"
+               "                                CPUWeight, IOWeight, IODeviceWeight, AllowedCPUs,\n"
+               "                                AllowedMemoryNodes, IO{Read,Write}{Bandwidth,IOPS}Max,\n"
+               "                                DeviceAllow, DevicePolicy (see nixbox(1), PROPERTIES)\n"
                "      --rlimit=NAME=SOFT[:HARD] resource limit (e.g. RLIMIT_NOFILE=4096, or infinity)\n"
                "      --oom-score-adjust=N      OOM score adjustment of the payload (-1000..1000)\n"
                "      --cpu-affinity=LIST       CPUs the payload may run on (e.g. 0,2-3)\n"
@@ -125,6 +137,9 @@ enum {
         ARG_RLIMIT,
         ARG_READY_FD,
         ARG_JSON_STATUS_FD,
+        ARG_SLICE = 0x400, /* systemd-nspawn's (nspawn-cli.h) */
+        ARG_REGISTER,
+        ARG_NO_PAGER,
         ARG_KEY = 0x1000, /* + index into key_opts[] */
 };
 
@@ -152,8 +167,13 @@ static const struct option fixed_options[] = { { "machine", required_argument, N
                                                { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
                                                { "quiet", no_argument, NULL, 'q' },
                                                { "help", no_argument, NULL, 'h' },
-                                               { "version", no_argument, NULL, ARG_VERSION } };
-#define FIXED_SHORT "+M:bqhPd"
+                                               { "version", no_argument, NULL, ARG_VERSION },
+                                               { "directory", required_argument, NULL, 'D' },
+                                               { "slice", required_argument, NULL, 'S' },
+                                               { "register", required_argument, NULL, ARG_REGISTER },
+                                               { "no-pager", no_argument, NULL, ARG_NO_PAGER } };
+/* ':' first: a missing argument is told apart (nspawn_option_refuse). */
+#define FIXED_SHORT "+:M:bqhPdD:aS:"
 
 /* Every command-line spelling of the key table, in table order. */
 struct key_opt {
@@ -260,6 +280,12 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 if (ko) {
                         if ((r = settings_key_parse_cli(ko->key, ko->opt, optarg, o, err)) < 0)
                                 return r;
+                        if (!ko->key->implemented)
+                                log_warn("--%s: not implemented by nixbox yet, the setting has no effect",
+                                         ko->opt->name ? ko->opt->name : ko->key->cli + 2);
+                        /* Remembered: later options turn private_network on again. */
+                        if (ko->key->key == SK_PRIVATE)
+                                o->share_network_explicit = !o->private_network;
                         continue;
                 }
                 switch (c) {
@@ -283,6 +309,7 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->command_mode = START_PID1;
                         o->set_mask |= SET_PROCESS_TWO;
                         break;
+                case 'a':
                 case ARG_AS_PID2:
                         o->command_mode = START_PID2;
                         o->set_mask |= SET_PROCESS_TWO;
@@ -314,6 +341,21 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_KEEP_UNIT:
                         o->keep_unit = true;
                         break;
+                case 'D':
+                        set_str(&o->root, optarg);
+                        break;
+                case 'S':
+                        if (!*optarg)
+                                return nb_error_set(err, 0, "invalid --slice '': expected a slice name");
+                        log_warn("--slice=%s: no systemd here, so no slice; the container's cgroup is nixbox/%s", optarg,
+                                 o->machine ? o->machine : "NAME");
+                        break;
+                case ARG_REGISTER:
+                        if ((r = nspawn_register(optarg, err)) < 0)
+                                return r;
+                        break;
+                case ARG_NO_PAGER:
+                        break;
                 case ARG_ON_REBOOT:
                         if (streq(optarg, "restart"))
                                 o->restart = RESTART_LOOP;
@@ -328,10 +370,20 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 return nb_error_set(err, 0, "invalid --settings '%s': expected yes, no, override or trusted", optarg);
                         o->settings = r;
                         break;
-                case ARG_PROPERTY:
-                        if ((r = parse_named_key("--property", SECTION_RESOURCES, "", optarg, o, err)) < 0)
+                case ARG_PROPERTY: {
+                        /* A [Resources] key through its row; the scope properties no
+                         * .nspawn key has (devices, io.max, cpuset, ...) apart. */
+                        size_t len = strcspn(optarg, "=");
+                        _cleanup_free_ char *name = strndup(optarg, len);
+                        if (!name)
+                                return nb_error_set(err, ENOMEM, "parse --property");
+                        r = settings_key_lookup(SECTION_RESOURCES, name)
+                                ? parse_named_key("--property", SECTION_RESOURCES, "", optarg, o, err)
+                                : scope_property_parse(optarg, &o->resources, err);
+                        if (r < 0)
                                 return r;
                         break;
+                }
                 case 'd':
                         o->detach = true;
                         break;
@@ -386,7 +438,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         printf("nixbox %s\n", NIXBOX_VERSION);
                         return 1;
                 default:
-                        return nb_error_set(err, 0, "unknown or incomplete option; see 'nixbox run --help'");
+                        /* Name the option and, for one of nspawn's, why not. */
+                        return nspawn_option_refuse(argv[optind - 1],
+                                                    optopt > 0 && optopt < 128 && strncmp(argv[optind - 1], "--", 2) != 0 ? optopt
+                                                                                                                          : 0,
+                                                    c == ':', err);
                 }
         }
         return 0;
@@ -395,17 +451,24 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
 int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err) {
         int r;
 
-        opterr = 1;
-        optind = 0; /* a full reset: a former parse may have stopped inside an argument */
+        opterr = 0; /* the errors name the option (nspawn_option_refuse) */
+        optind = 0; /* 0: glibc forgets a previous parse (its place inside "-abc") */
         r = parse_pass(argc, argv, o, err);
         if (r != 0)
                 return r;
-        if (optind >= argc)
+        /* No ROOTFS argument with -D, as systemd-nspawn (which finds the tree
+         * in cli_finish()), or with -M NAME and no argument but a command
+         * after "--": every argument is the command then. */
+        bool dashdash = optind > 1 && streq(argv[optind - 1], "--"); /* getopt ate it */
+        if (o->root || o->nspawn_mode || (o->machine && (optind >= argc || dashdash))) {
+                if (!dashdash && optind < argc && streq(argv[optind], "--"))
+                        optind++;
+        } else if (optind >= argc)
                 return nb_error_set(err, 0, "no ROOTFS given; see 'nixbox run --help'");
-        set_str(&o->root, argv[optind]);
-
+        else if (set_str(&o->root, argv[optind]) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
         /* Options may also follow ROOTFS, up to the command or "--". */
-        if (optind + 1 < argc && !streq(argv[optind + 1], "--") && argv[optind + 1][0] == '-') {
+        else if (optind + 1 < argc && !streq(argv[optind + 1], "--") && argv[optind + 1][0] == '-') {
                 int base = optind;
                 argv[base] = argv[0];
                 optind = 1;
@@ -430,6 +493,51 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         return 0;
 }
 
+/* No ROOTFS argument: the image named by -M (nixbox's machines directory,
+ * then nspawn's /var/lib/machines), else, as systemd-nspawn, the current
+ * directory. */
+static int find_root(struct options *o, struct nb_error *err) {
+        char path[4096];
+        struct stat st;
+
+        if (o->root)
+                return 0;
+        if (o->machine) {
+                if (image_find(o->machine, path, sizeof(path)) < 0) {
+                        snprintf(path, sizeof(path), "/var/lib/machines/%s", o->machine);
+                        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                                return nb_error_set(err, 0,
+                                                    "no image named %s in %s or /var/lib/machines (give its "
+                                                    "directory with -D PATH)",
+                                                    o->machine, MACHINES_DIR);
+                }
+        } else if (!getcwd(path, sizeof(path)))
+                return nb_error_set(err, errno, "get the current directory (the container's root without -D)");
+        else if (streq(path, "/") && !o->ephemeral)
+                return nb_error_set(err, 0,
+                                    "refusing to run the host's / as a container (as systemd-nspawn does); "
+                                    "give its root with -D PATH");
+        if (set_str(&o->root, path) < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        return 0;
+}
+
+/* nspawn mode without a command or --boot: a login shell, as nspawn
+ * starts it (bash, else sh, as "-bash"/"-sh": -l here). */
+static int nspawn_shell(struct options *o, struct nb_error *err) {
+        _cleanup_close_ int root = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int bash = root < 0 ? -1 : root_open(root, "/bin/bash", O_PATH, 0);
+        const char *shell = bash >= 0 ? "/bin/bash" : "/bin/sh";
+
+        o->argv = calloc(3, sizeof(char *));
+        if (!o->argv || !(o->argv[0] = strdup(shell)) || !(o->argv[1] = strdup("-l")))
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        o->argc = 2;
+        if (!o->working_dir && set_str(&o->working_dir, "/root") < 0)
+                return nb_error_set(err, ENOMEM, "parse the command line");
+        return 0;
+}
+
 /* nixbox.conf's [network] DefaultZone=: used only when neither the command
  * line nor the settings file chose a network mode (Port= alone is none). */
 static int apply_default_zone(struct options *o, const struct settings_provenance *prov, struct nb_error *err) {
@@ -450,6 +558,10 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         struct stat st;
         bool named = o->machine != NULL; /* -M given: used as is, even with -x */
         int r;
+
+        r = find_root(o, err);
+        if (r < 0)
+                return r;
 
         /* A bare NAME that is not a directory here is an image in the
          * machines directory (or in nspawn's /var/lib/machines). */
@@ -506,9 +618,15 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         }
         if (!o->hostname)
                 o->hostname = strdup(o->machine);
+        if (o->argc == 0 && o->nspawn_mode && o->start_mode != START_BOOT) {
+                r = nspawn_shell(o, err);
+                if (r < 0)
+                        return r;
+        }
         if (o->argc == 0)
                 o->start_mode = START_BOOT;        /* no command: boot, as nspawn -b */
-        if (o->start_mode == START_BOOT && o->command_mode == START_PID1)
+        /* nspawn mode's PID 1 for a command is a default, not --as-pid1. */
+        if (o->start_mode == START_BOOT && o->command_mode == START_PID1 && !(o->nspawn_mode && !(o->set_mask & SET_PROCESS_TWO)))
                 return nb_error_set(err, 0, "--as-pid1 makes no sense with --boot: the init is PID 1");
         if (o->start_mode != START_BOOT)
                 o->start_mode = o->command_mode;

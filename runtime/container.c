@@ -148,12 +148,38 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
         _exit(EXIT_NIXBOX_ERROR);
 }
 
+/* nspawn 252's RLIMIT_NOFILE for a payload without LimitNOFILE=/--rlimit:
+ * the kernel's soft 1024 (select() stays safe) and a hard limit of
+ * min(fs.nr_open, 512K), as systemd gives host services. Without
+ * CAP_SYS_RESOURCE a hard limit cannot be raised: then the closest limits,
+ * as nspawn's setrlimit_closest() does (soft 1024 at most, hard as is). */
+#define NSPAWN_HIGH_RLIMIT_NOFILE (512U * 1024U)
+static void rlimit_nofile_nspawn_default(void) {
+        struct rlimit want = { 1024, NSPAWN_HIGH_RLIMIT_NOFILE }, now;
+        char buf[32];
+
+        if (read_string_file("/proc/sys/fs/nr_open", buf, sizeof(buf)) > 0 && strtoul(buf, NULL, 10) > 0 &&
+            strtoul(buf, NULL, 10) < want.rlim_max)
+                want.rlim_max = strtoul(buf, NULL, 10);
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0 || getrlimit(RLIMIT_NOFILE, &now) < 0)
+                return;
+        if (want.rlim_max > now.rlim_max)
+                want.rlim_max = now.rlim_max;
+        if (want.rlim_cur > want.rlim_max)
+                want.rlim_cur = want.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) < 0)
+                log_warn("set resource limit NOFILE=%llu:%llu: %s", (unsigned long long) want.rlim_cur,
+                         (unsigned long long) want.rlim_max, strerror(errno));
+}
+
 /* Resource limits, OOM score and CPU affinity are inherited by PID 1: set
  * them here, in the host's user namespace, where raising a hard limit or
  * lowering the OOM score is at all possible (with CAP_SYS_RESOURCE). */
 static void apply_process_limits(struct container *c) {
         struct options *o = c->o;
 
+        if (!o->rlimits[RLIMIT_NOFILE])
+                rlimit_nofile_nspawn_default();
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 if (o->rlimits[i] && setrlimit(i, o->rlimits[i]) < 0)
                         log_warn("set resource limit %s=%llu:%llu: %s", rlimit_to_name(i),
@@ -686,7 +712,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                 log_warn("record the cgroup of %s: %s", o->machine, strerror(errno));
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
-        if (c->use_cgroup && cg_device_policy_apply(&c->cg, err) < 0)
+        if (c->use_cgroup && cg_device_policy_apply(&c->cg, o, err) < 0)
                 return -1;
         trace_step("cgroup");
 
@@ -882,6 +908,11 @@ static int decode_end(struct container *c, int status, enum end_kind *kind) {
                 if (pid1 && sig == SIGHUP) {
                         *kind = END_REBOOT;
                         return 0;
+                }
+                /* systemd-nspawn fails (exit 1) when its payload is killed. */
+                if (c->o->nspawn_mode) {
+                        log_error("container %s terminated by signal %s", c->o->machine, strsignal(sig));
+                        return EXIT_FAILURE;
                 }
                 return 128 + sig;
         }
@@ -1139,10 +1170,12 @@ fail:
         if (err.msg[0])
                 nb_error_print(&err);
         cleanup(&c);
+        if (o->nspawn_mode)
+                return EXIT_FAILURE; /* systemd-nspawn's one failure code */
         return err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
 fail_early:
         nb_error_print(&err);
         if (c.machine_lock >= 0)
                 state_unlock_machine(o->machine, c.machine_lock);
-        return EXIT_NIXBOX_ERROR;
+        return o->nspawn_mode ? EXIT_FAILURE : EXIT_NIXBOX_ERROR;
 }

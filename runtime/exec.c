@@ -1,4 +1,5 @@
 #include <limits.h>
+#include <sys/personality.h>
 #include <stdio.h>
 
 #include "capabilities.h"
@@ -142,6 +143,11 @@ int exec_payload(struct container *c, struct nb_error *err) {
                         return r;
         } else if ((r = stdio_relay_apply(&c->relay)) < 0)
                 return nb_error_set(err, r, "connect stdio to nixbox's pipes");
+
+        /* --personality=x86: uname -m says i686 (before the system-call
+         * filter, which may not allow personality(2) to the payload). */
+        if (o->personality_set && personality(o->personality) < 0)
+                return nb_error_set(err, errno, "set the personality 0x%lx (--personality)", o->personality);
 
         struct confinement cf = {
                 .bounding = container_bounding_caps(o, &c->uids),

@@ -7,6 +7,7 @@
 #include "container.h"
 #include "host-config.h"
 #include "log.h"
+#include "nspawn-cli.h"
 #include "options.h"
 #include "settings-merge.h"
 #include "trace.h"
@@ -79,6 +80,32 @@ static int require_root(const char *verb, int argc, char **argv) {
         return -EPERM;
 }
 
+/* After parsing (r: 0, 1 for --help/--version, or -errno): print the
+ * settings, or run the container. */
+static int run_parsed(struct options *o, struct settings_provenance *prov, struct nb_error *err, int r) {
+        if (r == 0 && o->print_settings) {
+                settings_print(stdout, o, prov);
+                settings_provenance_done(prov);
+                options_free(o);
+                return 0;
+        }
+        settings_provenance_done(prov);
+        if (r > 0) {
+                options_free(o);
+                return 0;
+        }
+        if (r < 0) {
+                nb_error_print(err);
+                /* systemd-nspawn fails with 1 whatever the reason. */
+                r = o->nspawn_mode ? EXIT_FAILURE : EXIT_NIXBOX_ERROR;
+                options_free(o);
+                return r;
+        }
+        r = container_run(o);
+        options_free(o);
+        return r;
+}
+
 int main(int argc, char **argv) {
         struct options o;
         struct nb_error err = {0};
@@ -93,6 +120,18 @@ int main(int argc, char **argv) {
                                   streq(argv[1], "version") || streq(argv[1], "--version")))
                         return EXIT_NIXBOX_ERROR;
                 err = (struct nb_error) {0};
+        }
+        /* Invoked as systemd-nspawn (a symlink): its command line, its
+         * defaults and exit codes (nspawn-cli.h). */
+        if (nspawn_invoked(argv[0])) {
+                if (require_root("run", argc, argv) < 0)
+                        return EXIT_FAILURE;
+                options_init(&o);
+                nspawn_mode_init(&o);
+                r = cli_parse_run(argc, argv, &o, &err);
+                if (r == 0)
+                        r = cli_finish(&o, &prov, &err);
+                return run_parsed(&o, &prov, &err, r);
         }
         if (argc < 2) {
                 usage();
@@ -137,23 +176,5 @@ int main(int argc, char **argv) {
         r = cli_parse_run(argc - 1, argv + 1, &o, &err);
         if (r == 0)
                 r = cli_finish(&o, &prov, &err);
-        if (r == 0 && o.print_settings) {
-                settings_print(stdout, &o, &prov);
-                settings_provenance_done(&prov);
-                options_free(&o);
-                return 0;
-        }
-        settings_provenance_done(&prov);
-        if (r > 0) {
-                options_free(&o);
-                return 0;
-        }
-        if (r < 0) {
-                nb_error_print(&err);
-                options_free(&o);
-                return EXIT_NIXBOX_ERROR;
-        }
-        r = container_run(&o);
-        options_free(&o);
-        return r;
+        return run_parsed(&o, &prov, &err, r);
 }

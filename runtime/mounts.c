@@ -27,6 +27,7 @@
 
 #include "container.h"
 #include "mounts.h"
+#include "parse-util.h"
 #include "log.h"
 #include "mount-util.h"
 #include "options.h"
@@ -201,13 +202,29 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
 static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
         char buf[8192], resolved[PATH_MAX];
         _cleanup_close_ int in = -1, out = -1;
+        int mode = c->o->resolv_conf;
         struct stat st;
         ssize_t n;
         int r;
 
-        if (c->o->resolv_conf == RESOLV_CONF_OFF || (c->o->resolv_conf == RESOLV_CONF_AUTO && c->o->private_network))
+        if (mode == RESOLV_CONF_OFF || (mode == RESOLV_CONF_AUTO && c->o->private_network))
                 return 0;
-        if (c->o->resolv_conf == RESOLV_CONF_DELETE) {
+        if (c->o->read_only) {
+                /* The image stays as it is: nspawn's auto binds the host's
+                 * file over an existing one instead of copying; a mode
+                 * that must write into the tree does nothing. */
+                _cleanup_close_ int cur = root_open(root_fd, "/etc/resolv.conf", O_PATH, 0);
+                if (mode == RESOLV_CONF_AUTO && cur >= 0 && fstat(cur, &st) == 0 && S_ISREG(st.st_mode))
+                        mode = RESOLV_CONF_BIND_HOST;
+                else if (mode != RESOLV_CONF_BIND_HOST || cur < 0) {
+                        if (mode != RESOLV_CONF_AUTO)
+                                log_warn("--read-only: leaving /etc/resolv.conf of %s as it is (--resolv-conf=%s "
+                                         "would change the image)",
+                                         c->o->root, resolv_conf_mode_to_string(mode));
+                        return 0;
+                }
+        }
+        if (mode == RESOLV_CONF_DELETE) {
                 _cleanup_close_ int etc = root_open(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
                 char p[32];
                 _cleanup_close_ int dir = etc < 0 ? -1 : open(fd_path(etc, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -215,7 +232,7 @@ static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, stru
                         return nb_error_set(err, errno, "remove /etc/resolv.conf (in %s)", c->o->root);
                 return 0;
         }
-        if (c->o->resolv_conf == RESOLV_CONF_BIND_HOST) {
+        if (mode == RESOLV_CONF_BIND_HOST) {
                 _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
                 if (target < 0)
                         return nb_error_set(err, target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);

@@ -122,6 +122,32 @@ struct address {                 /* an IPv4 or IPv6 address with prefix length *
         unsigned prefixlen;
 };
 
+/* DevicePolicy= (systemd.resource-control(5)): auto and closed allow the
+ * API pseudo devices, strict only what DeviceAllow= and nspawn list. */
+enum device_policy {
+        DEVICE_POLICY_AUTO,
+        DEVICE_POLICY_CLOSED,
+        DEVICE_POLICY_STRICT,
+};
+
+/* DeviceAllow=SPEC [rwm]: SPEC a /dev path, or char-NAME / block-NAME of
+ * /proc/devices (a glob); access BPF_DEVCG_ACC_* bits. */
+#define DEVICE_ALLOW_MAX 32
+struct device_allow {
+        char spec[128];
+        unsigned access;
+};
+
+/* IO{Read,Write}{Bandwidth,IOPS}Max=PATH VALUE: one io.max key of PATH's
+ * block device. */
+#define IO_LIMIT_MAX 16
+enum io_limit_kind { IO_RBPS, IO_WBPS, IO_RIOPS, IO_WIOPS, IO_WEIGHT };
+struct io_limit {
+        char path[128];
+        enum io_limit_kind kind;
+        uint64_t value; /* UINT64_MAX = "max" */
+};
+
 /* Resource limits for the container's cgroup ([Resources]); UINT64_MAX = unset/max. */
 struct resources {
         bool memory_max_set, memory_high_set, tasks_max_set, cpu_quota_set, cpu_weight_set, io_weight_set;
@@ -131,41 +157,54 @@ struct resources {
         uint64_t cpu_quota_usec; /* per 100000 us period; UINT64_MAX = "max" */
         uint64_t cpu_weight;     /* 1..10000 */
         uint64_t io_weight;      /* 1..10000 */
+
+        /* nspawn's scope properties that no .nspawn key has: only
+         * --property= sets them (docs/nixbox.1, PROPERTIES). */
+        enum device_policy device_policy;
+        struct device_allow device_allow[DEVICE_ALLOW_MAX];
+        size_t n_device_allow;
+        bool memory_min_set, memory_low_set, memory_swap_max_set;
+        uint64_t memory_min, memory_low, memory_swap_max;
+        char allowed_cpus[128]; /* cpuset.cpus, "" = unset */
+        char allowed_mems[128]; /* cpuset.mems, "" = unset */
+        struct io_limit io_limits[IO_LIMIT_MAX];
+        size_t n_io_limits;
 };
 
 /* Bits recording which settings the command line set, so that a settings
  * file fills only the rest (nspawn's settings mask). */
 enum {
-        SET_BOOT             = 1ULL << 0,
-        SET_PARAMETERS       = 1ULL << 1,
-        SET_ENVIRONMENT      = 1ULL << 2,
-        SET_USER             = 1ULL << 3,
-        SET_WORKING_DIR      = 1ULL << 4,
-        SET_CAPABILITY       = 1ULL << 5,
-        SET_NO_NEW_PRIVS     = 1ULL << 6,
-        SET_KILL_SIGNAL      = 1ULL << 7,
-        SET_MACHINE_ID       = 1ULL << 8,
-        SET_PRIVATE_USERS    = 1ULL << 9,
-        SET_NOTIFY_READY     = 1ULL << 10,
-        SET_SYSCALL_FILTER   = 1ULL << 11,
-        SET_RLIMIT           = 1ULL << 12,
-        SET_OOM_SCORE        = 1ULL << 13,
-        SET_CPU_AFFINITY     = 1ULL << 14,
-        SET_HOSTNAME         = 1ULL << 15,
-        SET_RESOLV_CONF      = 1ULL << 16,
-        SET_TIMEZONE         = 1ULL << 17,
-        SET_LINK_JOURNAL     = 1ULL << 18,
-        SET_PROCESS_TWO      = 1ULL << 19,
-        SET_EPHEMERAL        = 1ULL << 20,
-        SET_READ_ONLY        = 1ULL << 21,
-        SET_VOLATILE         = 1ULL << 22,
-        SET_CUSTOM_MOUNTS    = 1ULL << 23,
-        SET_OWNERSHIP        = 1ULL << 24,
-        SET_NETWORK          = 1ULL << 25,
-        SET_PORTS            = 1ULL << 26,
-        SET_RESOURCES        = 1ULL << 27,
-        SET_INIT             = 1ULL << 28,
-        SET_CONSOLE          = 1ULL << 29,
+        SET_BOOT = 1ULL << 0,
+        SET_PARAMETERS = 1ULL << 1,
+        SET_ENVIRONMENT = 1ULL << 2,
+        SET_USER = 1ULL << 3,
+        SET_WORKING_DIR = 1ULL << 4,
+        SET_CAPABILITY = 1ULL << 5,
+        SET_NO_NEW_PRIVS = 1ULL << 6,
+        SET_KILL_SIGNAL = 1ULL << 7,
+        SET_MACHINE_ID = 1ULL << 8,
+        SET_PRIVATE_USERS = 1ULL << 9,
+        SET_NOTIFY_READY = 1ULL << 10,
+        SET_SYSCALL_FILTER = 1ULL << 11,
+        SET_RLIMIT = 1ULL << 12,
+        SET_OOM_SCORE = 1ULL << 13,
+        SET_CPU_AFFINITY = 1ULL << 14,
+        SET_HOSTNAME = 1ULL << 15,
+        SET_RESOLV_CONF = 1ULL << 16,
+        SET_TIMEZONE = 1ULL << 17,
+        SET_LINK_JOURNAL = 1ULL << 18,
+        SET_PROCESS_TWO = 1ULL << 19,
+        SET_EPHEMERAL = 1ULL << 20,
+        SET_READ_ONLY = 1ULL << 21,
+        SET_VOLATILE = 1ULL << 22,
+        SET_CUSTOM_MOUNTS = 1ULL << 23,
+        SET_OWNERSHIP = 1ULL << 24,
+        SET_NETWORK = 1ULL << 25,
+        SET_PORTS = 1ULL << 26,
+        SET_RESOURCES = 1ULL << 27,
+        SET_INIT = 1ULL << 28,
+        SET_CONSOLE = 1ULL << 29,
+        SET_PERSONALITY = 1ULL << 40, /* apart from the other branches' new bits */
 };
 
 /* What PID 1 is (nspawn's start modes). */
@@ -189,6 +228,9 @@ struct options {
         enum start_mode command_mode; /* --as-pid1/--as-pid2: START_PID1 or START_PID2, for a command */
         bool check_os_release;       /* refuse a boot without os-release (default on) */
         bool keep_unit;              /* --keep-unit: cgroup below nixbox's own, not at the root */
+        bool nspawn_mode;            /* invoked as systemd-nspawn: nspawn's defaults (nspawn-cli.h) */
+        bool personality_set;        /* --personality= */
+        unsigned long personality;   /* personality(2) of the payload */
 
         /* Process. */
         char **setenv;               /* NAME=VALUE list */
@@ -234,6 +276,7 @@ struct options {
         char *network_bridge;
         char *network_zone;
         char *network_namespace_path;
+        bool share_network_explicit; /* --share-network / --private-network=no on the command line */
         struct iface_pair *veth_extra;
         size_t n_veth_extra;
         struct iface_pair *interfaces;

@@ -22,12 +22,11 @@ static const uint8_t uid_hash_key[16] = {
         0x96, 0x41, 0xcf, 0x41, 0x33, 0x94, 0xff, 0x72,
 };
 
+/* As nspawn 252's uid_shift_pick(): the modulo applies to every value, also
+ * one already inside the window (folding only values outside it gave bases
+ * 0x80000 below nspawn's). */
 uid_t uid_candidate_fold(uint32_t value) {
-        uid_t c = value;
-
-        if (c < CONTAINER_UID_BASE_MIN || c > CONTAINER_UID_BASE_MAX)
-                c = (c % (CONTAINER_UID_BASE_MAX - CONTAINER_UID_BASE_MIN)) + CONTAINER_UID_BASE_MIN;
-        return c & 0xFFFF0000U;
+        return ((value % (CONTAINER_UID_BASE_MAX - CONTAINER_UID_BASE_MIN)) + CONTAINER_UID_BASE_MIN) & 0xFFFF0000U;
 }
 
 uid_t uid_candidate_from_name(const char *machine) {

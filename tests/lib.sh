@@ -58,7 +58,8 @@ run_nb() { "$NIXBOX" run -q "$@" </dev/null; }
 
 # Host uid of container uid 0 for a machine picked by name (nspawn's pick).
 expected_shift() {
-        python3 "$TOP/tests/uid-pick.py" "$1"
+        # Debian's python starts in a fraction of pyenv's shim's time.
+        "$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)" "$TOP/tests/uid-pick.py" "$1"
 }
 
 v1_cgroup_dirs() {
@@ -123,4 +124,33 @@ wait_for() {
         local i
         for i in $(seq 100); do "$@" && return 0; sleep 0.1; done
         return 1
+}
+
+# run_nspawn ARGS...: Debian's systemd-nspawn (252) as docs/dev-machine.md
+# section 1 allows it: a fresh cgroup under $CG2, a private mount and cgroup
+# namespace whose only /sys/fs/cgroup is that cgroup (no v1 hierarchy to
+# write), a private /run/systemd/nspawn, and no machined or unit of its own, in a PID
+# namespace and a PID namespace. Skips the test when nspawn is not installed.
+run_nspawn() {
+        command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
+        local cg rc=0
+        cg=$(mktemp -d "$CG2/nixbox-tests-nspawn.XXXXXX")
+        mkdir "$cg/view"
+        (
+                echo $BASHPID >"$cg/view/cgroup.procs"
+                # shellcheck disable=SC2016
+                exec unshare -m --propagation private --cgroup --pid --fork --mount-proc sh -c '
+                        umount -R /sys/fs/cgroup 2>/dev/null
+                        if awk "\$9 == \"cgroup\" { f = 1 } END { exit !f }" /proc/self/mountinfo; then
+                                echo "run_nspawn: cgroup v1 still mounted in the private view" >&2; exit 1
+                        fi
+                        mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 1
+                        # nspawn runs in a leaf below the root of the view, as under a service manager.
+                        mkdir /sys/fs/cgroup/nspawn && echo $$ >/sys/fs/cgroup/nspawn/cgroup.procs || exit 1
+                        mkdir -p /run/systemd/nspawn && mount -t tmpfs -o mode=0755 nspawn-private /run/systemd/nspawn || exit 1
+                        # Not exec: sh stays PID 1 of the view (nspawn reads its cgroup from PID 1).
+                        SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 ${NSPAWN_WRAP:-} systemd-nspawn --keep-unit --register=no "$@"' sh "$@"
+        ) || rc=$?
+        find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        return $rc
 }

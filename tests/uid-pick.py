@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent re-implementation of systemd-nspawn's UID range pick for a
 machine name (siphash24 with nspawn's key, folded into the container window
-and aligned to 64K), so that tests can check nixbox's choice."""
+by the modulo nspawn applies to every value, and aligned to 64K), so that tests can check nixbox's choice."""
 import struct, sys
 
 def siphash24(data: bytes, key: bytes) -> int:
@@ -30,9 +30,8 @@ MIN, MAX = 0x00080000, 0x6FFF0000
 
 def pick(name: str) -> int:
     c = siphash24(name.encode(), KEY) & 0xFFFFFFFF
-    if not (MIN <= c <= MAX):
-        c = (c % (MAX - MIN)) + MIN
-    return c & 0xFFFF0000
+    # nspawn 252 (uid_shift_pick) folds every value, in the window or not.
+    return ((c % (MAX - MIN)) + MIN) & 0xFFFF0000
 
 if __name__ == '__main__':
     print(pick(sys.argv[1]))

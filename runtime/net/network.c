@@ -52,6 +52,30 @@ int network_validate(const struct options *o, struct nb_error *err) {
         bool any = veth_like(o) || o->n_interfaces || o->n_veth_extra || o->n_macvlan || o->n_ipvlan || o->n_ports ||
                    addresses || o->masquerade;
 
+        /* An explicit --share-network conflicts with every option that
+         * needs a network namespace, whatever their order (each of them
+         * turns the private network on again, so the final private_network
+         * cannot tell). */
+        if (o->share_network_explicit) {
+                const char *what = o->network_namespace_path ? "--network-namespace-path="
+                        : o->network_zone                    ? "--network-zone="
+                        : o->network_bridge                  ? "--network-bridge="
+                        : o->n_host_addresses                ? "--host-address="
+                        : o->n_local_addresses               ? "--local-address="
+                        : o->network_veth                    ? "--network-veth"
+                        : o->n_veth_extra                    ? "--network-veth-extra="
+                        : o->n_interfaces                    ? "--network-interface="
+                        : o->n_macvlan                       ? "--network-macvlan="
+                        : o->n_ipvlan                        ? "--network-ipvlan="
+                        : o->n_ports                         ? "--port="
+                        : o->masquerade                      ? "--masquerade"
+                                                             : NULL;
+                if (what)
+                        return nb_error_set(err, 0,
+                                            "--share-network (or --private-network=no) cannot be combined with %s: "
+                                            "with it the container does not use the host's network",
+                                            what);
+        }
         if (o->network_namespace_path && any)
                 return nb_error_set(err, 0, "--network-namespace-path= cannot be combined with other network options");
         if (!o->private_network && any)

@@ -2,10 +2,12 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/personality.h>
 
 #include "capabilities.h"
 #include "error.h"
 #include "machine-id.h"
+#include "nspawn-cli.h"
 #include "parse-util.h"
 #include "seccomp-policy.h"
 #include "settings-keys.h"
@@ -548,6 +550,40 @@ static bool oom_print(const struct settings_key_info *k, FILE *f, const struct o
 
 static const struct settings_key_type type_oom = { oom_parse, oom_reset, oom_copy, oom_print, NULL };
 
+/* Personality=/--personality=: x86 or x86-64 (nspawn-cli.c). */
+static int personality_parse(const struct settings_key_info *k, const char *v, struct options *o, struct nb_error *err) {
+        int r = parse_personality(v, &o->personality);
+
+        (void) k;
+        if (r == -EOPNOTSUPP)
+                return nb_error_set(err, 0, "this host cannot run programs of architecture %s", v);
+        if (r < 0)
+                return nb_error_set(err, 0, "expected x86 or x86-64");
+        o->personality_set = true;
+        return 0;
+}
+
+static void personality_reset(const struct settings_key_info *k, struct options *o) {
+        (void) k;
+        o->personality_set = false;
+        o->personality = 0;
+}
+
+static int personality_copy(const struct settings_key_info *k, struct options *dst, const struct options *src) {
+        (void) k;
+        dst->personality_set = src->personality_set;
+        dst->personality = src->personality;
+        return 0;
+}
+
+static bool personality_print(const struct settings_key_info *k, FILE *f, const struct options *o) {
+        fprintf(f, "%s=%s", k->name, !o->personality_set ? "" : o->personality == PER_LINUX32 ? "x86" : "x86-64");
+        return true;
+}
+
+static const struct settings_key_type type_personality = { personality_parse, personality_reset, personality_copy,
+                                                           personality_print, NULL };
+
 /* ---- CPUAffinity=: repeated assignments add up, as in nspawn ---- */
 
 static int cpus_parse(const struct settings_key_info *k, const char *v, struct options *o, struct nb_error *err) {
@@ -996,7 +1032,7 @@ static const struct settings_key_info keys[_SK_MAX] = {
              .type = &type_words, .offset = O(argv), .arg = O(argc)),
         EXEC(SK_ENVIRONMENT, "Environment", .cli = "--setenv", .opts = { OPT("setenv", 'E') }, .set_bit = SET_ENVIRONMENT,
              .flags = KEY_CLI_ONE_ITEM, .type = &type_words, .offset = O(setenv), .arg = O(n_setenv)),
-        EXEC(SK_USER, "User", .cli = "--user", .opts = { OPT("user", 'u') }, .set_bit = SET_USER, .type = &type_string,
+        EXEC(SK_USER, "User", .cli = "--user", .opts = { OPT("user", 'u'), OPT("uid") /* nspawn's old spelling */ }, .set_bit = SET_USER, .type = &type_string,
              .offset = O(user), .data = &check_user, .expected = "a user name or numeric UID"),
         EXEC(SK_WORKING_DIRECTORY, "WorkingDirectory", .cli = "--chdir", .opts = { OPT("chdir") }, .set_bit = SET_WORKING_DIR,
              .type = &type_path, .offset = O(working_dir), .expected = "an absolute path"),
@@ -1038,13 +1074,15 @@ static const struct settings_key_info keys[_SK_MAX] = {
              .expected = "off, copy-host, bind-host, delete, auto or a boolean"),
         EXEC(SK_TIMEZONE, "Timezone", .cli = "--timezone", .set_bit = SET_TIMEZONE, .implemented = false, .type = &type_enum,
              .offset = O(timezone), .data = &names_timezone, .expected = "off, copy, bind, symlink, delete, auto or a boolean"),
-        EXEC(SK_LINK_JOURNAL, "LinkJournal", .cli = "--link-journal", .set_bit = SET_LINK_JOURNAL, .privileged = true,
+        EXEC(SK_LINK_JOURNAL, "LinkJournal", .cli = "--link-journal",
+             .opts = { OPT("link-journal"), FLAG(NULL, 'j', "try-guest") }, .set_bit = SET_LINK_JOURNAL, .privileged = true,
              .implemented = false, .type = &type_enum, .offset = O(link_journal), .data = &names_link_journal,
              .expected = "no, host, try-host, guest, try-guest, auto or a boolean"),
         EXEC(SK_EPHEMERAL, "Ephemeral", .cli = "--ephemeral", .opts = { FLAG("ephemeral", 'x', "yes") }, .set_bit = SET_EPHEMERAL,
              .type = &type_bool, .offset = O(ephemeral), .expected = BOOLEAN),
         UNSUPPORTED(SK_AMBIENT_CAPABILITY, SECTION_EXEC, "AmbientCapability", "--ambient-capability"),
-        UNSUPPORTED(SK_PERSONALITY, SECTION_EXEC, "Personality", "--personality"),
+        EXEC(SK_PERSONALITY, "Personality", .cli = "--personality", .opts = { OPT("personality") }, .set_bit = SET_PERSONALITY,
+             .type = &type_personality, .expected = "x86 or x86-64"),
         UNSUPPORTED(SK_PIVOT_ROOT, SECTION_EXEC, "PivotRoot", "--pivot-root"),
         UNSUPPORTED(SK_SUPPRESS_SYNC, SECTION_EXEC, "SuppressSync", "--suppress-sync"),
 
@@ -1071,7 +1109,8 @@ static const struct settings_key_info keys[_SK_MAX] = {
               .opts = { OPT("private-users-ownership") }, .set_bit = SET_OWNERSHIP, .privileged = true, .type = &type_enum,
               .offset = O(ownership), .data = &names_ownership, .expected = "off, chown, map or auto"),
         /* Recorded, merged and printed as PrivateUsersOwnership=: settings-file.c. */
-        FILES(SK_PRIVATE_USERS_CHOWN, "PrivateUsersChown", .cli = "--private-users-ownership=chown", .set_bit = SET_OWNERSHIP,
+        FILES(SK_PRIVATE_USERS_CHOWN, "PrivateUsersChown", .cli = "--private-users-ownership=chown",
+              .opts = { FLAG("private-users-chown", 0, "yes") }, .set_bit = SET_OWNERSHIP,
               .privileged = true, .type = &type_chown, .expected = BOOLEAN),
         UNSUPPORTED(SK_BIND_USER, SECTION_FILES, "BindUser", "--bind-user"),
 

@@ -159,7 +159,7 @@ static int warnings_without_capabilities(struct cgroup *cg) {
                 if (!caps || cap_set_proc(caps) < 0)
                         _exit(2);
                 dup2(pipefd[1], STDERR_FILENO);
-                _exit(cg_device_policy_apply(cg, &e) == 0 && cg_device_policy_apply(cg, &e) == 0 ? 0 : 1);
+                _exit(cg_device_policy_apply(cg, NULL, &e) == 0 && cg_device_policy_apply(cg, NULL, &e) == 0 ? 0 : 1);
         }
         close(pipefd[1]);
         while ((len = read(pipefd[0], buf + got, sizeof(buf) - 1 - (size_t) got)) > 0)
@@ -203,7 +203,7 @@ int main(void) {
         snprintf(inner, sizeof(inner), "%s/payload/inner", cg.dir);
         CHECK("make the scratch cgroup", mkdir(cg.dir, 0755) == 0 && mkdir(payload, 0755) == 0);
 
-        CHECK("apply the policy", cg_device_policy_apply(&cg, &err) == 0);
+        CHECK("apply the policy", cg_device_policy_apply(&cg, NULL, &err) == 0);
         n = attached(payload, &flags);
         CHECK("one program attached to payload/", n == 1);
         CHECK("attached with BPF_F_ALLOW_MULTI", flags == BPF_F_ALLOW_MULTI);
@@ -236,7 +236,7 @@ int main(void) {
         CHECK("refused load: nothing attached", attached(payload, &flags) == 0);
         CHECK("remove the scratch cgroup", cg_remove_tree(cg.dir) == 0 && access(cg.dir, F_OK) < 0);
         CHECK("make it anew", mkdir(cg.dir, 0755) == 0 && mkdir(payload, 0755) == 0);
-        CHECK("apply again", cg_device_policy_apply(&cg, &err) == 0 && attached(payload, &flags) == 1);
+        CHECK("apply again", cg_device_policy_apply(&cg, NULL, &err) == 0 && attached(payload, &flags) == 1);
         CHECK("remove it again", cg_remove_tree(cg.dir) == 0 && access(cg.dir, F_OK) < 0);
 
         close(probe);

@@ -86,18 +86,24 @@ static void test_uid_range_overlap(void) {
 }
 
 static void test_uid_pick(void) {
-        /* Values from tests/uid-pick.py, an independent implementation. */
+        /* Values from tests/uid-pick.py, an independent implementation, and
+         * seen from systemd-nspawn 252 (-M NAME -U on a root-owned tree). */
         CHECK("uid candidate bb", uid_candidate_from_name("bb") == 406061056U);
         CHECK("uid candidate pick-test", uid_candidate_from_name("pick-test") == 1046020096U);
-        CHECK("uid candidate nixos", uid_candidate_from_name("nixos") == 819134464U);
+        CHECK("uid candidate nixos", uid_candidate_from_name("nixos") == 819658752U);
         CHECK("uid candidate long name", uid_candidate_from_name("a-very-long-machine-name-indeed") == 1207107584U);
-        CHECK("uid candidate x", uid_candidate_from_name("x") == 994377728U);
+        CHECK("uid candidate x", uid_candidate_from_name("x") == 994902016U);
         for (uint32_t v = 0; v < 0xFFFFFFF0U; v += 0x0FFFFFFFU) {
                 uid_t c = uid_candidate_fold(v);
                 CHECK("fold stays in the window", c >= CONTAINER_UID_BASE_MIN && c <= CONTAINER_UID_BASE_MAX);
                 CHECK("fold is 64K-aligned", (c & 0xFFFF) == 0);
         }
-        CHECK("fold keeps an aligned value in range", uid_candidate_fold(0x00100000) == 0x00100000);
+        /* nspawn folds a value already inside the window too: the bases
+         * were 0x80000 apart when only outside values were folded. */
+        CHECK("fold moves an in-window value by the window start", uid_candidate_fold(0x00100000) == 0x00180000);
+        CHECK("fold of 0", uid_candidate_fold(0) == 0x00080000);
+        CHECK("fold wraps at the window size", uid_candidate_fold(0x6FF70000U) == 0x00080000);
+        CHECK("fold of the maximum", uid_candidate_fold(0xFFFFFFFFU) == (((0xFFFFFFFFU % 0x6FF70000U) + 0x80000U) & 0xFFFF0000U));
 }
 
 static int make_tree(char *dir) {

@@ -472,7 +472,7 @@ static void test_every_key(void) {
         CHECK("Bind=",
               s->o.n_mounts > 0 && streq(s->o.mounts[0].source, "/srv/data") && streq(s->o.mounts[0].dest, "/data") &&
                       !s->o.mounts[0].recursive);
-        CHECK("BindReadOnly=", s->o.n_mounts > 1 && s->o.mounts[1].idmap == IDMAP_IDMAP && s->o.mounts[1].line == 45);
+        CHECK("BindReadOnly=", s->o.n_mounts > 1 && s->o.mounts[1].idmap == IDMAP_IDMAP && s->o.mounts[1].line == 46);
         CHECK("TemporaryFileSystem=", s->o.n_mounts > 2 && streq(s->o.mounts[2].options, "mode=0700"));
         CHECK("Inaccessible=", s->o.n_mounts > 3 && streq(s->o.mounts[3].dest, "/secret"));
         CHECK("Overlay=",
@@ -919,10 +919,10 @@ static void test_merge_details(void) {
         /* Unsupported nspawn keys are warned about, never silently dropped. */
         settings_free(s);
         s = NULL;
-        s = must_parse("[Exec]\nPersonality=x86\n[Files]\nBindUser=alice\n");
+        s = must_parse("[Exec]\nPivotRoot=/x\n[Files]\nBindUser=alice\n");
         options_init(&o);
         CHECK("unsupported keys merge", s && settings_merge(&o, s, true, &p, &err) == 0);
-        CHECK("unsupported: Personality= warned", prov_has_warning(&p, "t.nspawn:2: Personality= is not supported"));
+        CHECK("unsupported: PivotRoot= warned", prov_has_warning(&p, "t.nspawn:2: PivotRoot= is not supported"));
         CHECK("unsupported: BindUser= warned", prov_has_warning(&p, "t.nspawn:4: BindUser= is not supported"));
         settings_provenance_done(&p);
         options_free(&o);
