@@ -45,6 +45,10 @@ void cli_usage(void) {
                "                                not at the root of the cgroup hierarchy\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
                "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
+               "      --timezone=MODE           /etc/localtime after the host's: auto (default), copy,\n"
+               "                                bind, symlink, delete, off\n"
+               "      --link-journal=MODE       share /var/log/journal/MACHINE_ID with the host: auto\n"
+               "                                (default), no, host, try-host, guest, try-guest\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
                "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
                "      --rlimit=NAME=SOFT[:HARD] resource limit (e.g. RLIMIT_NOFILE=4096, or infinity)\n"
@@ -118,6 +122,9 @@ enum {
 };
 /* Apart, so that adding them leaves the list above as it is. */
 enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD };
+/* nspawn's file-system features (nixbox.nspawn(5) [Exec]/[Files] keys of the same names). */
+enum { ARG_TIMEZONE = ARG_JSON_STATUS_FD + 1, ARG_LINK_JOURNAL, ARG_VOLATILE, ARG_OVERLAY, ARG_OVERLAY_RO,
+       ARG_LOAD_CREDENTIAL, ARG_SET_CREDENTIAL, ARG_BIND_USER };
 
 static const struct option run_options[] = { { "machine", required_argument, NULL, 'M' },
                                              { "hostname", required_argument, NULL, ARG_HOSTNAME },
@@ -164,6 +171,8 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "ready-fd", required_argument, NULL, ARG_READY_FD },
                                              { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
                                              { "ephemeral", no_argument, NULL, 'x' },
+                                             { "timezone", required_argument, NULL, ARG_TIMEZONE },
+                                             { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
                                              { "network-veth", no_argument, NULL, 'n' },
                                              { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
                                              { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
@@ -515,6 +524,20 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_PRINT_SETTINGS:
                         o->print_settings = true;
                         break;
+                case ARG_TIMEZONE:
+                        if ((r = parse_timezone_mode(optarg)) < 0)
+                                return nb_error_set(err, 0, "invalid --timezone '%s': expected auto, copy, bind, symlink, "
+                                                    "delete, off or a boolean", optarg);
+                        o->timezone = r;
+                        o->set_mask |= SET_TIMEZONE;
+                        break;
+                case ARG_LINK_JOURNAL:
+                        if ((r = parse_link_journal_mode(optarg)) < 0)
+                                return nb_error_set(err, 0, "invalid --link-journal '%s': expected no, host, try-host, "
+                                                    "guest, try-guest or auto", optarg);
+                        o->link_journal = r;
+                        o->set_mask |= SET_LINK_JOURNAL;
+                        break;
                 case ARG_RESOLV_CONF:
                         r = parse_resolv_conf_mode(optarg);
                         if (r < 0)
@@ -748,6 +771,10 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;
+        /* nspawn refuses these too: an ephemeral journal would vanish. */
+        if (o->ephemeral && o->link_journal != LINK_JOURNAL_NO && o->link_journal != LINK_JOURNAL_AUTO)
+                return nb_error_set(err, 0, "--ephemeral and --link-journal=%s may not be combined",
+                                    link_journal_mode_to_string(o->link_journal));
         r = network_validate(o, err);
         if (r < 0)
                 return r;

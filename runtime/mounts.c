@@ -33,7 +33,9 @@
 #include "path-in-root.h"
 #include "console.h"
 #include "fileio.h"
+#include "journal-link.h"
 #include "notify.h"
+#include "timezone.h"
 #include "tree-safety.h"
 #include "verbs.h"
 
@@ -603,6 +605,13 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         if (o->ephemeral && chown_tree)
                 return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral: its tree is shifted to another UID range and "
                                     "shifting it again would copy it whole; use --private-users-ownership=map", o->root);
+        /* Before anything is written into the tree. */
+        if (want_map && !o->read_only) {
+                /* Read-only (or --ephemeral, never here) cannot plant files. */
+                r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
+                if (r < 0)
+                        return r;
+        }
         r = check_api_dirs(c, raw_fd, disk_owner, err);
         if (r < 0)
                 return r;
@@ -625,6 +634,14 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = mount_tmpfs_at(c, root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
         if (r < 0)
                 return r;
+        /* Before the custom mounts, as in nspawn: a bind over /etc or /var
+         * hides these rather than receiving them. */
+        r = timezone_setup(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
+        r = journal_link_setup(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
         r = setup_custom_mounts(c, root_fd, userns_fd, err);
         if (r < 0)
                 return r;
@@ -641,12 +658,6 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return nb_error_set(err, r, "make /run/host read-only (in %s)", o->root);
         /* The bind above sits on top of the dentry the old fd pointed to. */
 
-        if (want_map && !o->read_only) {
-                /* Read-only (or --ephemeral, never here) cannot plant files. */
-                r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
-                if (r < 0)
-                        return r;
-        }
         if (want_map) {
                 r = remount_idmapped(c->root, userns_fd, o->read_only);
                 if (r >= 0)
