@@ -11,6 +11,7 @@
 #include "capabilities.h"
 #include "cli.h"
 #include "console-log.h"
+#include "credentials.h"
 #include "error.h"
 #include "host-config.h"
 #include "log.h"
@@ -49,6 +50,8 @@ void cli_usage(void) {
                "                                bind, symlink, delete, off\n"
                "      --link-journal=MODE       share /var/log/journal/MACHINE_ID with the host: auto\n"
                "                                (default), no, host, try-host, guest, try-guest\n"
+               "      --set-credential=ID:VALUE credential ID in /run/host/credentials (C escapes)\n"
+               "      --load-credential=ID:PATH credential ID read from a host file\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
                "                                CPUWeight, IOWeight (systemd's names and syntax)\n"
                "      --rlimit=NAME=SOFT[:HARD] resource limit (e.g. RLIMIT_NOFILE=4096, or infinity)\n"
@@ -173,6 +176,8 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "ephemeral", no_argument, NULL, 'x' },
                                              { "timezone", required_argument, NULL, ARG_TIMEZONE },
                                              { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
+                                             { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
+                                             { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
                                              { "network-veth", no_argument, NULL, 'n' },
                                              { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
                                              { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
@@ -537,6 +542,14 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                                     "guest, try-guest or auto", optarg);
                         o->link_journal = r;
                         o->set_mask |= SET_LINK_JOURNAL;
+                        break;
+                case ARG_SET_CREDENTIAL:
+                case ARG_LOAD_CREDENTIAL:
+                        r = c == ARG_SET_CREDENTIAL ? credential_add_set(o, optarg, "--set-credential", err)
+                                                    : credential_add_load(o, optarg, "--load-credential", err);
+                        if (r < 0)
+                                return r;
+                        o->set_mask |= SET_CREDENTIALS;
                         break;
                 case ARG_RESOLV_CONF:
                         r = parse_resolv_conf_mode(optarg);

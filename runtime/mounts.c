@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 
 #include "container.h"
+#include "credentials.h"
 #include "mounts.h"
 #include "log.h"
 #include "mount-util.h"
@@ -300,6 +301,13 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                 _cleanup_close_ int pin = root_mkdir_p(root_fd, "/run/host/proc", 0555, u, u);
                 if (pin < 0)
                         return nb_error_set(err, pin, "create /run/host/proc (in %s)", c->o->root);
+        }
+
+        /* The mount point of the credentials' ramfs (credentials_setup()). */
+        if (c->o->n_credentials > 0) {
+                _cleanup_close_ int cred = root_mkdir_p(root_fd, CREDENTIALS_DIR, 0700, u, u);
+                if (cred < 0)
+                        return nb_error_set(err, cred, "create %s (in %s)", CREDENTIALS_DIR, c->o->root);
         }
 
         /* Inaccessible nodes for masking: owned by the host's root, which is
@@ -634,18 +642,17 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = mount_tmpfs_at(c, root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
         if (r < 0)
                 return r;
-        /* Before the custom mounts, as in nspawn: a bind over /etc or /var
-         * hides these rather than receiving them. */
-        r = timezone_setup(c, root_fd, disk_owner, err);
-        if (r < 0)
-                return r;
-        r = journal_link_setup(c, root_fd, disk_owner, err);
-        if (r < 0)
-                return r;
         r = setup_custom_mounts(c, root_fd, userns_fd, err);
         if (r < 0)
                 return r;
+        /* After the custom mounts, in nspawn's order. */
+        r = timezone_setup(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
         r = setup_resolv_conf(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
+        r = journal_link_setup(c, root_fd, disk_owner, err);
         if (r < 0)
                 return r;
 
@@ -657,6 +664,9 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         if (r < 0)
                 return nb_error_set(err, r, "make /run/host read-only (in %s)", o->root);
         /* The bind above sits on top of the dentry the old fd pointed to. */
+        r = credentials_setup(c, root_fd, err);
+        if (r < 0)
+                return r;
 
         if (want_map) {
                 r = remount_idmapped(c->root, userns_fd, o->read_only);

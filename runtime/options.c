@@ -47,6 +47,11 @@ void options_free(struct options *o) {
         for (size_t i = 0; i < o->n_mounts; i++)
                 custom_mount_free(&o->mounts[i]);
         free(o->mounts);
+        for (size_t i = 0; i < o->n_credentials; i++) {
+                free(o->credentials[i].id);
+                free(o->credentials[i].data);
+        }
+        free(o->credentials);
         free(o->network_bridge);
         free(o->network_zone);
         free(o->network_namespace_path);

@@ -104,6 +104,13 @@ enum volatile_mode {
         VOLATILE_OVERLAY,
 };
 
+/* One credential for /run/host/credentials (--set-credential, --load-credential). */
+struct credential {
+        char *id;                /* a file name */
+        char *data;              /* size bytes, may hold NULs */
+        size_t size;
+};
+
 struct port_forward {
         int protocol;            /* IPPROTO_TCP or IPPROTO_UDP */
         uint16_t host_port;
@@ -165,6 +172,7 @@ enum {
         SET_RESOURCES        = 1ULL << 27,
         SET_INIT             = 1ULL << 28,
         SET_CONSOLE          = 1ULL << 29,
+        SET_CREDENTIALS      = 1ULL << 30,
 };
 
 /* What PID 1 is (nspawn's start modes). */
@@ -226,6 +234,8 @@ struct options {
         enum resolv_conf_mode resolv_conf;
         enum timezone_mode timezone;
         enum link_journal_mode link_journal;
+        struct credential *credentials;
+        size_t n_credentials;
 
         /* Network. */
         bool private_network;        /* default on; --network=host / --share-net turns it off */
