@@ -45,7 +45,8 @@ void cli_usage(void) {
                "      --keep-unit               put the container's cgroup below nixbox's own (a service's),\n"
                "                                not at the root of the cgroup hierarchy\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
-               "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
+               "      --resolv-conf=MODE        auto (default), off, delete, copy-*, replace-*, bind-*\n"
+               "                                (* = host, static, uplink, stub)\n"
                "      --timezone=MODE           /etc/localtime after the host's: auto (default), copy,\n"
                "                                bind, symlink, delete, off\n"
                "      --link-journal=MODE       share /var/log/journal/MACHINE_ID with the host: auto\n"
@@ -554,7 +555,8 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_RESOLV_CONF:
                         r = parse_resolv_conf_mode(optarg);
                         if (r < 0)
-                                return nb_error_set(err, 0, "invalid --resolv-conf '%s': expected auto, off, copy-host, bind-host or delete", optarg);
+                                return nb_error_set(err, 0, "invalid --resolv-conf '%s': expected auto, off, delete, copy-*, replace-* "
+                                                    "or bind-* (* = host, static, uplink or stub)", optarg);
                         o->resolv_conf = r;
                         o->set_mask |= SET_RESOLV_CONF;
                         break;

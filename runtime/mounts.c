@@ -36,6 +36,7 @@
 #include "fileio.h"
 #include "journal-link.h"
 #include "notify.h"
+#include "resolv-conf.h"
 #include "timezone.h"
 #include "tree-safety.h"
 #include "verbs.h"
@@ -196,70 +197,6 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
                 close(fd);
         }
         return mount_tmpfs_at(c, root_fd, "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
-}
-
-/* nspawn's --resolv-conf=auto: with the host's network, the host's
- * resolv.conf is copied in (followed inside the root if it is a symlink,
- * as into /run/systemd/resolve/). A private network keeps the image's. */
-static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
-        char buf[8192], resolved[PATH_MAX];
-        _cleanup_close_ int in = -1, out = -1;
-        struct stat st;
-        ssize_t n;
-        int r;
-
-        if (c->o->resolv_conf == RESOLV_CONF_OFF || (c->o->resolv_conf == RESOLV_CONF_AUTO && c->o->private_network))
-                return 0;
-        if (c->o->resolv_conf == RESOLV_CONF_DELETE) {
-                _cleanup_close_ int etc = root_open(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
-                char p[32];
-                _cleanup_close_ int dir = etc < 0 ? -1 : open(fd_path(etc, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dir >= 0 && unlinkat(dir, "resolv.conf", 0) < 0 && errno != ENOENT)
-                        return nb_error_set(err, errno, "remove /etc/resolv.conf (in %s)", c->o->root);
-                return 0;
-        }
-        if (c->o->resolv_conf == RESOLV_CONF_BIND_HOST) {
-                _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
-                if (target < 0)
-                        return nb_error_set(err, target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
-                r = bind_on_fd(AT_FDCWD, "/etc/resolv.conf", target, false, true, -1);
-                if (r < 0)
-                        return nb_error_set(err, r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
-                return 0;
-        }
-        in = open_regular_at(AT_FDCWD, "/etc/resolv.conf", 0, O_RDONLY, NULL);
-        if (in < 0)
-                return 0;       /* nothing (sane) to copy */
-        n = read_bounded(in, buf, sizeof(buf));
-        if (n < 0) {
-                log_warn("not copying the host's /etc/resolv.conf: %s", strerror((int) -n));
-                return 0;
-        }
-        /* The image's file, followed inside the root (a symlink into
-         * /run/systemd/resolve/ gets its target created): it must be a
-         * regular file. The copy is a new file renamed over it, so nothing
-         * the tree put there is ever opened. */
-        out = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
-        if (out < 0) {
-                /* A read-only or missing /etc: nspawn warns and goes on too. */
-                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-out));
-                return 0;
-        }
-        if (fstat(out, &st) < 0)
-                return nb_error_set(err, errno, "stat /etc/resolv.conf (in %s)", c->o->root);
-        if (!S_ISREG(st.st_mode)) {
-                log_warn("not copying /etc/resolv.conf into %s: it is a %s, not a regular file", c->o->root,
-                         file_type_name(st.st_mode));
-                return 0;
-        }
-        r = root_resolve(root_fd, "/etc/resolv.conf", resolved, sizeof(resolved));
-        if (r >= 0)
-                r = root_write_file(root_fd, resolved, buf, 0644, owner, owner);
-        if (r < 0) {
-                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-r));
-                return 0;
-        }
-        return 0;
 }
 
 /* /run (tmpfs) with /run/host: what the Container Interface asks for. */
@@ -649,7 +586,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = timezone_setup(c, root_fd, disk_owner, err);
         if (r < 0)
                 return r;
-        r = setup_resolv_conf(c, root_fd, disk_owner, err);
+        r = resolv_conf_setup(c, root_fd, disk_owner, err);
         if (r < 0)
                 return r;
         r = journal_link_setup(c, root_fd, disk_owner, err);

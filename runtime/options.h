@@ -77,6 +77,16 @@ enum resolv_conf_mode {
         RESOLV_CONF_COPY_HOST,
         RESOLV_CONF_BIND_HOST,
         RESOLV_CONF_DELETE,
+        RESOLV_CONF_COPY_STATIC,         /* static: systemd's /usr/lib/systemd/resolv.conf */
+        RESOLV_CONF_COPY_UPLINK,         /* uplink: resolved's /run/systemd/resolve/resolv.conf */
+        RESOLV_CONF_COPY_STUB,           /* stub: resolved's /run/systemd/resolve/stub-resolv.conf */
+        RESOLV_CONF_REPLACE_HOST,        /* replace-*: a new file renamed over the tree's */
+        RESOLV_CONF_REPLACE_STATIC,
+        RESOLV_CONF_REPLACE_UPLINK,
+        RESOLV_CONF_REPLACE_STUB,
+        RESOLV_CONF_BIND_STATIC,
+        RESOLV_CONF_BIND_UPLINK,
+        RESOLV_CONF_BIND_STUB,
 };
 
 enum timezone_mode {

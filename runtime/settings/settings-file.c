@@ -510,7 +510,9 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                 return set_string(&s->hostname, v);
 
         case SK_RESOLV_CONF:
-                SET_ENUM(resolv_conf, parse_resolv_conf_mode, "off, copy-host, bind-host, delete, auto or a boolean");
+                SET_ENUM(resolv_conf, parse_resolv_conf_mode, "off, copy-host, copy-static, copy-uplink, copy-stub, "
+                         "replace-host, replace-static, replace-uplink, replace-stub, bind-host, bind-static, "
+                         "bind-uplink, bind-stub, delete, auto or a boolean");
         case SK_TIMEZONE:
                 SET_ENUM(timezone, parse_timezone_mode, "off, copy, bind, symlink, delete, auto or a boolean");
         case SK_LINK_JOURNAL:
