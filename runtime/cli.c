@@ -51,6 +51,8 @@ void cli_usage(void) {
                "                                bind, symlink, delete, off\n"
                "      --link-journal=MODE       share /var/log/journal/MACHINE_ID with the host: auto\n"
                "                                (default), no, host, try-host, guest, try-guest\n"
+               "      --volatile[=MODE]         no, yes (tmpfs root with the tree's /usr read-only),\n"
+               "                                state (tree read-only, tmpfs /var), overlay (tmpfs upper)\n"
                "      --set-credential=ID:VALUE credential ID in /run/host/credentials (C escapes)\n"
                "      --load-credential=ID:PATH credential ID read from a host file\n"
                "      --property=NAME=VALUE     cgroup limit: MemoryMax, MemoryHigh, TasksMax, CPUQuota,\n"
@@ -177,6 +179,7 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "ephemeral", no_argument, NULL, 'x' },
                                              { "timezone", required_argument, NULL, ARG_TIMEZONE },
                                              { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
+                                             { "volatile", optional_argument, NULL, ARG_VOLATILE },
                                              { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
                                              { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
                                              { "network-veth", no_argument, NULL, 'n' },
@@ -544,6 +547,14 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->link_journal = r;
                         o->set_mask |= SET_LINK_JOURNAL;
                         break;
+                case ARG_VOLATILE:
+                        /* nspawn: --volatile alone is yes. */
+                        if ((r = optarg ? parse_volatile_mode(optarg) : VOLATILE_YES) < 0)
+                                return nb_error_set(err, 0, "invalid --volatile '%s': expected no, yes, state, overlay or "
+                                                    "a boolean", optarg);
+                        o->volatile_mode = r;
+                        o->set_mask |= SET_VOLATILE;
+                        break;
                 case ARG_SET_CREDENTIAL:
                 case ARG_LOAD_CREDENTIAL:
                         r = c == ARG_SET_CREDENTIAL ? credential_add_set(o, optarg, "--set-credential", err)
@@ -790,6 +801,13 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         if (o->ephemeral && o->link_journal != LINK_JOURNAL_NO && o->link_journal != LINK_JOURNAL_AUTO)
                 return nb_error_set(err, 0, "--ephemeral and --link-journal=%s may not be combined",
                                     link_journal_mode_to_string(o->link_journal));
+        /* As nspawn: what is read-only (/usr) or an overlay cannot be shifted. */
+        if (o->volatile_mode != VOLATILE_NO && o->ownership == OWNERSHIP_CHOWN)
+                return nb_error_set(err, 0, "--volatile=%s and --private-users-ownership=chown may not be combined",
+                                    volatile_mode_to_string(o->volatile_mode));
+        if (o->volatile_mode != VOLATILE_NO && o->ephemeral)
+                return nb_error_set(err, 0, "--volatile=%s and --ephemeral may not be combined",
+                                    volatile_mode_to_string(o->volatile_mode));
         r = network_validate(o, err);
         if (r < 0)
                 return r;

@@ -27,7 +27,7 @@
 static int tree_dir(struct container *c, int root_fd, const char *path, uid_t owner) {
         int fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
 
-        if (fd != -ENOENT || c->o->read_only)
+        if (fd != -ENOENT || options_tree_read_only(c->o))
                 return fd == -ENOENT ? -EROFS : fd;
         return root_mkdir_p(root_fd, path, 0755, owner, owner);
 }

@@ -30,6 +30,7 @@
 #include "mounts.h"
 #include "log.h"
 #include "mount-util.h"
+#include "mount-volatile.h"
 #include "options.h"
 #include "path-in-root.h"
 #include "console.h"
@@ -496,6 +497,10 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         bool chown_tree = false;
         uid_t disk_owner = 0;
         struct stat st;
+        /* --volatile=overlay is --ephemeral's overlay; the tree itself stays
+         * read-only under --volatile=state (and --read-only without volatile). */
+        bool overlay_root = o->ephemeral || o->volatile_mode == VOLATILE_OVERLAY;
+        bool tree_ro = options_tree_read_only(o);
         int r;
 
         /* Nothing mounted from here on may propagate back to the host. */
@@ -507,7 +512,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return nb_error_set(err, errno, "open root directory %s", o->root);
         if (fstat(raw_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat root directory %s", o->root);
-        if (o->ephemeral) {
+        if (overlay_root) {
                 /* Idmapped lower layer for a user namespace unless the image
                  * is already shifted (or ownership is off). */
                 bool map = c->uids.enabled && c->uids.shift != 0 && o->ownership != OWNERSHIP_OFF &&
@@ -544,28 +549,44 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         break;
                 }
         }
-        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !o->ephemeral &&
+        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !overlay_root &&
                         (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
 
-        if (o->ephemeral && chown_tree)
-                return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral: its tree is shifted to another UID range and "
+        if ((overlay_root || o->volatile_mode != VOLATILE_NO) && chown_tree)
+                return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral or volatile: its tree is shifted to another UID range and "
                                     "shifting it again would copy it whole; use --private-users-ownership=map", o->root);
         /* Before anything is written into the tree. */
-        if (want_map && !o->read_only) {
+        /* A volatile root is a tmpfs: only its /usr is the tree's, idmapped
+         * as the ephemeral overlay's lower layer is. */
+        bool map_usr = want_map && o->volatile_mode == VOLATILE_YES;
+        if (o->volatile_mode == VOLATILE_YES)
+                want_map = false;
+        if (want_map && !tree_ro) {
                 /* Read-only (or --ephemeral, never here) cannot plant files. */
                 r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
                 if (r < 0)
                         return r;
         }
-        r = check_api_dirs(c, raw_fd, disk_owner, err);
-        if (r < 0)
-                return r;
-
-        if (!o->ephemeral && mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
+        if (o->volatile_mode == VOLATILE_YES) {
+                r = volatile_yes_setup(c, raw_fd, map_usr ? userns_fd : -1, err);
+                if (r < 0)
+                        return r;
+                c->idmapped = map_usr;
+        } else {
+                r = check_api_dirs(c, raw_fd, disk_owner, err);
+                if (r < 0)
+                        return r;
+                if (!overlay_root && mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
+        }
         root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return nb_error_set(err, errno, "open root directory %s", o->root);
+        if (o->volatile_mode == VOLATILE_STATE) {
+                r = volatile_state_setup(c, root_fd, disk_owner, err);
+                if (r < 0)
+                        return r;
+        }
 
         r = setup_dev(c, root_fd, err);
         if (r < 0)
@@ -606,13 +627,13 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return r;
 
         if (want_map) {
-                r = remount_idmapped(c->root, userns_fd, o->read_only);
+                r = remount_idmapped(c->root, userns_fd, tree_ro);
                 if (r >= 0)
                         c->idmapped = true;
                 else if (o->ownership == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS && r != -EPERM))
                         return nb_error_set(err, r, "create idmapped mount of %s for UIDs %u-%u", o->root,
                                             c->uids.shift, c->uids.shift + c->uids.size - 1);
-                else if (o->ephemeral)
+                else if (overlay_root)
                         return nb_error_set(err, r, "create idmapped mount of the ephemeral overlay of %s (needed for "
                                             "--ephemeral with a user namespace)", o->root);
                 else {
@@ -630,7 +651,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 if (r < 0)
                         return r;
         }
-        if (!c->idmapped && o->read_only) {
+        if (!c->idmapped && tree_ro) {
                 _cleanup_close_ int top = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (top < 0)
                         return nb_error_set(err, errno, "open root directory %s", o->root);

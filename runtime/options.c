@@ -64,3 +64,7 @@ void options_free(struct options *o) {
         free(o->local_addresses);
         options_init(o);
 }
+
+bool options_tree_read_only(const struct options *o) {
+        return (o->read_only && o->volatile_mode == VOLATILE_NO) || o->volatile_mode == VOLATILE_STATE;
+}

@@ -288,4 +288,8 @@ struct options {
 };
 
 void options_init(struct options *o);
+/* Whether the tree itself is mounted read-only and must not be written:
+ * --read-only without a volatile mode (nspawn ignores it with one), or
+ * --volatile=state. */
+bool options_tree_read_only(const struct options *o);
 void options_free(struct options *o);

@@ -51,7 +51,7 @@ static int bind_file(struct container *c, int root_fd, int src, uid_t owner) {
         int r;
 
         /* A missing mount point would have to be made: not in a read-only tree. */
-        target = c->o->read_only ? root_open(root_fd, RESOLV_HOST, O_PATH, 0)
+        target = options_tree_read_only(c->o) ? root_open(root_fd, RESOLV_HOST, O_PATH, 0)
                                  : root_mount_point(root_fd, RESOLV_HOST, false, owner, owner);
         if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
                 log_warn("not binding %s on /etc/resolv.conf (in %s): %s", source_of(c->o->resolv_conf), c->o->root,
@@ -97,7 +97,7 @@ static void copy_file(struct container *c, int root_fd, const char *data, size_t
 
 int resolv_conf_setup(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
         enum resolv_conf_mode m = c->o->resolv_conf;
-        bool ro = c->o->read_only && c->o->volatile_mode != VOLATILE_YES;
+        bool ro = options_tree_read_only(c->o);
         _cleanup_close_ int src = -1;
         char buf[8192];
         ssize_t n;

@@ -39,7 +39,7 @@ static int localtime_bind(struct container *c, int root_fd, uid_t owner) {
         int r;
 
         /* A missing mount point would have to be created: not in a read-only tree. */
-        target = c->o->read_only ? root_open(root_fd, "/etc/localtime", O_PATH, 0)
+        target = options_tree_read_only(c->o) ? root_open(root_fd, "/etc/localtime", O_PATH, 0)
                                  : root_mount_point(root_fd, "/etc/localtime", false, owner, owner);
         if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
                 log_warn("not binding the host's %s into %s: its /etc/localtime is %s", HOST_LOCALTIME, c->o->root,
@@ -79,7 +79,7 @@ static int localtime_copy(struct container *c, int root_fd, uid_t owner) {
 
 int timezone_setup(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
         enum timezone_mode m = c->o->timezone;
-        bool ro = c->o->read_only && c->o->volatile_mode != VOLATILE_YES;
+        bool ro = options_tree_read_only(c->o);
         char target[PATH_MAX] = "";
         _cleanup_close_ int etc = -1;
         ssize_t n = 0;

@@ -24,7 +24,7 @@ static const bool implemented[_SK_MAX] = {
         [SK_LIMIT_FIRST ... SK_LIMIT_LAST] = true,
         [SK_OOM_SCORE_ADJUST] = true, [SK_CPU_AFFINITY] = true, [SK_RESOLV_CONF] = true,
         [SK_TIMEZONE] = true, [SK_LINK_JOURNAL] = true, [SK_EPHEMERAL] = true,
-        [SK_READ_ONLY] = true, [SK_VOLATILE] = false,
+        [SK_READ_ONLY] = true, [SK_VOLATILE] = true,
         [SK_BIND] = true, [SK_BIND_READ_ONLY] = true, [SK_TEMPORARY_FILE_SYSTEM] = true, [SK_INACCESSIBLE] = true,
         [SK_OVERLAY] = false, [SK_OVERLAY_READ_ONLY] = false,
         [SK_PRIVATE_USERS_OWNERSHIP] = true, [SK_PRIVATE_USERS_CHOWN] = true,
