@@ -79,6 +79,9 @@ void cli_usage(void) {
                "      --bind-ro=SRC[:DST[:OPTS]]  same, read-only\n"
                "      --tmpfs=PATH[:OPTS]       mount a tmpfs\n"
                "      --inaccessible=PATH       hide a path\n"
+               "      --overlay=LOWER[:LOWER...]:UPPER[:DST]  overlayfs on DST (default UPPER); the\n"
+               "                                last LOWER is on top; +PATH is in the tree\n"
+               "      --overlay-ro=LOWER[:LOWER...]:UPPER[:DST]  same, read-only\n"
                "      --read-only               mount the root read-only\n"
                "  -U                            same as --private-users=pick\n"
                "      --private-users=MODE      no, pick (default), identity, yes, BASE[:RANGE]\n"
@@ -180,6 +183,8 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "timezone", required_argument, NULL, ARG_TIMEZONE },
                                              { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
                                              { "volatile", optional_argument, NULL, ARG_VOLATILE },
+                                             { "overlay", required_argument, NULL, ARG_OVERLAY },
+                                             { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
                                              { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
                                              { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
                                              { "network-veth", no_argument, NULL, 'n' },
@@ -332,6 +337,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         break;
                 case ARG_INACCESSIBLE:
                         if ((r = add_mount(o, MOUNT_INACCESSIBLE, optarg, err)) < 0)
+                                return r;
+                        break;
+                case ARG_OVERLAY:
+                case ARG_OVERLAY_RO:
+                        if ((r = add_mount(o, c == ARG_OVERLAY ? MOUNT_OVERLAY : MOUNT_OVERLAY_RO, optarg, err)) < 0)
                                 return r;
                         break;
                 case ARG_READ_ONLY:

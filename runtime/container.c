@@ -33,6 +33,7 @@
 #include <grp.h>
 
 #include "machine-id.h"
+#include "mount-overlay.h"
 #include "capabilities.h"
 #include "cgroup-device.h"
 #include "console.h"
@@ -328,6 +329,7 @@ static void stop_once(struct container *c) {
                 waitpid(c->init_pid, NULL, __WALL);
                 c->init_pid = 0;
         }
+        overlay_cleanup(c);
         if (c->outer_pid > 0) {
                 kill(c->outer_pid, SIGKILL);
                 waitpid(c->outer_pid, NULL, __WALL);

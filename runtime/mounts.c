@@ -29,6 +29,7 @@
 #include "credentials.h"
 #include "mounts.h"
 #include "log.h"
+#include "mount-overlay.h"
 #include "mount-util.h"
 #include "mount-volatile.h"
 #include "options.h"
@@ -440,8 +441,9 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                 }
                 case MOUNT_OVERLAY:
                 case MOUNT_OVERLAY_RO:
-                        /* Only a settings file can ask for it; its merge warned with file:line. */
-                        log_warn("overlay mount on %s skipped: custom overlay mounts are not implemented", m->dest);
+                        r = overlay_mount(c, root_fd, m, err);
+                        if (r < 0)
+                                return r;
                         break;
                 }
         }

@@ -26,7 +26,7 @@ static const bool implemented[_SK_MAX] = {
         [SK_TIMEZONE] = true, [SK_LINK_JOURNAL] = true, [SK_EPHEMERAL] = true,
         [SK_READ_ONLY] = true, [SK_VOLATILE] = true,
         [SK_BIND] = true, [SK_BIND_READ_ONLY] = true, [SK_TEMPORARY_FILE_SYSTEM] = true, [SK_INACCESSIBLE] = true,
-        [SK_OVERLAY] = false, [SK_OVERLAY_READ_ONLY] = false,
+        [SK_OVERLAY] = true, [SK_OVERLAY_READ_ONLY] = true,
         [SK_PRIVATE_USERS_OWNERSHIP] = true, [SK_PRIVATE_USERS_CHOWN] = true,
         [SK_PRIVATE] = true, [SK_VIRTUAL_ETHERNET] = true, [SK_VIRTUAL_ETHERNET_EXTRA] = true,
         [SK_INTERFACE] = true, [SK_MACVLAN] = true, [SK_IPVLAN] = true, [SK_BRIDGE] = true,
