@@ -185,6 +185,7 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "volatile", optional_argument, NULL, ARG_VOLATILE },
                                              { "overlay", required_argument, NULL, ARG_OVERLAY },
                                              { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+                                             { "bind-user", required_argument, NULL, ARG_BIND_USER },
                                              { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
                                              { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
                                              { "network-veth", no_argument, NULL, 'n' },
@@ -339,6 +340,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         if ((r = add_mount(o, MOUNT_INACCESSIBLE, optarg, err)) < 0)
                                 return r;
                         break;
+                case ARG_BIND_USER:
+                        return nb_error_set(err, EOPNOTSUPP, "--bind-user=%s is not implemented by nixbox: it needs the "
+                                            "user's own UID mapped into the container's range and userdb records for "
+                                            "nss-systemd; use --bind= of the home directory instead", optarg);
                 case ARG_OVERLAY:
                 case ARG_OVERLAY_RO:
                         if ((r = add_mount(o, c == ARG_OVERLAY ? MOUNT_OVERLAY : MOUNT_OVERLAY_RO, optarg, err)) < 0)
