@@ -102,8 +102,12 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                                     journal == -EROFS ? ": the tree is read-only" : "");
         }
         snprintf(p, sizeof(p), HOST_JOURNAL "/%s", id);
-        /* The host's path of the tree's directory, as nspawn links it. */
-        if (snprintf_ok(q, sizeof(q), "%s" HOST_JOURNAL "/%s", c->root, id) < 0)
+        /* The host's path of the tree's directory, as nspawn links it; with
+         * the tree's own symlinks resolved inside it, so that the host's link
+         * does not lead through one of them out of the tree. */
+        if (root_resolve(root_fd, p, link, sizeof(link)) < 0)
+                snprintf(link, sizeof(link), "%s", p);
+        if (snprintf_ok(q, sizeof(q), "%s%s", c->root, link) < 0)
                 return nb_error_set(err, ENAMETOOLONG, "link the journal of %s", c->o->root);
 
         if (is_mount_point(AT_FDCWD, p) || is_mount_point(journal, id)) {
@@ -136,6 +140,9 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                                 return 0;
                         return nb_error_set(err, qfd, "create %s (in %s) for the journal", p, c->o->root);
                 }
+                if (root_resolve(root_fd, p, link, sizeof(link)) < 0 ||
+                    snprintf_ok(q, sizeof(q), "%s%s", c->root, link) < 0)
+                        return nb_error_set(err, ENAMETOOLONG, "link the journal of %s", c->o->root);
                 if (symlink(q, p) < 0) {
                         if (try) {
                                 log_debug("symlink %s to %s: %s; not linking the journal", p, q, strerror(errno));

@@ -133,6 +133,8 @@ t_link_journal_hostile_tree_writes_only_inside() {
         out=$(nf_journal_run '"$NIXBOX" run -q -M nf-jh --link-journal=try-guest "$r" -- true </dev/null; readlink /var/log/journal/$id')
         [[ -z $(ls -A "$d/hostdir") ]] || fail "wrote into the host's directory: $(ls -A "$d/hostdir")"
         [[ -d $r$d/hostdir/$id ]] || fail "the journal directory was not made inside the tree"
+        # The host's link leads to it without the tree's symlink.
+        assert_eq "$out" "$r$d/hostdir/$id" "the host's link"
         rm "$r/var/log/journal"
         ln -s /etc "$r/var/log/journal"
         nf_journal_run '"$NIXBOX" run -q -M nf-jh --link-journal=try-guest "$r" -- true </dev/null'
