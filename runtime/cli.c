@@ -132,8 +132,16 @@ enum {
 /* Apart, so that adding them leaves the list above as it is. */
 enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD };
 /* nspawn's file-system features (nixbox.nspawn(5) [Exec]/[Files] keys of the same names). */
-enum { ARG_TIMEZONE = ARG_JSON_STATUS_FD + 1, ARG_LINK_JOURNAL, ARG_VOLATILE, ARG_OVERLAY, ARG_OVERLAY_RO,
-       ARG_LOAD_CREDENTIAL, ARG_SET_CREDENTIAL, ARG_BIND_USER };
+enum {
+        ARG_TIMEZONE = ARG_JSON_STATUS_FD + 1,
+        ARG_LINK_JOURNAL,
+        ARG_VOLATILE,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+        ARG_LOAD_CREDENTIAL,
+        ARG_SET_CREDENTIAL,
+        ARG_BIND_USER
+};
 
 static const struct option run_options[] = { { "machine", required_argument, NULL, 'M' },
                                              { "hostname", required_argument, NULL, ARG_HOSTNAME },
@@ -341,9 +349,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                 return r;
                         break;
                 case ARG_BIND_USER:
-                        return nb_error_set(err, EOPNOTSUPP, "--bind-user=%s is not implemented by nixbox: it needs the "
+                        return nb_error_set(err, EOPNOTSUPP,
+                                            "--bind-user=%s is not implemented by nixbox: it needs the "
                                             "user's own UID mapped into the container's range and userdb records for "
-                                            "nss-systemd; use --bind= of the home directory instead", optarg);
+                                            "nss-systemd; use --bind= of the home directory instead",
+                                            optarg);
                 case ARG_OVERLAY:
                 case ARG_OVERLAY_RO:
                         if ((r = add_mount(o, c == ARG_OVERLAY ? MOUNT_OVERLAY : MOUNT_OVERLAY_RO, optarg, err)) < 0)
@@ -550,23 +560,29 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         break;
                 case ARG_TIMEZONE:
                         if ((r = parse_timezone_mode(optarg)) < 0)
-                                return nb_error_set(err, 0, "invalid --timezone '%s': expected auto, copy, bind, symlink, "
-                                                    "delete, off or a boolean", optarg);
+                                return nb_error_set(err, 0,
+                                                    "invalid --timezone '%s': expected auto, copy, bind, symlink, "
+                                                    "delete, off or a boolean",
+                                                    optarg);
                         o->timezone = r;
                         o->set_mask |= SET_TIMEZONE;
                         break;
                 case ARG_LINK_JOURNAL:
                         if ((r = parse_link_journal_mode(optarg)) < 0)
-                                return nb_error_set(err, 0, "invalid --link-journal '%s': expected no, host, try-host, "
-                                                    "guest, try-guest or auto", optarg);
+                                return nb_error_set(err, 0,
+                                                    "invalid --link-journal '%s': expected no, host, try-host, "
+                                                    "guest, try-guest or auto",
+                                                    optarg);
                         o->link_journal = r;
                         o->set_mask |= SET_LINK_JOURNAL;
                         break;
                 case ARG_VOLATILE:
                         /* nspawn: --volatile alone is yes. */
                         if ((r = optarg ? parse_volatile_mode(optarg) : VOLATILE_YES) < 0)
-                                return nb_error_set(err, 0, "invalid --volatile '%s': expected no, yes, state, overlay or "
-                                                    "a boolean", optarg);
+                                return nb_error_set(err, 0,
+                                                    "invalid --volatile '%s': expected no, yes, state, overlay or "
+                                                    "a boolean",
+                                                    optarg);
                         o->volatile_mode = r;
                         o->set_mask |= SET_VOLATILE;
                         break;
@@ -581,8 +597,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_RESOLV_CONF:
                         r = parse_resolv_conf_mode(optarg);
                         if (r < 0)
-                                return nb_error_set(err, 0, "invalid --resolv-conf '%s': expected auto, off, delete, copy-*, replace-* "
-                                                    "or bind-* (* = host, static, uplink or stub)", optarg);
+                                return nb_error_set(err, 0,
+                                                    "invalid --resolv-conf '%s': expected auto, off, delete, copy-*, replace-* "
+                                                    "or bind-* (* = host, static, uplink or stub)",
+                                                    optarg);
                         o->resolv_conf = r;
                         o->set_mask |= SET_RESOLV_CONF;
                         break;

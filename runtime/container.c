@@ -622,7 +622,7 @@ static int lock_tree(struct container *c, int root_fd, const struct stat *st, st
                           (o->ownership == OWNERSHIP_AUTO && (st->st_uid & 0xFFFF0000U) != 0));
 
         c->tree_lock_shared = o->ephemeral || o->volatile_mode == VOLATILE_YES || o->volatile_mode == VOLATILE_OVERLAY ||
-                              (options_tree_read_only(o) && !may_shift);
+                (options_tree_read_only(o) && !may_shift);
         return tree_lock_acquire(root_fd, o->root, c->tree_lock_shared, o->machine, &c->tree_lock, err);
 }
 

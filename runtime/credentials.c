@@ -52,15 +52,43 @@ static int unescape(const char *s, char **ret, size_t *ret_size) {
                 }
                 s++;
                 switch (*s) {
-                case 'a': *o++ = '\a'; s++; break;
-                case 'b': *o++ = '\b'; s++; break;
-                case 'f': *o++ = '\f'; s++; break;
-                case 'n': *o++ = '\n'; s++; break;
-                case 'r': *o++ = '\r'; s++; break;
-                case 't': *o++ = '\t'; s++; break;
-                case 'v': *o++ = '\v'; s++; break;
-                case 's': *o++ = ' '; s++; break;
-                case '\\': case '"': case '\'': *o++ = *s++; break;
+                case 'a':
+                        *o++ = '\a';
+                        s++;
+                        break;
+                case 'b':
+                        *o++ = '\b';
+                        s++;
+                        break;
+                case 'f':
+                        *o++ = '\f';
+                        s++;
+                        break;
+                case 'n':
+                        *o++ = '\n';
+                        s++;
+                        break;
+                case 'r':
+                        *o++ = '\r';
+                        s++;
+                        break;
+                case 't':
+                        *o++ = '\t';
+                        s++;
+                        break;
+                case 'v':
+                        *o++ = '\v';
+                        s++;
+                        break;
+                case 's':
+                        *o++ = ' ';
+                        s++;
+                        break;
+                case '\\':
+                case '"':
+                case '\'':
+                        *o++ = *s++;
+                        break;
                 case 'x': {
                         int a = hexval(s[1]), b = a < 0 ? -1 : hexval(s[2]);
                         if (b < 0)
@@ -90,14 +118,12 @@ bad:
 }
 
 /* Splits "ID:REST" and checks the ID; *rest points into spec. */
-static int split_id(struct options *o, const char *spec, const char *what, char **ret_id, const char **rest,
-                    struct nb_error *err) {
+static int split_id(struct options *o, const char *spec, const char *what, char **ret_id, const char **rest, struct nb_error *err) {
         const char *colon = strchr(spec, ':');
         char *id;
 
         if (!colon)
-                return nb_error_set(err, 0, "invalid %s '%s': expected ID:%s", what, spec,
-                                    strstr(what, "oad") ? "PATH" : "VALUE");
+                return nb_error_set(err, 0, "invalid %s '%s': expected ID:%s", what, spec, strstr(what, "oad") ? "PATH" : "VALUE");
         id = strndup(spec, (size_t) (colon - spec));
         if (!id)
                 return nb_error_set(err, ENOMEM, "parse %s", what);
@@ -126,7 +152,7 @@ static int push(struct options *o, char *id, char *data, size_t size, const char
                 return nb_error_set(err, ENOMEM, "add %s", what);
         }
         o->credentials = p;
-        o->credentials[o->n_credentials++] = (struct credential) { .id = id, .data = data, .size = size };
+        o->credentials[o->n_credentials++] = (struct credential){ .id = id, .data = data, .size = size };
         return 0;
 }
 
@@ -165,9 +191,10 @@ int credential_add_load(struct options *o, const char *spec, const char *what, s
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
                 if (!credential_name_valid(path) || !dir || !*dir) {
                         free(id);
-                        return nb_error_set(err, 0, "invalid %s '%s': '%s' is neither a path nor a credential nixbox "
-                                            "was given ($CREDENTIALS_DIRECTORY %s)", what, spec, path,
-                                            dir && *dir ? "is set" : "is not set");
+                        return nb_error_set(err, 0,
+                                            "invalid %s '%s': '%s' is neither a path nor a credential nixbox "
+                                            "was given ($CREDENTIALS_DIRECTORY %s)",
+                                            what, spec, path, dir && *dir ? "is set" : "is not set");
                 }
                 if (asprintf(&joined, "%s/%s", dir, path) < 0) {
                         free(id);

@@ -11,7 +11,7 @@ struct nb_error;
 struct options;
 
 #define CREDENTIALS_DIR "/run/host/credentials"
-#define CREDENTIAL_SIZE_MAX (1024 * 1024)   /* systemd's CREDENTIAL_SIZE_MAX */
+#define CREDENTIAL_SIZE_MAX (1024 * 1024) /* systemd's CREDENTIAL_SIZE_MAX */
 
 /* A credential name as systemd takes it: a valid file name, printable
  * ASCII without ':' (credential_name_valid()). */

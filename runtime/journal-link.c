@@ -88,8 +88,7 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                         log_warn("the host and %s have the same machine id %s: not linking the journals", c->o->root, id);
                         return 0;
                 }
-                return nb_error_set(err, EEXIST, "link the journal of %s: the host has the same machine id %s",
-                                    c->o->root, id);
+                return nb_error_set(err, EEXIST, "link the journal of %s: the host has the same machine id %s", c->o->root, id);
         }
 
         journal = tree_dir(c, root_fd, HOST_JOURNAL, owner);
@@ -140,8 +139,7 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                                 return 0;
                         return nb_error_set(err, qfd, "create %s (in %s) for the journal", p, c->o->root);
                 }
-                if (root_resolve(root_fd, p, link, sizeof(link)) < 0 ||
-                    snprintf_ok(q, sizeof(q), "%s%s", c->root, link) < 0)
+                if (root_resolve(root_fd, p, link, sizeof(link)) < 0 || snprintf_ok(q, sizeof(q), "%s%s", c->root, link) < 0)
                         return nb_error_set(err, ENAMETOOLONG, "link the journal of %s", c->o->root);
                 if (symlink(q, p) < 0) {
                         if (try) {
@@ -165,7 +163,7 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
         pfd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0) {
                 if (!host && errno == ENOENT)
-                        return 0;       /* auto: the host keeps no journal for this machine */
+                        return 0; /* auto: the host keeps no journal for this machine */
                 return nb_error_set(err, errno, "open %s on the host", p);
         }
         qfd = tree_dir(c, root_fd, p, owner);

@@ -23,8 +23,7 @@
 
 /* The upper directory's parent (as given, "+" kept) and the work
  * directory's name in it. */
-static int work_location(const struct options *o, const char *upper, char *parent, size_t psize, char *name,
-                         size_t nsize) {
+static int work_location(const struct options *o, const char *upper, char *parent, size_t psize, char *name, size_t nsize) {
         const char *slash = strrchr(upper, '/');
         size_t n;
 
@@ -32,14 +31,14 @@ static int work_location(const struct options *o, const char *upper, char *paren
                 return -EINVAL;
         n = (size_t) (slash - upper);
         if (n == 0 || (n == 1 && upper[0] == '+'))
-                n++;     /* "/x" or "+/x": the parent is the root */
+                n++; /* "/x" or "+/x": the parent is the root */
         if (n >= psize)
                 return -ENAMETOOLONG;
         memcpy(parent, upper, n);
         parent[n] = 0;
         return snprintf_ok(name, nsize, ".#nixbox-overlay-work.%s.%s", o->machine, slash + 1) < 0 || strlen(name) > NAME_MAX
-                       ? -ENAMETOOLONG
-                       : 0;
+                ? -ENAMETOOLONG
+                : 0;
 }
 
 /* A directory of the host, or of the tree ("+PATH"), as an fd. */
@@ -72,8 +71,10 @@ int overlay_mount(struct container *c, int root_fd, const struct custom_mount *m
         if (r < 0)
                 return nb_error_set(err, r, "overlay mount on %s: its layers", m->dest);
         if (!*upper)
-                return nb_error_set(err, EOPNOTSUPP, "overlay mount on %s: a temporary upper directory (an empty "
-                                    "UPPER) is not implemented by nixbox; give a directory", m->dest);
+                return nb_error_set(err, EOPNOTSUPP,
+                                    "overlay mount on %s: a temporary upper directory (an empty "
+                                    "UPPER) is not implemented by nixbox; give a directory",
+                                    m->dest);
         lfd = calloc(n_lower, sizeof(int));
         if (!lfd)
                 return nb_error_set(err, ENOMEM, "overlay mount on %s", m->dest);

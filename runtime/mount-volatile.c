@@ -20,7 +20,7 @@ static const struct {
         const char *name;
         mode_t mode;
 } skeleton[] = {
-        { "etc", 0755 }, { "var", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "dev", 0755 },
+        { "etc", 0755 }, { "var", 0755 },  { "proc", 0555 }, { "sys", 0555 },  { "dev", 0755 },
         { "run", 0755 }, { "tmp", 01777 }, { "root", 0700 }, { "home", 0755 }, { "mnt", 0755 },
 };
 static const char *const usr_links[] = { "bin", "sbin", "lib", "lib64" };
@@ -34,8 +34,7 @@ int volatile_yes_setup(struct container *c, int tree_fd, int userns_fd, struct n
 
         src = openat(tree_fd, "usr", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (src < 0)
-                return nb_error_set(err, errno, "run %s with --volatile=yes: its /usr (a directory, not a symlink)",
-                                    c->o->root);
+                return nb_error_set(err, errno, "run %s with --volatile=yes: its /usr (a directory, not a symlink)", c->o->root);
         if (c->uids.enabled)
                 snprintf(data, sizeof(data), "mode=0755,uid=%u,gid=%u", u, u);
         else
@@ -58,8 +57,7 @@ int volatile_yes_setup(struct container *c, int tree_fd, int userns_fd, struct n
                 if (mkdirat(top, skeleton[i].name, skeleton[i].mode) < 0 ||
                     fchmodat(top, skeleton[i].name, skeleton[i].mode, 0) < 0 ||
                     fchownat(top, skeleton[i].name, u, u, AT_SYMLINK_NOFOLLOW) < 0)
-                        return nb_error_set(err, errno, "create /%s of the volatile root of %s", skeleton[i].name,
-                                            c->o->root);
+                        return nb_error_set(err, errno, "create /%s of the volatile root of %s", skeleton[i].name, c->o->root);
         for (size_t i = 0; i < ELEMENTSOF(usr_links); i++) {
                 char target[32];
                 snprintf(target, sizeof(target), "usr/%s", usr_links[i]);

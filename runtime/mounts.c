@@ -552,11 +552,13 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 }
         }
         bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !overlay_root &&
-                        (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
+                (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
 
         if ((overlay_root || o->volatile_mode != VOLATILE_NO) && chown_tree)
-                return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral or volatile: its tree is shifted to another UID range and "
-                                    "shifting it again would copy it whole; use --private-users-ownership=map", o->root);
+                return nb_error_set(err, EOPNOTSUPP,
+                                    "run %s ephemeral or volatile: its tree is shifted to another UID range and "
+                                    "shifting it again would copy it whole; use --private-users-ownership=map",
+                                    o->root);
         /* Before anything is written into the tree. */
         /* A volatile root is a tmpfs: only its /usr is the tree's, idmapped
          * as the ephemeral overlay's lower layer is. */

@@ -77,10 +77,10 @@ enum resolv_conf_mode {
         RESOLV_CONF_COPY_HOST,
         RESOLV_CONF_BIND_HOST,
         RESOLV_CONF_DELETE,
-        RESOLV_CONF_COPY_STATIC,         /* static: systemd's /usr/lib/systemd/resolv.conf */
-        RESOLV_CONF_COPY_UPLINK,         /* uplink: resolved's /run/systemd/resolve/resolv.conf */
-        RESOLV_CONF_COPY_STUB,           /* stub: resolved's /run/systemd/resolve/stub-resolv.conf */
-        RESOLV_CONF_REPLACE_HOST,        /* replace-*: a new file renamed over the tree's */
+        RESOLV_CONF_COPY_STATIC,  /* static: systemd's /usr/lib/systemd/resolv.conf */
+        RESOLV_CONF_COPY_UPLINK,  /* uplink: resolved's /run/systemd/resolve/resolv.conf */
+        RESOLV_CONF_COPY_STUB,    /* stub: resolved's /run/systemd/resolve/stub-resolv.conf */
+        RESOLV_CONF_REPLACE_HOST, /* replace-*: a new file renamed over the tree's */
         RESOLV_CONF_REPLACE_STATIC,
         RESOLV_CONF_REPLACE_UPLINK,
         RESOLV_CONF_REPLACE_STUB,
@@ -116,8 +116,8 @@ enum volatile_mode {
 
 /* One credential for /run/host/credentials (--set-credential, --load-credential). */
 struct credential {
-        char *id;                /* a file name */
-        char *data;              /* size bytes, may hold NULs */
+        char *id;   /* a file name */
+        char *data; /* size bytes, may hold NULs */
         size_t size;
 };
 
@@ -152,37 +152,37 @@ struct resources {
 /* Bits recording which settings the command line set, so that a settings
  * file fills only the rest (nspawn's settings mask). */
 enum {
-        SET_BOOT             = 1ULL << 0,
-        SET_PARAMETERS       = 1ULL << 1,
-        SET_ENVIRONMENT      = 1ULL << 2,
-        SET_USER             = 1ULL << 3,
-        SET_WORKING_DIR      = 1ULL << 4,
-        SET_CAPABILITY       = 1ULL << 5,
-        SET_NO_NEW_PRIVS     = 1ULL << 6,
-        SET_KILL_SIGNAL      = 1ULL << 7,
-        SET_MACHINE_ID       = 1ULL << 8,
-        SET_PRIVATE_USERS    = 1ULL << 9,
-        SET_NOTIFY_READY     = 1ULL << 10,
-        SET_SYSCALL_FILTER   = 1ULL << 11,
-        SET_RLIMIT           = 1ULL << 12,
-        SET_OOM_SCORE        = 1ULL << 13,
-        SET_CPU_AFFINITY     = 1ULL << 14,
-        SET_HOSTNAME         = 1ULL << 15,
-        SET_RESOLV_CONF      = 1ULL << 16,
-        SET_TIMEZONE         = 1ULL << 17,
-        SET_LINK_JOURNAL     = 1ULL << 18,
-        SET_PROCESS_TWO      = 1ULL << 19,
-        SET_EPHEMERAL        = 1ULL << 20,
-        SET_READ_ONLY        = 1ULL << 21,
-        SET_VOLATILE         = 1ULL << 22,
-        SET_CUSTOM_MOUNTS    = 1ULL << 23,
-        SET_OWNERSHIP        = 1ULL << 24,
-        SET_NETWORK          = 1ULL << 25,
-        SET_PORTS            = 1ULL << 26,
-        SET_RESOURCES        = 1ULL << 27,
-        SET_INIT             = 1ULL << 28,
-        SET_CONSOLE          = 1ULL << 29,
-        SET_CREDENTIALS      = 1ULL << 30,
+        SET_BOOT = 1ULL << 0,
+        SET_PARAMETERS = 1ULL << 1,
+        SET_ENVIRONMENT = 1ULL << 2,
+        SET_USER = 1ULL << 3,
+        SET_WORKING_DIR = 1ULL << 4,
+        SET_CAPABILITY = 1ULL << 5,
+        SET_NO_NEW_PRIVS = 1ULL << 6,
+        SET_KILL_SIGNAL = 1ULL << 7,
+        SET_MACHINE_ID = 1ULL << 8,
+        SET_PRIVATE_USERS = 1ULL << 9,
+        SET_NOTIFY_READY = 1ULL << 10,
+        SET_SYSCALL_FILTER = 1ULL << 11,
+        SET_RLIMIT = 1ULL << 12,
+        SET_OOM_SCORE = 1ULL << 13,
+        SET_CPU_AFFINITY = 1ULL << 14,
+        SET_HOSTNAME = 1ULL << 15,
+        SET_RESOLV_CONF = 1ULL << 16,
+        SET_TIMEZONE = 1ULL << 17,
+        SET_LINK_JOURNAL = 1ULL << 18,
+        SET_PROCESS_TWO = 1ULL << 19,
+        SET_EPHEMERAL = 1ULL << 20,
+        SET_READ_ONLY = 1ULL << 21,
+        SET_VOLATILE = 1ULL << 22,
+        SET_CUSTOM_MOUNTS = 1ULL << 23,
+        SET_OWNERSHIP = 1ULL << 24,
+        SET_NETWORK = 1ULL << 25,
+        SET_PORTS = 1ULL << 26,
+        SET_RESOURCES = 1ULL << 27,
+        SET_INIT = 1ULL << 28,
+        SET_CONSOLE = 1ULL << 29,
+        SET_CREDENTIALS = 1ULL << 30,
 };
 
 /* What PID 1 is (nspawn's start modes). */

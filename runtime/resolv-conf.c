@@ -17,18 +17,24 @@
 #include "path-in-root.h"
 #include "resolv-conf.h"
 
-#define RESOLV_HOST   "/etc/resolv.conf"
+#define RESOLV_HOST "/etc/resolv.conf"
 #define RESOLV_STATIC "/usr/lib/systemd/resolv.conf"
 #define RESOLV_UPLINK "/run/systemd/resolve/resolv.conf"
-#define RESOLV_STUB   "/run/systemd/resolve/stub-resolv.conf"
+#define RESOLV_STUB "/run/systemd/resolve/stub-resolv.conf"
 
 static const char *source_of(enum resolv_conf_mode m) {
         switch (m) {
-        case RESOLV_CONF_COPY_STATIC: case RESOLV_CONF_REPLACE_STATIC: case RESOLV_CONF_BIND_STATIC:
+        case RESOLV_CONF_COPY_STATIC:
+        case RESOLV_CONF_REPLACE_STATIC:
+        case RESOLV_CONF_BIND_STATIC:
                 return RESOLV_STATIC;
-        case RESOLV_CONF_COPY_UPLINK: case RESOLV_CONF_REPLACE_UPLINK: case RESOLV_CONF_BIND_UPLINK:
+        case RESOLV_CONF_COPY_UPLINK:
+        case RESOLV_CONF_REPLACE_UPLINK:
+        case RESOLV_CONF_BIND_UPLINK:
                 return RESOLV_UPLINK;
-        case RESOLV_CONF_COPY_STUB: case RESOLV_CONF_REPLACE_STUB: case RESOLV_CONF_BIND_STUB:
+        case RESOLV_CONF_COPY_STUB:
+        case RESOLV_CONF_REPLACE_STUB:
+        case RESOLV_CONF_BIND_STUB:
                 return RESOLV_STUB;
         default:
                 return RESOLV_HOST;
@@ -37,12 +43,12 @@ static const char *source_of(enum resolv_conf_mode m) {
 
 static bool is_bind(enum resolv_conf_mode m) {
         return m == RESOLV_CONF_BIND_HOST || m == RESOLV_CONF_BIND_STATIC || m == RESOLV_CONF_BIND_UPLINK ||
-               m == RESOLV_CONF_BIND_STUB;
+                m == RESOLV_CONF_BIND_STUB;
 }
 
 static bool is_replace(enum resolv_conf_mode m) {
         return m == RESOLV_CONF_REPLACE_HOST || m == RESOLV_CONF_REPLACE_STATIC || m == RESOLV_CONF_REPLACE_UPLINK ||
-               m == RESOLV_CONF_REPLACE_STUB;
+                m == RESOLV_CONF_REPLACE_STUB;
 }
 
 static int bind_file(struct container *c, int root_fd, int src, uid_t owner) {
@@ -52,7 +58,7 @@ static int bind_file(struct container *c, int root_fd, int src, uid_t owner) {
 
         /* A missing mount point would have to be made: not in a read-only tree. */
         target = options_tree_read_only(c->o) ? root_open(root_fd, RESOLV_HOST, O_PATH, 0)
-                                 : root_mount_point(root_fd, RESOLV_HOST, false, owner, owner);
+                                              : root_mount_point(root_fd, RESOLV_HOST, false, owner, owner);
         if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
                 log_warn("not binding %s on /etc/resolv.conf (in %s): %s", source_of(c->o->resolv_conf), c->o->root,
                          target < 0 ? strerror(-target) : "it is not a regular file");
@@ -102,7 +108,7 @@ int resolv_conf_setup(struct container *c, int root_fd, uid_t owner, struct nb_e
         char buf[8192];
         ssize_t n;
 
-        (void) err;     /* every problem here is a warning, as in nspawn */
+        (void) err; /* every problem here is a warning, as in nspawn */
         if (m == RESOLV_CONF_AUTO) {
                 /* nspawn asks resolved over D-Bus whether its stub listens;
                  * here, its stub file being there stands for that. */

@@ -21,7 +21,7 @@
 #include "timezone.h"
 
 #define HOST_LOCALTIME "/etc/localtime"
-#define LOCALTIME_MAX (256 * 1024)   /* zoneinfo files are a few KiB */
+#define LOCALTIME_MAX (256 * 1024) /* zoneinfo files are a few KiB */
 
 /* "Europe/Berlin" from a link target into the zoneinfo directory, or NULL. */
 static const char *zone_of(const char *target) {
@@ -40,7 +40,7 @@ static int localtime_bind(struct container *c, int root_fd, uid_t owner) {
 
         /* A missing mount point would have to be created: not in a read-only tree. */
         target = options_tree_read_only(c->o) ? root_open(root_fd, "/etc/localtime", O_PATH, 0)
-                                 : root_mount_point(root_fd, "/etc/localtime", false, owner, owner);
+                                              : root_mount_point(root_fd, "/etc/localtime", false, owner, owner);
         if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
                 log_warn("not binding the host's %s into %s: its /etc/localtime is %s", HOST_LOCALTIME, c->o->root,
                          target < 0 ? strerror(-target) : "not a regular file");
@@ -84,12 +84,12 @@ int timezone_setup(struct container *c, int root_fd, uid_t owner, struct nb_erro
         _cleanup_close_ int etc = -1;
         ssize_t n = 0;
 
-        (void) err;     /* every problem here is a warning, as in nspawn */
+        (void) err; /* every problem here is a warning, as in nspawn */
         if (m == TIMEZONE_AUTO || m == TIMEZONE_SYMLINK) {
                 n = readlink(HOST_LOCALTIME, target, sizeof(target) - 1);
                 if (n < 0 && errno == ENOENT && m == TIMEZONE_AUTO)
                         m = ro ? TIMEZONE_OFF : TIMEZONE_DELETE;
-                else if (n < 0 && errno == EINVAL && m == TIMEZONE_AUTO)   /* a regular file */
+                else if (n < 0 && errno == EINVAL && m == TIMEZONE_AUTO) /* a regular file */
                         m = ro ? TIMEZONE_BIND : TIMEZONE_COPY;
                 else if (n < 0 || n >= (ssize_t) sizeof(target) - 1) {
                         log_warn("read the host's %s symlink: %s; not changing the container's time zone", HOST_LOCALTIME,
@@ -126,14 +126,15 @@ int timezone_setup(struct container *c, int root_fd, uid_t owner, struct nb_erro
 
                 if (!zone) {
                         log_warn("the host's %s does not point into /usr/share/zoneinfo/: not changing the "
-                                 "container's time zone", HOST_LOCALTIME);
+                                 "container's time zone",
+                                 HOST_LOCALTIME);
                         return 0;
                 }
                 n = readlinkat(etc, "localtime", have, sizeof(have) - 1);
                 if (n > 0 && n < (ssize_t) sizeof(have) - 1) {
                         have[n] = 0;
                         if (zone_of(have) && streq(zone_of(have), zone))
-                                return 0;       /* already right */
+                                return 0; /* already right */
                 }
                 if (snprintf_ok(path, sizeof(path), "/usr/share/zoneinfo/%s", zone) < 0 ||
                     snprintf_ok(link, sizeof(link), "../usr/share/zoneinfo/%s", zone) < 0)

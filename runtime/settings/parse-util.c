@@ -1385,13 +1385,21 @@ static const char *const ownership_names[] = {
         [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
 };
 static const char *const resolv_conf_names[] = {
-        [RESOLV_CONF_AUTO] = "auto", [RESOLV_CONF_OFF] = "off", [RESOLV_CONF_COPY_HOST] = "copy-host",
-        [RESOLV_CONF_BIND_HOST] = "bind-host", [RESOLV_CONF_DELETE] = "delete",
-        [RESOLV_CONF_COPY_STATIC] = "copy-static", [RESOLV_CONF_COPY_UPLINK] = "copy-uplink",
-        [RESOLV_CONF_COPY_STUB] = "copy-stub", [RESOLV_CONF_REPLACE_HOST] = "replace-host",
-        [RESOLV_CONF_REPLACE_STATIC] = "replace-static", [RESOLV_CONF_REPLACE_UPLINK] = "replace-uplink",
-        [RESOLV_CONF_REPLACE_STUB] = "replace-stub", [RESOLV_CONF_BIND_STATIC] = "bind-static",
-        [RESOLV_CONF_BIND_UPLINK] = "bind-uplink", [RESOLV_CONF_BIND_STUB] = "bind-stub",
+        [RESOLV_CONF_AUTO] = "auto",
+        [RESOLV_CONF_OFF] = "off",
+        [RESOLV_CONF_COPY_HOST] = "copy-host",
+        [RESOLV_CONF_BIND_HOST] = "bind-host",
+        [RESOLV_CONF_DELETE] = "delete",
+        [RESOLV_CONF_COPY_STATIC] = "copy-static",
+        [RESOLV_CONF_COPY_UPLINK] = "copy-uplink",
+        [RESOLV_CONF_COPY_STUB] = "copy-stub",
+        [RESOLV_CONF_REPLACE_HOST] = "replace-host",
+        [RESOLV_CONF_REPLACE_STATIC] = "replace-static",
+        [RESOLV_CONF_REPLACE_UPLINK] = "replace-uplink",
+        [RESOLV_CONF_REPLACE_STUB] = "replace-stub",
+        [RESOLV_CONF_BIND_STATIC] = "bind-static",
+        [RESOLV_CONF_BIND_UPLINK] = "bind-uplink",
+        [RESOLV_CONF_BIND_STUB] = "bind-stub",
 };
 static const char *const timezone_names[] = {
         [TIMEZONE_AUTO] = "auto", [TIMEZONE_OFF] = "off", [TIMEZONE_COPY] = "copy", [TIMEZONE_BIND] = "bind",

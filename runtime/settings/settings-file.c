@@ -510,7 +510,8 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
                 return set_string(&s->hostname, v);
 
         case SK_RESOLV_CONF:
-                SET_ENUM(resolv_conf, parse_resolv_conf_mode, "off, copy-host, copy-static, copy-uplink, copy-stub, "
+                SET_ENUM(resolv_conf, parse_resolv_conf_mode,
+                         "off, copy-host, copy-static, copy-uplink, copy-stub, "
                          "replace-host, replace-static, replace-uplink, replace-stub, bind-host, bind-static, "
                          "bind-uplink, bind-stub, delete, auto or a boolean");
         case SK_TIMEZONE:
