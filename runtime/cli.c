@@ -7,8 +7,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "machine-id.h"
-#include "capabilities.h"
 #include "cli.h"
 #include "console-log.h"
 #include "credentials.h"
@@ -18,7 +16,6 @@
 #include "network.h"
 #include "options.h"
 #include "parse-util.h"
-#include "seccomp-policy.h"
 #include "settings-merge.h"
 #include "trace.h"
 #include "verbs.h"
@@ -118,100 +115,114 @@ void cli_usage(void) {
                "was not found. See nixbox(1).\n");
 }
 
+/* The options that are not a settings key; those are in the key table
+ * (settings-keys.c), which the getopt table below is completed from. */
 enum {
-        ARG_HOSTNAME = 0x100, ARG_INIT, ARG_AS_PID1, ARG_AS_PID2, ARG_CHDIR, ARG_BIND, ARG_BIND_RO,
-        ARG_TMPFS, ARG_INACCESSIBLE, ARG_READ_ONLY, ARG_TRUST_TREE, ARG_PRIVATE_USERS, ARG_OWNERSHIP, ARG_PRIVATE_NETWORK,
-        ARG_SHARE_NETWORK, ARG_CAPABILITY, ARG_DROP_CAPABILITY, ARG_NNP, ARG_SYSCALL_FILTER,
-        ARG_KILL_SIGNAL, ARG_UUID, ARG_TRACE, ARG_VERSION,
-        ARG_NETWORK_VETH, ARG_NETWORK_BRIDGE, ARG_NETWORK_ZONE, ARG_NETWORK_NAMESPACE_PATH, ARG_NETWORK_INTERFACE,
-        ARG_NETWORK_VETH_EXTRA, ARG_NETWORK_MACVLAN, ARG_NETWORK_IPVLAN, ARG_PORT, ARG_HOST_ADDRESS,
-        ARG_LOCAL_ADDRESS, ARG_MASQUERADE, ARG_CONSOLE, ARG_NOTIFY_READY, ARG_CHECK_OS_RELEASE, ARG_ON_REBOOT, ARG_KEEP_UNIT,
-        ARG_RESOLV_CONF, ARG_SETTINGS, ARG_PRINT_SETTINGS, ARG_PROPERTY, ARG_DETACH, ARG_TIMEOUT, ARG_CONSOLE_LOG_SIZE,
-        ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
-};
-/* Apart, so that adding them leaves the list above as it is. */
-enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD };
-/* nspawn's file-system features (nixbox.nspawn(5) [Exec]/[Files] keys of the same names). */
-enum {
-        ARG_TIMEZONE = ARG_JSON_STATUS_FD + 1,
-        ARG_LINK_JOURNAL,
-        ARG_VOLATILE,
-        ARG_OVERLAY,
-        ARG_OVERLAY_RO,
+        ARG_INIT = 0x100,
+        ARG_AS_PID1,
+        ARG_AS_PID2,
+        ARG_TRUST_TREE,
+        ARG_TRACE,
+        ARG_VERSION,
+        ARG_NETWORK_NAMESPACE_PATH,
+        ARG_CONSOLE,
+        ARG_CHECK_OS_RELEASE,
+        ARG_ON_REBOOT,
+        ARG_KEEP_UNIT,
+        ARG_SETTINGS,
+        ARG_PRINT_SETTINGS,
+        ARG_PROPERTY,
+        ARG_TIMEOUT,
+        ARG_CONSOLE_LOG_SIZE,
+        ARG_RLIMIT,
+        ARG_READY_FD,
+        ARG_JSON_STATUS_FD,
+        ARG_SET_CREDENTIAL, /* nspawn has no .nspawn key for credentials */
         ARG_LOAD_CREDENTIAL,
-        ARG_SET_CREDENTIAL,
-        ARG_BIND_USER
+        ARG_BIND_USER,    /* refused, with the reason */
+        ARG_KEY = 0x1000, /* + index into key_opts[] */
 };
 
-static const struct option run_options[] = { { "machine", required_argument, NULL, 'M' },
-                                             { "hostname", required_argument, NULL, ARG_HOSTNAME },
-                                             { "boot", no_argument, NULL, 'b' },
-                                             { "init", required_argument, NULL, ARG_INIT },
-                                             { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
-                                             { "as-pid2", no_argument, NULL, ARG_AS_PID2 },
-                                             { "setenv", required_argument, NULL, 'E' },
-                                             { "chdir", required_argument, NULL, ARG_CHDIR },
-                                             { "user", required_argument, NULL, 'u' },
-                                             { "bind", required_argument, NULL, ARG_BIND },
-                                             { "bind-ro", required_argument, NULL, ARG_BIND_RO },
-                                             { "tmpfs", required_argument, NULL, ARG_TMPFS },
-                                             { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
-                                             { "read-only", no_argument, NULL, ARG_READ_ONLY },
-                                             { "trust-tree", no_argument, NULL, ARG_TRUST_TREE },
-                                             { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
-                                             { "private-users-ownership", required_argument, NULL, ARG_OWNERSHIP },
-                                             { "private-network", optional_argument, NULL, ARG_PRIVATE_NETWORK },
-                                             { "share-network", no_argument, NULL, ARG_SHARE_NETWORK },
-                                             { "capability", required_argument, NULL, ARG_CAPABILITY },
-                                             { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
-                                             { "no-new-privileges", optional_argument, NULL, ARG_NNP },
-                                             { "system-call-filter", required_argument, NULL, ARG_SYSCALL_FILTER },
-                                             { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
-                                             { "uuid", required_argument, NULL, ARG_UUID },
-                                             { "trace", no_argument, NULL, ARG_TRACE },
-                                             { "console", required_argument, NULL, ARG_CONSOLE },
-                                             { "pipe", no_argument, NULL, 'P' },
-                                             { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
-                                             { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
-                                             { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
-                                             { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
-                                             { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
-                                             { "settings", required_argument, NULL, ARG_SETTINGS },
-                                             { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
-                                             { "property", required_argument, NULL, ARG_PROPERTY },
-                                             { "detach", no_argument, NULL, 'd' },
-                                             { "rlimit", required_argument, NULL, ARG_RLIMIT },
-                                             { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
-                                             { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
-                                             { "timeout", required_argument, NULL, ARG_TIMEOUT },
-                                             { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
-                                             { "ready-fd", required_argument, NULL, ARG_READY_FD },
-                                             { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
-                                             { "ephemeral", no_argument, NULL, 'x' },
-                                             { "timezone", required_argument, NULL, ARG_TIMEZONE },
-                                             { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
-                                             { "volatile", optional_argument, NULL, ARG_VOLATILE },
-                                             { "overlay", required_argument, NULL, ARG_OVERLAY },
-                                             { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
-                                             { "bind-user", required_argument, NULL, ARG_BIND_USER },
-                                             { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
-                                             { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
-                                             { "network-veth", no_argument, NULL, 'n' },
-                                             { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
-                                             { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
-                                             { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
-                                             { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
-                                             { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
-                                             { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
-                                             { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
-                                             { "port", required_argument, NULL, 'p' },
-                                             { "host-address", required_argument, NULL, ARG_HOST_ADDRESS },
-                                             { "local-address", required_argument, NULL, ARG_LOCAL_ADDRESS },
-                                             { "masquerade", optional_argument, NULL, ARG_MASQUERADE },
-                                             { "quiet", no_argument, NULL, 'q' },
-                                             { "help", no_argument, NULL, 'h' },
-                                             { "version", no_argument, NULL, ARG_VERSION },
-                                             {} };
+static const struct option fixed_options[] = { { "machine", required_argument, NULL, 'M' },
+                                               { "boot", no_argument, NULL, 'b' },
+                                               { "init", required_argument, NULL, ARG_INIT },
+                                               { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
+                                               { "as-pid2", no_argument, NULL, ARG_AS_PID2 },
+                                               { "trust-tree", no_argument, NULL, ARG_TRUST_TREE },
+                                               { "trace", no_argument, NULL, ARG_TRACE },
+                                               { "console", required_argument, NULL, ARG_CONSOLE },
+                                               { "pipe", no_argument, NULL, 'P' },
+                                               { "check-os-release", required_argument, NULL, ARG_CHECK_OS_RELEASE },
+                                               { "on-reboot", required_argument, NULL, ARG_ON_REBOOT },
+                                               { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+                                               { "settings", required_argument, NULL, ARG_SETTINGS },
+                                               { "print-settings", no_argument, NULL, ARG_PRINT_SETTINGS },
+                                               { "property", required_argument, NULL, ARG_PROPERTY },
+                                               { "detach", no_argument, NULL, 'd' },
+                                               { "rlimit", required_argument, NULL, ARG_RLIMIT },
+                                               { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                                               { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
+                                               { "ready-fd", required_argument, NULL, ARG_READY_FD },
+                                               { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
+                                               { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+                                               { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
+                                               { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
+                                               { "bind-user", required_argument, NULL, ARG_BIND_USER },
+                                               { "quiet", no_argument, NULL, 'q' },
+                                               { "help", no_argument, NULL, 'h' },
+                                               { "version", no_argument, NULL, ARG_VERSION } };
+#define FIXED_SHORT "+M:bqhPd"
+
+/* Every command-line spelling of the key table, in table order. */
+struct key_opt {
+        const struct settings_key_info *key;
+        const struct settings_cli *opt;
+};
+
+static struct key_opt key_opts[_SK_MAX * 2];
+static size_t n_key_opts;
+static struct option run_options[ELEMENTSOF(fixed_options) + ELEMENTSOF(key_opts) + 1];
+static char short_options[sizeof(FIXED_SHORT) + ELEMENTSOF(key_opts) * 2];
+
+static void build_options(void) {
+        size_t n = ELEMENTSOF(fixed_options), len = strlen(FIXED_SHORT);
+
+        if (n_key_opts)
+                return;
+        memcpy(run_options, fixed_options, sizeof(fixed_options));
+        memcpy(short_options, FIXED_SHORT, len + 1);
+        for (enum settings_key k = 0; k < _SK_MAX; k++) {
+                const struct settings_key_info *info = settings_key_info(k);
+                for (size_t i = 0; i < ELEMENTSOF(info->opts); i++) {
+                        const struct settings_cli *c = &info->opts[i];
+                        if (!c->name && !c->short_name)
+                                continue;
+                        key_opts[n_key_opts] = (struct key_opt){ info, c };
+                        int has_arg = c->value ? no_argument : c->optional ? optional_argument : required_argument;
+                        int val = c->short_name ? c->short_name : ARG_KEY + (int) n_key_opts;
+                        if (c->name)
+                                run_options[n++] = (struct option){ c->name, has_arg, NULL, val };
+                        if (c->short_name) {
+                                short_options[len++] = c->short_name;
+                                if (!c->value)
+                                        short_options[len++] = ':';
+                        }
+                        n_key_opts++;
+                }
+        }
+        short_options[len] = 0;
+        run_options[n] = (struct option){};
+}
+
+/* The table's option for a getopt result, or NULL. */
+static const struct key_opt *key_opt_of(int c) {
+        if (c >= ARG_KEY && c < ARG_KEY + (int) n_key_opts)
+                return &key_opts[c - ARG_KEY];
+        for (size_t i = 0; i < n_key_opts; i++)
+                if (c > 0 && key_opts[i].opt->short_name == c)
+                        return &key_opts[i];
+        return NULL;
+}
 
 static int set_str(char **dst, const char *s) {
         free(*dst);
@@ -219,82 +230,54 @@ static int set_str(char **dst, const char *s) {
         return *dst ? 0 : -ENOMEM;
 }
 
-static int add_mount(struct options *o, enum custom_mount_type t, const char *spec, struct nb_error *err) {
-        struct custom_mount m;
-        void *p;
-        int r = parse_custom_mount(t, spec, &m, err);
-
-        if (r < 0)
-                return r;
-        p = realloc(o->mounts, (o->n_mounts + 1) * sizeof(*o->mounts));
-        if (!p) {
-                custom_mount_free(&m);
-                return nb_error_set(err, ENOMEM, "add mount %s", spec);
-        }
-        o->mounts = p;
-        o->mounts[o->n_mounts++] = m;
-        o->set_mask |= SET_CUSTOM_MOUNTS;
-        return 0;
-}
-
-/* --property=NAME=VALUE: the [Resources] keys (systemd's resource-control
- * names), as nspawn's --property= sets them on its scope. */
-static int parse_property(const char *spec, struct resources *res, struct nb_error *err) {
+/* --rlimit=NAME=VALUE and --property=NAME=VALUE: options that name the key
+ * (Limit<NAME>= in [Exec], NAME= in [Resources]) and give its value. */
+static int parse_named_key(const char *option, enum settings_section section, const char *prefix, const char *spec,
+                           struct options *o, struct nb_error *err) {
         const char *eq = strchr(spec, '=');
-        char name[32];
-        int r;
+        const struct settings_key_info *k = NULL;
+        char name[64];
 
-        if (!eq || (size_t) (eq - spec) >= sizeof(name))
-                return nb_error_set(err, 0, "invalid --property '%s': expected NAME=VALUE", spec);
-        memcpy(name, spec, (size_t) (eq - spec));
-        name[eq - spec] = 0;
-        eq++;
-        if (streq(name, "MemoryMax")) {
-                if ((r = parse_memory_limit(eq, &res->memory_max, err)) < 0)
-                        return r;
-                res->memory_max_set = true;
-        } else if (streq(name, "MemoryHigh")) {
-                if ((r = parse_memory_limit(eq, &res->memory_high, err)) < 0)
-                        return r;
-                res->memory_high_set = true;
-        } else if (streq(name, "TasksMax")) {
-                if ((r = parse_tasks_max(eq, &res->tasks_max, err)) < 0)
-                        return r;
-                res->tasks_max_set = true;
-        } else if (streq(name, "CPUQuota")) {
-                if ((r = parse_cpu_quota(eq, &res->cpu_quota_usec, err)) < 0)
-                        return r;
-                res->cpu_quota_set = true;
-        } else if (streq(name, "CPUWeight")) {
-                if ((r = parse_weight(eq, &res->cpu_weight, err)) < 0)
-                        return r;
-                res->cpu_weight_set = true;
-        } else if (streq(name, "IOWeight")) {
-                if ((r = parse_weight(eq, &res->io_weight, err)) < 0)
-                        return r;
-                res->io_weight_set = true;
-        } else
-                return nb_error_set(err, 0, "invalid --property '%s': unknown property %s (expected MemoryMax, MemoryHigh, "
-                                    "TasksMax, CPUQuota, CPUWeight or IOWeight)", spec, name);
-        return 0;
+        if (!eq || (size_t) (eq - spec) >= sizeof(name) - strlen(prefix))
+                return nb_error_set(err, 0, "invalid %s '%s': expected NAME=VALUE", option, spec);
+        if (section == SECTION_EXEC) {
+                /* RLIMIT_NOFILE, nofile, NOFILE */
+                _cleanup_free_ char *n = strndup(spec, (size_t) (eq - spec));
+                int res = n ? rlimit_from_name(n) : -ENOMEM;
+                if (res >= 0)
+                        k = settings_key_info(SK_LIMIT_FIRST + res);
+        } else {
+                snprintf(name, sizeof(name), "%s%.*s", prefix, (int) (eq - spec), spec);
+                k = settings_key_lookup(section, name);
+        }
+        if (!k || !*eq)
+                return nb_error_set(err, 0, "invalid %s '%s': unknown %s %.*s", option, spec,
+                                    section == SECTION_EXEC ? "resource limit" : "property", (int) (eq - spec), spec);
+        struct settings_cli opt = { .name = option + 2 };
+        int r = settings_key_parse_cli(k, &opt, eq + 1, o, err);
+        if (r < 0)
+                nb_error_prefix(err, "%.*s", (int) (eq - spec), spec);
+        return r;
 }
 
 /* One getopt pass; stops at the first non-option (ROOTFS or COMMAND). */
 static int parse_pass(int argc, char **argv, struct options *o, struct nb_error *err) {
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+M:bE:u:UqhnPp:dx", run_options, NULL)) >= 0) {
+        build_options();
+        while ((c = getopt_long(argc, argv, short_options, run_options, NULL)) >= 0) {
+                const struct key_opt *ko = key_opt_of(c);
+
+                if (ko) {
+                        if ((r = settings_key_parse_cli(ko->key, ko->opt, optarg, o, err)) < 0)
+                                return r;
+                        continue;
+                }
                 switch (c) {
                 case 'M':
                         if (!hostname_valid(optarg))
                                 return nb_error_set(err, 0, "invalid machine name '%s': expected a valid host name", optarg);
                         set_str(&o->machine, optarg);
-                        break;
-                case ARG_HOSTNAME:
-                        if (!hostname_valid(optarg))
-                                return nb_error_set(err, 0, "invalid --hostname '%s': expected a valid host name", optarg);
-                        set_str(&o->hostname, optarg);
-                        o->set_mask |= SET_HOSTNAME;
                         break;
                 case 'b':
                         o->start_mode = START_BOOT;
@@ -315,38 +298,13 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->command_mode = START_PID2;
                         o->set_mask |= SET_PROCESS_TWO;
                         break;
-                case 'E':
-                        if (parse_env_assignment(optarg) < 0)
-                                return nb_error_set(err, 0, "invalid --setenv '%s': expected NAME=VALUE", optarg);
-                        if (strv_push(&o->setenv, &o->n_setenv, optarg) < 0)
-                                return nb_error_set(err, ENOMEM, "--setenv");
-                        o->set_mask |= SET_ENVIRONMENT;
-                        break;
-                case ARG_CHDIR:
-                        if (optarg[0] != '/')
-                                return nb_error_set(err, 0, "invalid --chdir '%s': expected an absolute path", optarg);
-                        set_str(&o->working_dir, optarg);
-                        o->set_mask |= SET_WORKING_DIR;
-                        break;
-                case 'u':
-                        set_str(&o->user, optarg);
-                        o->set_mask |= SET_USER;
-                        break;
-                case ARG_BIND:
-                        if ((r = add_mount(o, MOUNT_BIND, optarg, err)) < 0)
+                case ARG_SET_CREDENTIAL:
+                case ARG_LOAD_CREDENTIAL:
+                        r = c == ARG_SET_CREDENTIAL ? credential_add_set(o, optarg, "--set-credential", err)
+                                                    : credential_add_load(o, optarg, "--load-credential", err);
+                        if (r < 0)
                                 return r;
-                        break;
-                case ARG_BIND_RO:
-                        if ((r = add_mount(o, MOUNT_BIND_RO, optarg, err)) < 0)
-                                return r;
-                        break;
-                case ARG_TMPFS:
-                        if ((r = add_mount(o, MOUNT_TMPFS, optarg, err)) < 0)
-                                return r;
-                        break;
-                case ARG_INACCESSIBLE:
-                        if ((r = add_mount(o, MOUNT_INACCESSIBLE, optarg, err)) < 0)
-                                return r;
+                        o->set_mask |= SET_CREDENTIALS;
                         break;
                 case ARG_BIND_USER:
                         return nb_error_set(err, EOPNOTSUPP,
@@ -354,98 +312,10 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                                             "user's own UID mapped into the container's range and userdb records for "
                                             "nss-systemd; use --bind= of the home directory instead",
                                             optarg);
-                case ARG_OVERLAY:
-                case ARG_OVERLAY_RO:
-                        if ((r = add_mount(o, c == ARG_OVERLAY ? MOUNT_OVERLAY : MOUNT_OVERLAY_RO, optarg, err)) < 0)
-                                return r;
-                        break;
-                case ARG_READ_ONLY:
-                        o->read_only = true;
-                        o->set_mask |= SET_READ_ONLY;
-                        break;
                 case ARG_TRUST_TREE:
                         /* Command line only: a tree's own .nspawn file must not vouch for it. */
                         o->trust_tree = true;
                         break;
-                case 'U':
-                        o->private_users = PRIVATE_USERS_PICK;
-                        o->set_mask |= SET_PRIVATE_USERS;
-                        break;
-                case ARG_PRIVATE_USERS:
-                        if ((r = parse_private_users(optarg, o, err)) < 0)
-                                return r;
-                        o->set_mask |= SET_PRIVATE_USERS;
-                        break;
-                case ARG_OWNERSHIP:
-                        r = parse_ownership_mode(optarg);
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --private-users-ownership '%s': expected auto, map, chown or off", optarg);
-                        o->ownership = r;
-                        o->set_mask |= SET_OWNERSHIP;
-                        break;
-                case ARG_PRIVATE_NETWORK:
-                        r = optarg ? parse_boolean(optarg) : 1;
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --private-network '%s': expected a boolean", optarg);
-                        o->private_network = r;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_SHARE_NETWORK:
-                        o->private_network = false;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_CAPABILITY:
-                        if ((r = caps_parse(optarg, &o->caps_add, err)) < 0)
-                                return r;
-                        o->set_mask |= SET_CAPABILITY;
-                        break;
-                case ARG_DROP_CAPABILITY:
-                        if ((r = caps_parse(optarg, &o->caps_drop, err)) < 0)
-                                return r;
-                        o->set_mask |= SET_CAPABILITY;
-                        break;
-                case ARG_NNP:
-                        r = optarg ? parse_boolean(optarg) : 1;
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --no-new-privileges '%s': expected a boolean", optarg);
-                        o->no_new_privileges = r;
-                        o->set_mask |= SET_NO_NEW_PRIVS;
-                        break;
-                case ARG_SYSCALL_FILTER: {
-                        _cleanup_strv_free_ char **words = NULL;
-                        size_t n = 0;
-                        if (split_whitespace(optarg, &words, &n) < 0)
-                                return nb_error_set(err, ENOMEM, "--system-call-filter");
-                        /* nspawn: a leading ~ negates the whole list. */
-                        bool deny = n > 0 && words[0][0] == '~';
-                        for (size_t i = 0; i < n; i++) {
-                                const char *w = words[i] + (i == 0 && deny);
-                                char buf[256];
-                                if (!*w)
-                                        continue;
-                                snprintf(buf, sizeof(buf), "%s%s", deny && w[0] != '~' ? "~" : "", w);
-                                if ((r = seccomp_validate_entry(buf, err)) < 0)
-                                        return r;
-                                strv_push(&o->syscall_filter, &o->n_syscall_filter, buf);
-                        }
-                        o->set_mask |= SET_SYSCALL_FILTER;
-                        break;
-                }
-                case ARG_KILL_SIGNAL:
-                        r = parse_signal(optarg);
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --kill-signal '%s': expected a signal name or number", optarg);
-                        o->kill_signal = r;
-                        o->set_mask |= SET_KILL_SIGNAL;
-                        break;
-                case ARG_UUID: {
-                        char id[33];
-                        if (machine_id_parse_uuid(optarg, id) < 0)
-                                return nb_error_set(err, 0, "invalid --uuid '%s': expected 32 hexadecimal digits", optarg);
-                        set_str(&o->uuid, id);
-                        o->set_mask |= SET_MACHINE_ID;
-                        break;
-                }
                 case ARG_TRACE:
                         o->trace = true;
                         break;
@@ -459,13 +329,6 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case 'P':
                         o->console = CONSOLE_PIPE;
                         o->set_mask |= SET_CONSOLE;
-                        break;
-                case ARG_NOTIFY_READY:
-                        r = optarg ? parse_boolean(optarg) : 1;
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --notify-ready '%s': expected a boolean", optarg);
-                        o->notify_ready = r;
-                        o->set_mask |= SET_NOTIFY_READY;
                         break;
                 case ARG_CHECK_OS_RELEASE:
                         r = parse_boolean(optarg);
@@ -491,35 +354,15 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->settings = r;
                         break;
                 case ARG_PROPERTY:
-                        if ((r = parse_property(optarg, &o->resources, err)) < 0)
+                        if ((r = parse_named_key("--property", SECTION_RESOURCES, "", optarg, o, err)) < 0)
                                 return r;
-                        o->set_mask |= SET_RESOURCES;
                         break;
                 case 'd':
                         o->detach = true;
                         break;
-                case ARG_RLIMIT: {
-                        int res;
-                        struct rlimit rl;
-                        if ((r = parse_rlimit(optarg, &res, &rl, err)) < 0)
+                case ARG_RLIMIT:
+                        if ((r = parse_named_key("--rlimit", SECTION_EXEC, "Limit", optarg, o, err)) < 0)
                                 return r;
-                        if (!o->rlimits[res] && !(o->rlimits[res] = malloc(sizeof(struct rlimit))))
-                                return nb_error_set(err, ENOMEM, "--rlimit");
-                        *o->rlimits[res] = rl;
-                        o->set_mask |= SET_RLIMIT;
-                        break;
-                }
-                case ARG_OOM_SCORE_ADJUST:
-                        if (parse_oom_score_adjust(optarg, &o->oom_score_adjust) < 0)
-                                return nb_error_set(err, 0, "invalid --oom-score-adjust '%s': expected -1000..1000", optarg);
-                        o->oom_score_adjust_set = true;
-                        o->set_mask |= SET_OOM_SCORE;
-                        break;
-                case ARG_CPU_AFFINITY:
-                        if ((r = parse_cpu_set(optarg, o->cpu_affinity, err)) < 0)
-                                return r;
-                        o->cpu_affinity_set = true;
-                        o->set_mask |= SET_CPU_AFFINITY;
                         break;
                 case ARG_TIMEOUT: {
                         char *end;
@@ -551,142 +394,11 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         o->console_log_size = v;
                         break;
                 }
-                case 'x':
-                        o->ephemeral = true;
-                        o->set_mask |= SET_EPHEMERAL;
-                        break;
                 case ARG_PRINT_SETTINGS:
                         o->print_settings = true;
                         break;
-                case ARG_TIMEZONE:
-                        if ((r = parse_timezone_mode(optarg)) < 0)
-                                return nb_error_set(err, 0,
-                                                    "invalid --timezone '%s': expected auto, copy, bind, symlink, "
-                                                    "delete, off or a boolean",
-                                                    optarg);
-                        o->timezone = r;
-                        o->set_mask |= SET_TIMEZONE;
-                        break;
-                case ARG_LINK_JOURNAL:
-                        if ((r = parse_link_journal_mode(optarg)) < 0)
-                                return nb_error_set(err, 0,
-                                                    "invalid --link-journal '%s': expected no, host, try-host, "
-                                                    "guest, try-guest or auto",
-                                                    optarg);
-                        o->link_journal = r;
-                        o->set_mask |= SET_LINK_JOURNAL;
-                        break;
-                case ARG_VOLATILE:
-                        /* nspawn: --volatile alone is yes. */
-                        if ((r = optarg ? parse_volatile_mode(optarg) : VOLATILE_YES) < 0)
-                                return nb_error_set(err, 0,
-                                                    "invalid --volatile '%s': expected no, yes, state, overlay or "
-                                                    "a boolean",
-                                                    optarg);
-                        o->volatile_mode = r;
-                        o->set_mask |= SET_VOLATILE;
-                        break;
-                case ARG_SET_CREDENTIAL:
-                case ARG_LOAD_CREDENTIAL:
-                        r = c == ARG_SET_CREDENTIAL ? credential_add_set(o, optarg, "--set-credential", err)
-                                                    : credential_add_load(o, optarg, "--load-credential", err);
-                        if (r < 0)
-                                return r;
-                        o->set_mask |= SET_CREDENTIALS;
-                        break;
-                case ARG_RESOLV_CONF:
-                        r = parse_resolv_conf_mode(optarg);
-                        if (r < 0)
-                                return nb_error_set(err, 0,
-                                                    "invalid --resolv-conf '%s': expected auto, off, delete, copy-*, replace-* "
-                                                    "or bind-* (* = host, static, uplink or stub)",
-                                                    optarg);
-                        o->resolv_conf = r;
-                        o->set_mask |= SET_RESOLV_CONF;
-                        break;
-                case 'n':
-                        o->network_veth = o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_BRIDGE:
-                        if (!ifname_valid(optarg))
-                                return nb_error_set(err, 0, "invalid --network-bridge '%s': expected an interface name", optarg);
-                        set_str(&o->network_bridge, optarg);
-                        o->network_veth = o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_ZONE:
-                        if (!zone_name_valid(optarg))
-                                return nb_error_set(err, 0, "invalid --network-zone '%s': expected a short name", optarg);
-                        set_str(&o->network_zone, optarg);
-                        o->network_veth = o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
                 case ARG_NETWORK_NAMESPACE_PATH:
                         set_str(&o->network_namespace_path, optarg);
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_INTERFACE:
-                        if ((r = parse_iface_pair_list(optarg, NULL, &o->interfaces, &o->n_interfaces, err)) < 0)
-                                return r;
-                        o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_VETH_EXTRA:
-                        if ((r = parse_iface_pair_list(optarg, NULL, &o->veth_extra, &o->n_veth_extra, err)) < 0)
-                                return r;
-                        o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_MACVLAN:
-                        if ((r = parse_iface_pair_list(optarg, "mv-", &o->macvlan, &o->n_macvlan, err)) < 0)
-                                return r;
-                        o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case ARG_NETWORK_IPVLAN:
-                        if ((r = parse_iface_pair_list(optarg, "iv-", &o->ipvlan, &o->n_ipvlan, err)) < 0)
-                                return r;
-                        o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                case 'p': {
-                        struct port_forward pf;
-                        void *p;
-                        if ((r = parse_port_forward(optarg, &pf, err)) < 0)
-                                return r;
-                        if (port_forward_find(o->ports, o->n_ports, &pf) >= 0)
-                                return nb_error_set(err, 0, "invalid --port '%s': the host port is forwarded twice", optarg);
-                        p = realloc(o->ports, (o->n_ports + 1) * sizeof(*o->ports));
-                        if (!p)
-                                return nb_error_set(err, ENOMEM, "--port");
-                        o->ports = p;
-                        o->ports[o->n_ports++] = pf;
-                        o->set_mask |= SET_PORTS;
-                        break;
-                }
-                case ARG_HOST_ADDRESS:
-                case ARG_LOCAL_ADDRESS: {
-                        struct address a, **list = c == ARG_HOST_ADDRESS ? &o->host_addresses : &o->local_addresses;
-                        size_t *n = c == ARG_HOST_ADDRESS ? &o->n_host_addresses : &o->n_local_addresses;
-                        void *p;
-                        if (parse_address(optarg, &a) < 0)
-                                return nb_error_set(err, 0, "invalid --%s '%s': expected an IPv4 or IPv6 address with an optional /PREFIX",
-                                                    c == ARG_HOST_ADDRESS ? "host-address" : "local-address", optarg);
-                        p = realloc(*list, (*n + 1) * sizeof(**list));
-                        if (!p)
-                                return nb_error_set(err, ENOMEM, "address");
-                        *list = p;
-                        (*list)[(*n)++] = a;
-                        o->network_veth = o->private_network = true;
-                        o->set_mask |= SET_NETWORK;
-                        break;
-                }
-                case ARG_MASQUERADE:
-                        r = optarg ? parse_boolean(optarg) : 1;
-                        if (r < 0)
-                                return nb_error_set(err, 0, "invalid --masquerade '%s': expected a boolean", optarg);
-                        o->masquerade = r;
                         o->set_mask |= SET_NETWORK;
                         break;
                 case 'q':

@@ -64,6 +64,7 @@ struct custom_mount {
         char *options;           /* tmpfs options, or NULL */
         bool recursive;          /* rbind (default) vs norbind */
         enum idmap_mode idmap;
+        unsigned line; /* the line of the settings file that added it; 0: the command line */
 };
 
 enum restart_mode {

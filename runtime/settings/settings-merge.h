@@ -27,18 +27,11 @@ struct settings_provenance {
         unsigned line[_SK_MAX];          /* applied from this line of path; 0: not from the file */
         unsigned ignored_line[_SK_MAX];  /* in the file at this line but not applied, because: */
         enum settings_ignored ignored[_SK_MAX];
-        unsigned *mount_lines;           /* when the mounts came from the file: the line of each */
-        size_t n_mount_lines;
         char **warnings;                 /* "PATH:LINE: ..." texts; settings_load() prints them */
         size_t n_warnings;
 };
 
 void settings_provenance_done(struct settings_provenance *p);
-
-/* Whether the runtime acts on a key yet. Applied keys it does not act on
- * get a warning at merge time; flip entries in settings-merge.c as
- * features land. */
-bool settings_key_implemented(enum settings_key k);
 
 /* Applies s onto o according to o->settings and o->set_mask. trusted: s
  * came from a trusted directory (--settings=trusted trusts any file).

@@ -11,8 +11,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_TO_RUN=${1:-20}
 CC=${CLANG:-clang}
 OUT=$TOP/build/fuzz
-SOURCES=(runtime/settings/settings-file.c runtime/settings/settings-merge.c runtime/settings/settings-locate.c
-         runtime/settings/parse-util.c runtime/settings/host-config.c runtime/capabilities.c runtime/seccomp-policy.c
+# Every file of runtime/settings/ (the key table, its parsers, the file, the merge).
+SOURCES=(runtime/settings/*.c runtime/capabilities.c runtime/seccomp-policy.c
          runtime/syscall-groups.c runtime/options.c runtime/base/error.c runtime/base/fileio.c
          runtime/base/machine-id.c)
 # The Makefile's include path: headers are named by their basename.

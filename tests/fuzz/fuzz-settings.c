@@ -19,26 +19,26 @@ static bool same_mount(const struct custom_mount *a, const struct custom_mount *
 }
 
 static void check_round_trips(const struct settings *s) {
-        for (size_t i = 0; i < s->n_mounts; i++) {
+        for (size_t i = 0; i < s->o.n_mounts; i++) {
                 struct custom_mount again;
-                char *spec = custom_mount_to_string(&s->mounts[i]);
+                char *spec = custom_mount_to_string(&s->o.mounts[i]);
 
                 if (!spec)
                         abort();
-                if (parse_custom_mount(s->mounts[i].type, spec, &again, NULL) < 0 || !same_mount(&s->mounts[i], &again)) {
+                if (parse_custom_mount(s->o.mounts[i].type, spec, &again, NULL) < 0 || !same_mount(&s->o.mounts[i], &again)) {
                         fprintf(stderr, "mount does not survive a round trip: %s\n", spec);
                         abort();
                 }
                 custom_mount_free(&again);
                 free(spec);
         }
-        for (size_t i = 0; i < s->n_ports; i++) {
+        for (size_t i = 0; i < s->o.n_ports; i++) {
                 struct port_forward again;
                 char buf[64];
 
-                port_forward_to_string(&s->ports[i], buf, sizeof(buf));
-                if (parse_port_forward(buf, &again, NULL) < 0 || again.protocol != s->ports[i].protocol ||
-                    again.host_port != s->ports[i].host_port || again.container_port != s->ports[i].container_port)
+                port_forward_to_string(&s->o.ports[i], buf, sizeof(buf));
+                if (parse_port_forward(buf, &again, NULL) < 0 || again.protocol != s->o.ports[i].protocol ||
+                    again.host_port != s->o.ports[i].host_port || again.container_port != s->o.ports[i].container_port)
                         abort();
         }
 }

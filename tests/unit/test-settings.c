@@ -436,63 +436,68 @@ static void test_every_key(void) {
                 if (info->supported && k != SK_PROCESS_TWO && k != SK_PRIVATE_USERS_CHOWN)
                         CHECK(name, s->line[k] > 0);
         }
-        CHECK("Boot=yes", s->start_mode == START_BOOT && s->line[SK_BOOT] == 3);
-        CHECK("Parameters=", s->n_parameters == 2 && streq(s->parameters[1], "systemd.unit=multi-user.target"));
-        CHECK("Environment=", s->n_environment == 2 && streq(s->environment[1], "GREETING=hello world"));
-        CHECK("User=", streq(s->user, "root"));
-        CHECK("WorkingDirectory=", streq(s->working_dir, "/root"));
-        CHECK("Capability=", s->caps_add == (CAP(12) | CAP(25)));
-        CHECK("DropCapability=", s->caps_drop == CAP(16));
-        CHECK("NoNewPrivileges=", s->no_new_privileges);
-        CHECK("KillSignal=", s->kill_signal == 38);
-        CHECK("MachineID=", streq(s->machine_id, "0123456789abcdef0123456789abcdef"));
-        CHECK("PrivateUsers=", s->private_users == PRIVATE_USERS_FIXED && s->uid_shift == 524288 && s->uid_range == 65536);
-        CHECK("NotifyReady=", s->notify_ready);
-        CHECK("SystemCallFilter=", s->n_syscall_filter == 2 && streq(s->syscall_filter[0], "@system-service") &&
-              streq(s->syscall_filter[1], "~@obsolete"));
-        CHECK("LimitCPU=", s->rlimits[RLIMIT_CPU].rlim_cur == 60);
-        CHECK("LimitFSIZE=", s->rlimits[RLIMIT_FSIZE].rlim_max == 1 << 30);
-        CHECK("LimitSTACK=", s->rlimits[RLIMIT_STACK].rlim_cur == 8 << 20 && s->rlimits[RLIMIT_STACK].rlim_max == RLIM_INFINITY);
-        CHECK("LimitNOFILE=", s->rlimits[RLIMIT_NOFILE].rlim_cur == 1024 && s->rlimits[RLIMIT_NOFILE].rlim_max == 524288);
-        CHECK("LimitMEMLOCK=", s->rlimits[RLIMIT_MEMLOCK].rlim_cur == 65536);
-        CHECK("LimitNICE=", s->rlimits[RLIMIT_NICE].rlim_cur == 25);
-        CHECK("LimitRTTIME=", s->rlimits[RLIMIT_RTTIME].rlim_cur == 1000000);
-        CHECK("OOMScoreAdjust=", s->oom_score_adjust == -500);
-        CHECK("CPUAffinity=", s->cpu_affinity[0] == 0xb);
-        CHECK("Hostname=", streq(s->hostname, "every-key"));
-        CHECK("ResolvConf=", s->resolv_conf == RESOLV_CONF_COPY_HOST);
-        CHECK("Timezone=", s->timezone == TIMEZONE_BIND);
-        CHECK("LinkJournal=", s->link_journal == LINK_JOURNAL_TRY_GUEST);
-        CHECK("Ephemeral=", s->ephemeral);
-        CHECK("ReadOnly=", s->read_only);
-        CHECK("Volatile=", s->volatile_mode == VOLATILE_STATE);
-        CHECK("mounts in file order", s->n_mounts == 6 && s->mounts[0].type == MOUNT_BIND && s->mounts[5].type == MOUNT_OVERLAY_RO);
-        CHECK("Bind=", s->n_mounts > 0 && streq(s->mounts[0].source, "/srv/data") && streq(s->mounts[0].dest, "/data") &&
-              !s->mounts[0].recursive);
-        CHECK("BindReadOnly=", s->n_mounts > 1 && s->mounts[1].idmap == IDMAP_IDMAP && s->mount_lines[1] == 45);
-        CHECK("TemporaryFileSystem=", s->n_mounts > 2 && streq(s->mounts[2].options, "mode=0700"));
-        CHECK("Inaccessible=", s->n_mounts > 3 && streq(s->mounts[3].dest, "/secret"));
-        CHECK("Overlay=", s->n_mounts > 4 && streq(s->mounts[4].source, "/lower1:/lower2:/upper") && streq(s->mounts[4].dest, "/merged"));
-        CHECK("PrivateUsersOwnership=", s->ownership == OWNERSHIP_MAP);
-        CHECK("Private=", s->private_network);
-        CHECK("VirtualEthernet=", s->network_veth);
-        CHECK("VirtualEthernetExtra=", s->n_veth_extra == 1 && streq(s->veth_extra[0].container, "inner0"));
-        CHECK("Interface=", s->n_interfaces == 2 && streq(s->interfaces[0].container, "eth9") &&
-              streq(s->interfaces[1].container, "cif"));
-        CHECK("MACVLAN=", s->n_macvlan == 1 && streq(s->macvlan[0].container, "mv-eth11"));
-        CHECK("IPVLAN=", s->n_ipvlan == 1 && streq(s->ipvlan[0].container, "ipv"));
-        CHECK("Bridge=", streq(s->bridge, "br0"));
-        CHECK("Zone=", streq(s->zone, "dmz"));
-        CHECK("Port=", s->n_ports == 2 && s->ports[1].protocol == IPPROTO_UDP && s->ports[1].container_port == 5353);
-        CHECK("HostAddress=", s->n_host_addresses == 2 && s->host_addresses[1].family == AF_INET6);
-        CHECK("LocalAddress=", s->n_local_addresses == 1 && s->local_addresses[0].prefixlen == 28);
-        CHECK("IPMasquerade=", s->masquerade);
-        CHECK("MemoryMax=", s->resources.memory_max_set && s->resources.memory_max == 1ULL << 30);
-        CHECK("MemoryHigh=", s->resources.memory_high_set && s->resources.memory_high == 768ULL << 20);
-        CHECK("TasksMax=", s->resources.tasks_max == 512);
-        CHECK("CPUQuota=", s->resources.cpu_quota_usec == 150000);
-        CHECK("CPUWeight=", s->resources.cpu_weight == 200);
-        CHECK("IOWeight=", s->resources.io_weight == 50);
+        CHECK("Boot=yes", s->o.start_mode == START_BOOT && s->line[SK_BOOT] == 3);
+        CHECK("Parameters=", s->o.argc == 2 && streq(s->o.argv[1], "systemd.unit=multi-user.target"));
+        CHECK("Environment=", s->o.n_setenv == 2 && streq(s->o.setenv[1], "GREETING=hello world"));
+        CHECK("User=", streq(s->o.user, "root"));
+        CHECK("WorkingDirectory=", streq(s->o.working_dir, "/root"));
+        CHECK("Capability=", s->o.caps_add == (CAP(12) | CAP(25)));
+        CHECK("DropCapability=", s->o.caps_drop == CAP(16));
+        CHECK("NoNewPrivileges=", s->o.no_new_privileges);
+        CHECK("KillSignal=", s->o.kill_signal == 38);
+        CHECK("MachineID=", streq(s->o.uuid, "0123456789abcdef0123456789abcdef"));
+        CHECK("PrivateUsers=", s->o.private_users == PRIVATE_USERS_FIXED && s->o.uid_shift == 524288 && s->o.uid_range == 65536);
+        CHECK("NotifyReady=", s->o.notify_ready);
+        CHECK("SystemCallFilter=",
+              s->o.n_syscall_filter == 2 && streq(s->o.syscall_filter[0], "@system-service") &&
+                      streq(s->o.syscall_filter[1], "~@obsolete"));
+        CHECK("LimitCPU=", s->o.rlimits[RLIMIT_CPU]->rlim_cur == 60);
+        CHECK("LimitFSIZE=", s->o.rlimits[RLIMIT_FSIZE]->rlim_max == 1 << 30);
+        CHECK("LimitSTACK=",
+              s->o.rlimits[RLIMIT_STACK]->rlim_cur == 8 << 20 && s->o.rlimits[RLIMIT_STACK]->rlim_max == RLIM_INFINITY);
+        CHECK("LimitNOFILE=", s->o.rlimits[RLIMIT_NOFILE]->rlim_cur == 1024 && s->o.rlimits[RLIMIT_NOFILE]->rlim_max == 524288);
+        CHECK("LimitMEMLOCK=", s->o.rlimits[RLIMIT_MEMLOCK]->rlim_cur == 65536);
+        CHECK("LimitNICE=", s->o.rlimits[RLIMIT_NICE]->rlim_cur == 25);
+        CHECK("LimitRTTIME=", s->o.rlimits[RLIMIT_RTTIME]->rlim_cur == 1000000);
+        CHECK("OOMScoreAdjust=", s->o.oom_score_adjust == -500);
+        CHECK("CPUAffinity=", s->o.cpu_affinity[0] == 0xb);
+        CHECK("Hostname=", streq(s->o.hostname, "every-key"));
+        CHECK("ResolvConf=", s->o.resolv_conf == RESOLV_CONF_COPY_HOST);
+        CHECK("Timezone=", s->o.timezone == TIMEZONE_BIND);
+        CHECK("LinkJournal=", s->o.link_journal == LINK_JOURNAL_TRY_GUEST);
+        CHECK("Ephemeral=", s->o.ephemeral);
+        CHECK("ReadOnly=", s->o.read_only);
+        CHECK("Volatile=", s->o.volatile_mode == VOLATILE_STATE);
+        CHECK("mounts in file order",
+              s->o.n_mounts == 6 && s->o.mounts[0].type == MOUNT_BIND && s->o.mounts[5].type == MOUNT_OVERLAY_RO);
+        CHECK("Bind=",
+              s->o.n_mounts > 0 && streq(s->o.mounts[0].source, "/srv/data") && streq(s->o.mounts[0].dest, "/data") &&
+                      !s->o.mounts[0].recursive);
+        CHECK("BindReadOnly=", s->o.n_mounts > 1 && s->o.mounts[1].idmap == IDMAP_IDMAP && s->o.mounts[1].line == 45);
+        CHECK("TemporaryFileSystem=", s->o.n_mounts > 2 && streq(s->o.mounts[2].options, "mode=0700"));
+        CHECK("Inaccessible=", s->o.n_mounts > 3 && streq(s->o.mounts[3].dest, "/secret"));
+        CHECK("Overlay=",
+              s->o.n_mounts > 4 && streq(s->o.mounts[4].source, "/lower1:/lower2:/upper") && streq(s->o.mounts[4].dest, "/merged"));
+        CHECK("PrivateUsersOwnership=", s->o.ownership == OWNERSHIP_MAP);
+        CHECK("Private=", s->o.private_network);
+        CHECK("VirtualEthernet=", s->o.network_veth);
+        CHECK("VirtualEthernetExtra=", s->o.n_veth_extra == 1 && streq(s->o.veth_extra[0].container, "inner0"));
+        CHECK("Interface=",
+              s->o.n_interfaces == 2 && streq(s->o.interfaces[0].container, "eth9") && streq(s->o.interfaces[1].container, "cif"));
+        CHECK("MACVLAN=", s->o.n_macvlan == 1 && streq(s->o.macvlan[0].container, "mv-eth11"));
+        CHECK("IPVLAN=", s->o.n_ipvlan == 1 && streq(s->o.ipvlan[0].container, "ipv"));
+        CHECK("Bridge=", streq(s->o.network_bridge, "br0"));
+        CHECK("Zone=", streq(s->o.network_zone, "dmz"));
+        CHECK("Port=", s->o.n_ports == 2 && s->o.ports[1].protocol == IPPROTO_UDP && s->o.ports[1].container_port == 5353);
+        CHECK("HostAddress=", s->o.n_host_addresses == 2 && s->o.host_addresses[1].family == AF_INET6);
+        CHECK("LocalAddress=", s->o.n_local_addresses == 1 && s->o.local_addresses[0].prefixlen == 28);
+        CHECK("IPMasquerade=", s->o.masquerade);
+        CHECK("MemoryMax=", s->o.resources.memory_max_set && s->o.resources.memory_max == 1ULL << 30);
+        CHECK("MemoryHigh=", s->o.resources.memory_high_set && s->o.resources.memory_high == 768ULL << 20);
+        CHECK("TasksMax=", s->o.resources.tasks_max == 512);
+        CHECK("CPUQuota=", s->o.resources.cpu_quota_usec == 150000);
+        CHECK("CPUWeight=", s->o.resources.cpu_weight == 200);
+        CHECK("IOWeight=", s->o.resources.io_weight == 50);
 }
 
 static void test_syntax(void) {
@@ -508,26 +513,27 @@ static void test_syntax(void) {
                 return;
         }
         CHECK("syntax: comment lines are not warnings", s->n_warnings == 0);
-        CHECK("syntax: Parameters= count", s->n_parameters == ELEMENTSOF(params));
-        for (size_t i = 0; i < ELEMENTSOF(params) && i < s->n_parameters; i++)
-                CHECK_STREQ("syntax: Parameters= word", s->parameters[i], params[i]);
-        CHECK("syntax: ';' inside a value is kept", s->n_environment > 0 && streq(s->environment[0], "A=b;c"));
-        CHECK("syntax: '#' inside a value is kept", s->n_environment > 1 && streq(s->environment[1], "HASH=x#y"));
-        CHECK("syntax: ' ;' inside quotes is kept", s->n_environment > 2 && streq(s->environment[2], "SPACED=v ;w"));
-        CHECK("syntax: even backslashes do not continue", s->n_environment > 3 && streq(s->environment[3], "TRAIL=\\\\"));
-        CHECK("syntax: value whitespace stripped", s->hostname && streq(s->hostname, "spaced"));
-        CHECK("syntax: continued User=", s->user && streq(s->user, "nobody"));
+        CHECK("syntax: Parameters= count", s->o.argc == ELEMENTSOF(params));
+        for (size_t i = 0; i < ELEMENTSOF(params) && i < s->o.argc; i++)
+                CHECK_STREQ("syntax: Parameters= word", s->o.argv[i], params[i]);
+        CHECK("syntax: ';' inside a value is kept", s->o.n_setenv > 0 && streq(s->o.setenv[0], "A=b;c"));
+        CHECK("syntax: '#' inside a value is kept", s->o.n_setenv > 1 && streq(s->o.setenv[1], "HASH=x#y"));
+        CHECK("syntax: ' ;' inside quotes is kept", s->o.n_setenv > 2 && streq(s->o.setenv[2], "SPACED=v ;w"));
+        CHECK("syntax: even backslashes do not continue", s->o.n_setenv > 3 && streq(s->o.setenv[3], "TRAIL=\\\\"));
+        CHECK("syntax: value whitespace stripped", s->o.hostname && streq(s->o.hostname, "spaced"));
+        CHECK("syntax: continued User=", s->o.user && streq(s->o.user, "nobody"));
         CHECK("syntax: line numbers count physical lines", s->line[SK_KILL_SIGNAL] == 16 && s->line[SK_USER] == 13);
-        CHECK("syntax: signal by short name", s->kill_signal == SIGTERM);
+        CHECK("syntax: signal by short name", s->o.kill_signal == SIGTERM);
 
         settings_free(s);
         s = NULL;
         s = parse_corpus("valid/crlf.nspawn", &err);
-        CHECK("syntax: CRLF line ends", s && s->start_mode == START_BOOT && s->kill_signal == 15 && s->line[SK_KILL_SIGNAL] == 3);
+        CHECK("syntax: CRLF line ends",
+              s && s->o.start_mode == START_BOOT && s->o.kill_signal == 15 && s->line[SK_KILL_SIGNAL] == 3);
         settings_free(s);
         s = NULL;
         s = parse_corpus("valid/bom.nspawn", &err);
-        CHECK("syntax: UTF-8 BOM", s && s->hostname && streq(s->hostname, "bom"));
+        CHECK("syntax: UTF-8 BOM", s && s->o.hostname && streq(s->o.hostname, "bom"));
         settings_free(s);
         s = NULL;
 
@@ -541,9 +547,9 @@ static void test_syntax(void) {
                 n += sprintf(big + n, "arg%04d ", i % 10000);
         sprintf(big + n, "\nBoot=no\n");
         s = parse_text(big, &err);
-        CHECK("syntax: 4 KiB BindReadOnly= line", s && s->n_mounts == 1 && strlen(s->mounts[0].source) == 4096 + 11 &&
-              streq(s->mounts[0].dest, "/nix/store/x"));
-        CHECK("syntax: 20000-word Parameters= line", s && s->n_parameters == 20000 && s->line[SK_BOOT] == 5);
+        CHECK("syntax: 4 KiB BindReadOnly= line",
+              s && s->o.n_mounts == 1 && strlen(s->o.mounts[0].source) == 4096 + 11 && streq(s->o.mounts[0].dest, "/nix/store/x"));
+        CHECK("syntax: 20000-word Parameters= line", s && s->o.argc == 20000 && s->line[SK_BOOT] == 5);
         free(big);
         settings_free(s);
         s = NULL;
@@ -551,13 +557,14 @@ static void test_syntax(void) {
         /* NUL bytes end lines, as in systemd's read_line(). */
         static const char nul[] = "[Exec]\0Hostname=nul\0Boot=yes";
         s = NULL;
-        CHECK("syntax: NUL ends a line", settings_parse_string(nul, sizeof(nul) - 1, "nul", &s, &err) == 0 &&
-              streq(s->hostname, "nul") && s->line[SK_BOOT] == 3);
+        CHECK("syntax: NUL ends a line",
+              settings_parse_string(nul, sizeof(nul) - 1, "nul", &s, &err) == 0 && streq(s->o.hostname, "nul") &&
+                      s->line[SK_BOOT] == 3);
         settings_free(s);
         s = NULL;
 
         s = parse_text("[Exec]\nParameters=a \\\n", &err);
-        CHECK("syntax: continuation at end of file", s && s->n_parameters == 1);
+        CHECK("syntax: continuation at end of file", s && s->o.argc == 1);
         settings_free(s);
         s = NULL;
         s = parse_text("", &err);
@@ -573,17 +580,18 @@ static void test_resets(void) {
         CHECK("resets parse", s != NULL);
         if (!s)
                 return;
-        CHECK("reset: Parameters= restarts the list", s->n_parameters == 1 && streq(s->parameters[0], "c"));
-        CHECK("reset: Environment= empties and unsets", s->n_environment == 0 && s->line[SK_ENVIRONMENT] == 0);
-        CHECK("reset: Capability=", s->caps_add == 0 && s->line[SK_CAPABILITY] == 0);
-        CHECK("reset: SystemCallFilter=", s->n_syscall_filter == 0);
-        CHECK("reset: User=", !s->user && !s->line[SK_USER]);
-        CHECK("reset: CPUAffinity=", s->cpu_affinity[0] == 0 && !s->line[SK_CPU_AFFINITY]);
-        CHECK("reset: Bind= only resets Bind= mounts", s->n_mounts == 2 && s->mounts[0].type == MOUNT_BIND_RO &&
-              streq(s->mounts[1].dest, "/c") && s->mount_lines[1] == 20);
-        CHECK("reset: Port=", s->n_ports == 1 && s->ports[0].host_port == 81);
-        CHECK("reset: Interface=", s->n_interfaces == 0);
-        CHECK("reset: MemoryMax=", !s->resources.memory_max_set);
+        CHECK("reset: Parameters= restarts the list", s->o.argc == 1 && streq(s->o.argv[0], "c"));
+        CHECK("reset: Environment= empties and unsets", s->o.n_setenv == 0 && s->line[SK_ENVIRONMENT] == 0);
+        CHECK("reset: Capability=", s->o.caps_add == 0 && s->line[SK_CAPABILITY] == 0);
+        CHECK("reset: SystemCallFilter=", s->o.n_syscall_filter == 0);
+        CHECK("reset: User=", !s->o.user && !s->line[SK_USER]);
+        CHECK("reset: CPUAffinity=", s->o.cpu_affinity[0] == 0 && !s->line[SK_CPU_AFFINITY]);
+        CHECK("reset: Bind= only resets Bind= mounts",
+              s->o.n_mounts == 2 && s->o.mounts[0].type == MOUNT_BIND_RO && streq(s->o.mounts[1].dest, "/c") &&
+                      s->o.mounts[1].line == 20);
+        CHECK("reset: Port=", s->o.n_ports == 1 && s->o.ports[0].host_port == 81);
+        CHECK("reset: Interface=", s->o.n_interfaces == 0);
+        CHECK("reset: MemoryMax=", !s->o.resources.memory_max_set);
 }
 
 /* Runs every file of a corpus directory with its "# KIND: LINE TEXT" lines. */
