@@ -253,11 +253,9 @@ static int parse_named_key(const char *option, enum settings_section section, co
         if (!k || !*eq)
                 return nb_error_set(err, 0, "invalid %s '%s': unknown %s %.*s", option, spec,
                                     section == SECTION_EXEC ? "resource limit" : "property", (int) (eq - spec), spec);
-        struct settings_cli opt = { .name = option + 2 };
-        int r = settings_key_parse_cli(k, &opt, eq + 1, o, err);
-        if (r < 0)
-                nb_error_prefix(err, "%.*s", (int) (eq - spec), spec);
-        return r;
+        /* Messages name "--rlimit=NOFILE". */
+        snprintf(name, sizeof(name), "%s=%.*s", option + 2, (int) (eq - spec), spec);
+        return settings_key_parse_cli(k, &(struct settings_cli){ .name = name }, eq + 1, o, err);
 }
 
 /* One getopt pass; stops at the first non-option (ROOTFS or COMMAND). */
@@ -421,7 +419,7 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
         int r;
 
         opterr = 1;
-        optind = 1;
+        optind = 0; /* a full reset: a former parse may have stopped inside an argument */
         r = parse_pass(argc, argv, o, err);
         if (r != 0)
                 return r;

@@ -17,7 +17,25 @@
 #include "options.h"
 #include "sd-signals.h"
 
+/* The other subjects; this header declares the basics. */
+#include "parse-exec.h"
+#include "parse-mount.h"
+#include "parse-network.h"
+#include "parse-size.h"
+
 struct nb_error;
+
+#define WHITESPACE " \t\n\r"
+
+static inline bool isempty(const char *s) {
+        return !s || !*s;
+}
+
+/* An unsigned decimal number made of digits only (no sign, no spaces), as
+ * systemd's safe_atou does minus its leniency: 0, -EINVAL or -ERANGE. */
+int parse_u64(const char *s, uint64_t *ret);
+/* An optionally signed decimal number within min..max: 0, -EINVAL or -ERANGE. */
+int parse_int_range(const char *s, long min, long max, long *ret);
 
 /* systemd booleans: 1 yes y true t on, 0 no n false f off (any case).
  * Returns 1, 0 or -EINVAL. */
@@ -30,128 +48,6 @@ int parse_boolean(const char *s);
 int parse_signal(const char *s);
 /* "SIGTERM", "SIGRTMIN+3", or the number; buf needs 16 bytes. */
 const char *signal_to_string(int sig, char *buf, size_t size);
-
-/* [tcp:|udp:]HOST[:CONTAINER], ports 1..65535, container port = host port
- * when omitted (nspawn's expose_port_parse). Rejects "", "-1", ":",
- * "icmp:80", "tcp::8080", "8080:". Duplicates are the caller's business:
- * see port_forward_find(). */
-int parse_port_forward(const char *s, struct port_forward *out, struct nb_error *err);
-/* Index of an entry with the same protocol and host port, or -1. */
-int port_forward_find(const struct port_forward *list, size_t n, const struct port_forward *p);
-/* "tcp:8080:80" */
-const char *port_forward_to_string(const struct port_forward *p, char *buf, size_t size);
-
-/* A custom mount spec, as for --bind=, --bind-ro=, --tmpfs=, --inaccessible=,
- * --overlay=, --overlay-ro= (type chooses the grammar):
- *   MOUNT_BIND, MOUNT_BIND_RO: SRC[:DST[:OPTS]]; "\:" is a literal colon
- *       (a backslash escapes any character); SRC "" = a temporary directory
- *       (DST then required); "+SRC" is kept as given (relative to the image
- *       root; the mount code resolves it); another relative SRC is made
- *       absolute against the current directory; DST defaults to SRC (without
- *       "+") and must be absolute; OPTS: rbind (default), norbind, idmap,
- *       noidmap (default), rootidmap, owneridmap, comma separated.
- *   MOUNT_TMPFS: PATH[:OPTS]; options default to "mode=0755".
- *   MOUNT_INACCESSIBLE: PATH.
- *   MOUNT_OVERLAY(_RO): LOWER[:LOWER...]:UPPER:DST, or LOWER:UPPER (DST =
- *       UPPER); source becomes "lower1:lower2:...:upper" with each element
- *       "\:"-escaped again, "" upper = a temporary directory.
- * Every path is normalised (duplicate and trailing slashes removed, "." and
- * ".." components refused in DST). out is filled with malloc'ed strings; free
- * with custom_mount_free(). */
-int parse_custom_mount(enum custom_mount_type t, const char *spec, struct custom_mount *out, struct nb_error *err);
-void custom_mount_free(struct custom_mount *m);
-/* Deep copy (for merging lists); 0 or -ENOMEM. */
-int custom_mount_copy(const struct custom_mount *src, struct custom_mount *dst);
-/* A spec that parse_custom_mount() reads back to the same mount. */
-char *custom_mount_to_string(const struct custom_mount *m);
-/* Splits an overlay mount's source back into its lower directories (in the
- * order given, NULL-terminated, free with strv_free) and its upper directory
- * ("" = a temporary directory). 0, -EINVAL or -ENOMEM. */
-int custom_mount_overlay_layers(const struct custom_mount *m, char ***lower, size_t *n_lower, char **upper);
-/* "--bind", "--tmpfs", ...: the option name for a type (for messages). */
-const char *custom_mount_type_to_option(enum custom_mount_type t);
-
-/* LIMIT=SOFT[:HARD] with LIMIT one of CPU FSIZE DATA STACK CORE RSS NOFILE
- * AS NPROC MEMLOCK LOCKS SIGPENDING MSGQUEUE NICE RTPRIO RTTIME (any case,
- * optional "RLIMIT_" prefix) and each value a number or "infinity"; one
- * value sets both. (--rlimit=) */
-int parse_rlimit(const char *name_eq_value, int *resource, struct rlimit *rl, struct nb_error *err);
-/* Just the SOFT[:HARD] part for a known resource (LimitNOFILE= etc.). Byte
- * limits (FSIZE DATA STACK CORE RSS AS MEMLOCK MSGQUEUE) take size
- * suffixes, CPU (seconds) and RTTIME (microseconds) take time suffixes
- * (us ms s min h d), NICE takes -20..19 (stored as 20 - nice) or raw 0..40. */
-int parse_rlimit_value(int resource, const char *s, struct rlimit *rl, struct nb_error *err);
-/* RLIMIT_NOFILE for "NOFILE", "nofile" or "RLIMIT_NOFILE"; -EINVAL otherwise. */
-int rlimit_from_name(const char *name);
-/* "NOFILE" for RLIMIT_NOFILE, NULL if unknown. */
-const char *rlimit_to_name(int resource);
-
-/* Bytes: a number with an optional K, M, G, T, P, E suffix (base 1024, an
- * optional trailing "B" allowed) and an optional fraction ("1.5G").
- * Returns 0, -EINVAL or -ERANGE. */
-int parse_size(const char *s, uint64_t *bytes);
-/* "N%" (0..100, fractional percent like "12.5%" too); returns the value in
- * permyriad (1/10000) or -EINVAL. */
-int parse_permyriad(const char *s);
-/* MemoryMax=/MemoryHigh=: a size, "N%" of physical RAM, or "infinity"
- * (UINT64_MAX). */
-int parse_memory_limit(const char *s, uint64_t *bytes, struct nb_error *err);
-/* TasksMax=: a number >= 1, "N%" of the kernel's pid/thread limit, or
- * "infinity" (UINT64_MAX). */
-int parse_tasks_max(const char *s, uint64_t *tasks, struct nb_error *err);
-/* CPUQuota=N% (> 0; may exceed 100%): microseconds of CPU time per 100 ms
- * period; "" or "infinity" is not accepted (an empty assignment resets). */
-int parse_cpu_quota(const char *s, uint64_t *usec_per_period, struct nb_error *err);
-/* CPUWeight=/IOWeight=: 1..10000. */
-int parse_weight(const char *s, uint64_t *weight, struct nb_error *err);
-
-/* IPv4 or IPv6 address with optional /PREFIX (default 32 or 128). Returns 0
- * or -EINVAL. */
-int parse_address(const char *s, struct address *out);
-/* "10.0.0.1/24" */
-const char *address_to_string(const struct address *a, char *buf, size_t size);
-
-/* --private-users= / PrivateUsers=: yes no (booleans, but a bare number is a
- * UID base), pick, identity, BASE[:RANGE]. Sets o->private_users and, for
- * FIXED/IDENTITY, o->uid_shift / o->uid_range (identity = 0:65536; YES and
- * PICK reset uid_range to 65536). Does not touch o->ownership: nspawn's
- * "pick implies ownership auto" is the caller's decision. "managed" is
- * refused with -EOPNOTSUPP. */
-int parse_private_users(const char *s, struct options *o, struct nb_error *err);
-
-/* HOST[:CONTAINER] interface names. CONTAINER defaults to prefix + HOST
- * (prefix "mv-" for MACVLAN, "iv-" for IPVLAN, NULL = the same name); a
- * default name longer than 15 bytes is left for the network code to shorten
- * as nspawn does. Names given are validated with ifname_valid().
- * parse_iface_pair: one pair (--network-veth-extra=, VirtualEthernetExtra=,
- * and one word of the lists below);
- * parse_iface_pair_list: a whitespace-separated list appended to *list
- * (--network-interface=, --network-macvlan=, --network-ipvlan=, Interface=,
- * MACVLAN=, IPVLAN=). */
-int parse_iface_pair(const char *s, const char *prefix, struct iface_pair *out, struct nb_error *err);
-int parse_iface_pair_list(const char *s, const char *prefix, struct iface_pair **list, size_t *n,
-                          struct nb_error *err);
-void iface_pair_free(struct iface_pair *p);
-void iface_pair_list_free(struct iface_pair **list, size_t *n);
-/* Like the kernel plus systemd: 1..15 bytes of printable ASCII other than
- * ':', '/', '%', not "." or "..", not all digits. */
-bool ifname_valid(const char *s);
-/* Zone=/--network-zone=: NAME such that "vz-NAME" is a valid interface name. */
-bool zone_name_valid(const char *s);
-
-/* --machine=/--hostname=/Hostname=: a DNS host name, labels of [a-zA-Z0-9-_],
- * dots between, at most 64 bytes. */
-bool hostname_valid(const char *s);
-
-
-/* --cpu-affinity=/CPUAffinity=: a list of CPU numbers and ranges
- * ("0-3,7 9"), comma or space separated, CPUs 0..1023. */
-int parse_cpu_set(const char *s, uint64_t set[static 16], struct nb_error *err);
-/* "0-3 7" */
-void cpu_set_to_string(const uint64_t set[static 16], char *buf, size_t size);
-
-/* --oom-score-adjust=/OOMScoreAdjust=: -1000..1000. */
-int parse_oom_score_adjust(const char *s, int *out);
 
 /* NAME=VALUE with a valid environment variable name (no '=' in NAME, not
  * empty, no NUL): 0 or -EINVAL. */

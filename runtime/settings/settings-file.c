@@ -83,8 +83,6 @@ static int assign(struct settings *s, const struct settings_key_info *k, const c
 
 /* ---- lines ---- */
 
-#define WHITESPACE " \t\n\r"
-
 static char *strip(char *s) {
         size_t n;
 
