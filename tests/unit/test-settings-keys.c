@@ -56,7 +56,7 @@ static const struct samples samples[] = {
         { SK_OOM_SCORE_ADJUST, { "-500", "0", "1000" }, { "1001", "x" } },
         { SK_CPU_AFFINITY, { "0-3", "0,2 5", "7" }, { "x", "1024" } },
         { SK_HOSTNAME, { "foo", "a.b-c", "x_y" }, { "a/b", "a b", "foo..bar" } },
-        { SK_RESOLV_CONF, { "off", "copy-host", "bind-host", "delete", "auto", "yes" }, { "sometimes" }, { "copy-static" } },
+        { SK_RESOLV_CONF, { "off", "bind-host", "auto", "copy-static", "replace-stub", "bind-uplink" }, { "sometimes", "copy" } },
         { SK_TIMEZONE, { "off", "copy", "bind", "symlink", "delete", "auto" }, { "sometimes" } },
         { SK_LINK_JOURNAL, { "no", "host", "try-host", "guest", "try-guest", "auto" }, { "sometimes" } },
         { SK_EPHEMERAL, BOOLS },
