@@ -33,17 +33,25 @@ static const char *zone_of(const char *target) {
         return NULL;
 }
 
-static int localtime_bind(struct container *c, int root_fd, uid_t owner) {
+static int localtime_bind(struct container *c, int root_fd, int etc, uid_t owner) {
         _cleanup_close_ int src = -1, target = -1;
         struct stat st;
         int r;
 
-        /* A missing mount point would have to be created: not in a read-only tree. */
-        target = options_tree_read_only(c->o) ? root_open(root_fd, "/etc/localtime", O_PATH, 0)
-                                              : root_mount_point(root_fd, "/etc/localtime", false, owner, owner);
+        /* As nspawn: the file (or what its link leads to inside the tree) is
+         * the mount point; a missing one is created in /etc (not in a
+         * read-only tree), a dangling link is not followed to create its
+         * target: the caller copies instead. */
+        target = root_open(root_fd, "/etc/localtime", O_PATH, 0);
+        if (target == -ENOENT && !options_tree_read_only(c->o) && fstatat(etc, "localtime", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno == ENOENT) {
+                _cleanup_close_ int fd = openat(etc, "localtime", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd >= 0 && fchown(fd, owner, owner) >= 0)
+                        target = root_open(root_fd, "/etc/localtime", O_PATH, 0);
+        }
         if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
-                log_warn("not binding the host's %s into %s: its /etc/localtime is %s", HOST_LOCALTIME, c->o->root,
-                         target < 0 ? strerror(-target) : "not a regular file");
+                log_debug("not binding the host's %s into %s: its /etc/localtime is %s", HOST_LOCALTIME, c->o->root,
+                          target < 0 ? strerror(-target) : "not a regular file");
                 return -ENOENT;
         }
         src = open_regular_at(AT_FDCWD, HOST_LOCALTIME, 0, O_PATH, NULL);
@@ -154,8 +162,13 @@ int timezone_setup(struct container *c, int root_fd, uid_t owner, struct nb_erro
         }
                 /* fall through */
         case TIMEZONE_BIND:
-                if (localtime_bind(c, root_fd, owner) >= 0 || ro)
+                if (localtime_bind(c, root_fd, etc, owner) >= 0)
                         return 0;
+                if (ro) {
+                        log_warn("not binding the host's %s into the read-only %s: it has no /etc/localtime to bind it on",
+                                 HOST_LOCALTIME, c->o->root);
+                        return 0;
+                }
                 /* fall through */
         case TIMEZONE_COPY:
                 (void) localtime_copy(c, root_fd, owner);
