@@ -73,9 +73,15 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
         int r;
 
         /* An ephemeral run's journal vanishes with it (nspawn refuses
-         * explicit modes with --ephemeral; cli.c does too). */
-        if (m == LINK_JOURNAL_NO || c->o->ephemeral)
+         * explicit modes with --ephemeral; cli.c does too). So does a
+         * volatile root's or overlay's, whose directory the host could not
+         * even reach through the tree's path: unlike nspawn, no link then. */
+        if (m == LINK_JOURNAL_NO || c->o->ephemeral || c->o->volatile_mode == VOLATILE_YES ||
+            c->o->volatile_mode == VOLATILE_OVERLAY) {
+                if (m != LINK_JOURNAL_NO && m != LINK_JOURNAL_AUTO)
+                        log_warn("not linking the journal of %s: it lives on a throwaway root", c->o->root);
                 return 0;
+        }
         for (size_t i = 0, j = 0; i < strlen(c->uuid) && j < 32; i++)
                 if (c->uuid[i] != '-')
                         id[j++] = c->uuid[i], id[j] = 0;

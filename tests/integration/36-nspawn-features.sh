@@ -114,6 +114,9 @@ t_link_journal_guest_host_auto() {
         nf_settings nf-jr $'[Exec]\nLinkJournal=host'
         out=$(nf_journal_run '"$NIXBOX" run -q "$r" -- true </dev/null; test -d /var/log/journal/$id && echo made')
         assert_eq "$out" made "LinkJournal=host"
+        # A volatile root's journal is not linked (the host could not reach it).
+        out=$(nf_journal_run '"$NIXBOX" run -q -M nf-jr --volatile=overlay --link-journal=guest "$r" -- true </dev/null 2>&1; ls /var/log/journal | wc -l')
+        assert_match "$out" "throwaway root.*0$" "--volatile=overlay: a warning and no link"
         # Explicit modes and --ephemeral: refused, as nspawn refuses them.
         out=$("$NIXBOX" run -M nf-jr2 -x --link-journal=guest "$r" -- true 2>&1) && fail "--ephemeral with --link-journal=guest ran"
         assert_match "$out" "--ephemeral and --link-journal=guest may not be combined" "message"
