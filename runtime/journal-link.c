@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "container.h"
 #include "error.h"
 #include "fileio.h"
@@ -36,9 +37,9 @@ static bool is_mount_point(int dirfd, const char *path) {
         struct statx a, b;
         char parent[PATH_MAX];
 
-        if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0 || !(a.stx_mask & STATX_MNT_ID))
+        if (nb_statx(dirfd, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &a) < 0 || !(a.stx_mask & STATX_MNT_ID))
                 return false;
-        if (snprintf_ok(parent, sizeof(parent), "%s/..", path) < 0 || statx(dirfd, parent, 0, STATX_MNT_ID, &b) < 0)
+        if (snprintf_ok(parent, sizeof(parent), "%s/..", path) < 0 || nb_statx(dirfd, parent, 0, STATX_MNT_ID, &b) < 0)
                 return false;
         return a.stx_mnt_id != b.stx_mnt_id;
 }
