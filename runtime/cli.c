@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "image.h"
 #include "console-log.h"
+#include "credentials.h"
 #include "error.h"
 #include "host-config.h"
 #include "image.h"
@@ -51,7 +51,16 @@ void cli_usage(void) {
                "      --personality=ARCH        x86 (for i686 trees on x86-64) or x86-64\n"
                "  -S, --slice=, --register=, --no-pager  systemd-nspawn's: accepted, nothing to do here\n"
                "      --check-os-release=BOOL   refuse to boot a tree without os-release (default yes)\n"
-               "      --resolv-conf=MODE        auto (default), off, copy-host, bind-host, delete\n"
+               "      --resolv-conf=MODE        auto (default), off, delete, copy-*, replace-*, bind-*\n"
+               "                                (* = host, static, uplink, stub)\n"
+               "      --timezone=MODE           /etc/localtime after the host's: auto (default), copy,\n"
+               "                                bind, symlink, delete, off\n"
+               "      --link-journal=MODE       share /var/log/journal/MACHINE_ID with the host: auto\n"
+               "                                (default), no, host, try-host, guest, try-guest\n"
+               "      --volatile[=MODE]         no, yes (tmpfs root with the tree's /usr read-only),\n"
+               "                                state (tree read-only, tmpfs /var), overlay (tmpfs upper)\n"
+               "      --set-credential=ID:VALUE credential ID in /run/host/credentials (C escapes)\n"
+               "      --load-credential=ID:PATH credential ID read from a host file\n"
                "      --property=NAME=VALUE     cgroup limit or device policy, systemd's names and syntax:\n"
                "                                Memory{Max,High,Min,Low,SwapMax}, TasksMax, CPUQuota,\n"
                "                                CPUWeight, IOWeight, IODeviceWeight, AllowedCPUs,\n"
@@ -79,6 +88,9 @@ void cli_usage(void) {
                "      --bind-ro=SRC[:DST[:OPTS]]  same, read-only\n"
                "      --tmpfs=PATH[:OPTS]       mount a tmpfs\n"
                "      --inaccessible=PATH       hide a path\n"
+               "      --overlay=LOWER[:LOWER...]:UPPER[:DST]  overlayfs on DST (default UPPER); the\n"
+               "                                last LOWER is on top; +PATH is in the tree\n"
+               "      --overlay-ro=LOWER[:LOWER...]:UPPER[:DST]  same, read-only\n"
                "      --read-only               mount the root read-only\n"
                "  -U                            same as --private-users=pick\n"
                "      --private-users=MODE      no, pick (default), identity, yes, BASE[:RANGE]\n"
@@ -140,6 +152,8 @@ enum {
         ARG_SLICE = 0x400, /* systemd-nspawn's (nspawn-cli.h) */
         ARG_REGISTER,
         ARG_NO_PAGER,
+        ARG_SET_CREDENTIAL, /* nspawn has no .nspawn key for credentials */
+        ARG_LOAD_CREDENTIAL,
         ARG_KEY = 0x1000, /* + index into key_opts[] */
 };
 
@@ -165,6 +179,8 @@ static const struct option fixed_options[] = { { "machine", required_argument, N
                                                { "ready-fd", required_argument, NULL, ARG_READY_FD },
                                                { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
                                                { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+                                               { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
+                                               { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
                                                { "quiet", no_argument, NULL, 'q' },
                                                { "help", no_argument, NULL, 'h' },
                                                { "version", no_argument, NULL, ARG_VERSION },
@@ -313,6 +329,14 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                 case ARG_AS_PID2:
                         o->command_mode = START_PID2;
                         o->set_mask |= SET_PROCESS_TWO;
+                        break;
+                case ARG_SET_CREDENTIAL:
+                case ARG_LOAD_CREDENTIAL:
+                        r = c == ARG_SET_CREDENTIAL ? credential_add_set(o, optarg, "--set-credential", err)
+                                                    : credential_add_load(o, optarg, "--load-credential", err);
+                        if (r < 0)
+                                return r;
+                        o->set_mask |= SET_CREDENTIALS;
                         break;
                 case ARG_TRUST_TREE:
                         /* Command line only: a tree's own .nspawn file must not vouch for it. */
@@ -641,6 +665,17 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         if (o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY)
                 if (!(o->set_mask & SET_OWNERSHIP))
                         o->ownership = OWNERSHIP_OFF;
+        /* nspawn refuses these too: an ephemeral journal would vanish. */
+        if (o->ephemeral && o->link_journal != LINK_JOURNAL_NO && o->link_journal != LINK_JOURNAL_AUTO)
+                return nb_error_set(err, 0, "--ephemeral and --link-journal=%s may not be combined",
+                                    link_journal_mode_to_string(o->link_journal));
+        /* As nspawn: what is read-only (/usr) or an overlay cannot be shifted. */
+        if (o->volatile_mode != VOLATILE_NO && o->ownership == OWNERSHIP_CHOWN)
+                return nb_error_set(err, 0, "--volatile=%s and --private-users-ownership=chown may not be combined",
+                                    volatile_mode_to_string(o->volatile_mode));
+        if (o->volatile_mode != VOLATILE_NO && o->ephemeral)
+                return nb_error_set(err, 0, "--volatile=%s and --ephemeral may not be combined",
+                                    volatile_mode_to_string(o->volatile_mode));
         r = network_validate(o, err);
         if (r < 0)
                 return r;

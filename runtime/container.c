@@ -33,6 +33,7 @@
 #include <grp.h>
 
 #include "machine-id.h"
+#include "mount-overlay.h"
 #include "capabilities.h"
 #include "cgroup-device.h"
 #include "console.h"
@@ -354,6 +355,7 @@ static void stop_once(struct container *c) {
                 waitpid(c->init_pid, NULL, __WALL);
                 c->init_pid = 0;
         }
+        overlay_cleanup(c);
         if (c->outer_pid > 0) {
                 kill(c->outer_pid, SIGKILL);
                 waitpid(c->outer_pid, NULL, __WALL);
@@ -645,7 +647,8 @@ static int lock_tree(struct container *c, int root_fd, const struct stat *st, st
                          (o->ownership == OWNERSHIP_CHOWN ||
                           (o->ownership == OWNERSHIP_AUTO && (st->st_uid & 0xFFFF0000U) != 0));
 
-        c->tree_lock_shared = o->ephemeral || (o->read_only && !may_shift);
+        c->tree_lock_shared = o->ephemeral || o->volatile_mode == VOLATILE_YES || o->volatile_mode == VOLATILE_OVERLAY ||
+                (options_tree_read_only(o) && !may_shift);
         return tree_lock_acquire(root_fd, o->root, c->tree_lock_shared, o->machine, &c->tree_lock, err);
 }
 
@@ -1072,7 +1075,8 @@ int container_run(struct options *o) {
         if (o->detach && open_console_log(&c, &err) < 0)
                 goto fail;
         c.console_mode = console_resolve_mode(o->console, o->start_mode == START_BOOT);
-        if (o->ephemeral) {
+        /* Also the scratch place of a volatile root or overlay. */
+        if (o->ephemeral || o->volatile_mode == VOLATILE_YES || o->volatile_mode == VOLATILE_OVERLAY) {
                 char dir[512];
                 machine_state_dir(o->machine, dir, sizeof(dir));
                 if (snprintf_ok(c.ephemeral_dir, sizeof(c.ephemeral_dir), "%s/ephemeral", dir) < 0) {

@@ -122,6 +122,9 @@ int exec_payload(struct container *c, struct nb_error *err) {
         if (o->start_mode != START_PID2)
                 env_set(&env, "NOTIFY_SOCKET", "/run/host/notify");
         env_host_os_release(&env);
+        /* Where systemd (and any payload) looks for them, as nspawn sets it. */
+        if (o->n_credentials > 0)
+                env_set(&env, "CREDENTIALS_DIRECTORY", "/run/host/credentials");
         for (size_t i = 0; i < o->n_setenv; i++)
                 env_put(&env, o->setenv[i]);
         env.v[env.n] = NULL;

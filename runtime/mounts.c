@@ -26,15 +26,21 @@
 #include <sys/sysmacros.h>
 
 #include "container.h"
+#include "credentials.h"
 #include "mounts.h"
 #include "parse-util.h"
 #include "log.h"
+#include "mount-overlay.h"
 #include "mount-util.h"
+#include "mount-volatile.h"
 #include "options.h"
 #include "path-in-root.h"
 #include "console.h"
 #include "fileio.h"
+#include "journal-link.h"
 #include "notify.h"
+#include "resolv-conf.h"
+#include "timezone.h"
 #include "tree-safety.h"
 #include "verbs.h"
 
@@ -196,86 +202,6 @@ static int setup_dev(struct container *c, int root_fd, struct nb_error *err) {
         return mount_tmpfs_at(c, root_fd, "/dev/shm", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=01777", err);
 }
 
-/* nspawn's --resolv-conf=auto: with the host's network, the host's
- * resolv.conf is copied in (followed inside the root if it is a symlink,
- * as into /run/systemd/resolve/). A private network keeps the image's. */
-static int setup_resolv_conf(struct container *c, int root_fd, uid_t owner, struct nb_error *err) {
-        char buf[8192], resolved[PATH_MAX];
-        _cleanup_close_ int in = -1, out = -1;
-        int mode = c->o->resolv_conf;
-        struct stat st;
-        ssize_t n;
-        int r;
-
-        if (mode == RESOLV_CONF_OFF || (mode == RESOLV_CONF_AUTO && c->o->private_network))
-                return 0;
-        if (c->o->read_only) {
-                /* The image stays as it is: nspawn's auto binds the host's
-                 * file over an existing one instead of copying; a mode
-                 * that must write into the tree does nothing. */
-                _cleanup_close_ int cur = root_open(root_fd, "/etc/resolv.conf", O_PATH, 0);
-                if (mode == RESOLV_CONF_AUTO && cur >= 0 && fstat(cur, &st) == 0 && S_ISREG(st.st_mode))
-                        mode = RESOLV_CONF_BIND_HOST;
-                else if (mode != RESOLV_CONF_BIND_HOST || cur < 0) {
-                        if (mode != RESOLV_CONF_AUTO)
-                                log_warn("--read-only: leaving /etc/resolv.conf of %s as it is (--resolv-conf=%s "
-                                         "would change the image)",
-                                         c->o->root, resolv_conf_mode_to_string(mode));
-                        return 0;
-                }
-        }
-        if (mode == RESOLV_CONF_DELETE) {
-                _cleanup_close_ int etc = root_open(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
-                char p[32];
-                _cleanup_close_ int dir = etc < 0 ? -1 : open(fd_path(etc, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dir >= 0 && unlinkat(dir, "resolv.conf", 0) < 0 && errno != ENOENT)
-                        return nb_error_set(err, errno, "remove /etc/resolv.conf (in %s)", c->o->root);
-                return 0;
-        }
-        if (mode == RESOLV_CONF_BIND_HOST) {
-                _cleanup_close_ int target = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
-                if (target < 0)
-                        return nb_error_set(err, target, "bind the host's /etc/resolv.conf (in %s): mount point", c->o->root);
-                r = bind_on_fd(AT_FDCWD, "/etc/resolv.conf", target, false, true, -1);
-                if (r < 0)
-                        return nb_error_set(err, r, "bind the host's /etc/resolv.conf (in %s)", c->o->root);
-                return 0;
-        }
-        in = open_regular_at(AT_FDCWD, "/etc/resolv.conf", 0, O_RDONLY, NULL);
-        if (in < 0)
-                return 0;       /* nothing (sane) to copy */
-        n = read_bounded(in, buf, sizeof(buf));
-        if (n < 0) {
-                log_warn("not copying the host's /etc/resolv.conf: %s", strerror((int) -n));
-                return 0;
-        }
-        /* The image's file, followed inside the root (a symlink into
-         * /run/systemd/resolve/ gets its target created): it must be a
-         * regular file. The copy is a new file renamed over it, so nothing
-         * the tree put there is ever opened. */
-        out = root_mount_point(root_fd, "/etc/resolv.conf", false, owner, owner);
-        if (out < 0) {
-                /* A read-only or missing /etc: nspawn warns and goes on too. */
-                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-out));
-                return 0;
-        }
-        if (fstat(out, &st) < 0)
-                return nb_error_set(err, errno, "stat /etc/resolv.conf (in %s)", c->o->root);
-        if (!S_ISREG(st.st_mode)) {
-                log_warn("not copying /etc/resolv.conf into %s: it is a %s, not a regular file", c->o->root,
-                         file_type_name(st.st_mode));
-                return 0;
-        }
-        r = root_resolve(root_fd, "/etc/resolv.conf", resolved, sizeof(resolved));
-        if (r >= 0)
-                r = root_write_file(root_fd, resolved, buf, 0644, owner, owner);
-        if (r < 0) {
-                log_warn("copy /etc/resolv.conf into %s: %s", c->o->root, strerror(-r));
-                return 0;
-        }
-        return 0;
-}
-
 /* /run (tmpfs) with /run/host: what the Container Interface asks for. */
 static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
         _cleanup_close_ int host = -1;
@@ -315,6 +241,13 @@ static int setup_run(struct container *c, int root_fd, struct nb_error *err) {
                 _cleanup_close_ int pin = root_mkdir_p(root_fd, "/run/host/proc", 0555, u, u);
                 if (pin < 0)
                         return nb_error_set(err, pin, "create /run/host/proc (in %s)", c->o->root);
+        }
+
+        /* The mount point of the credentials' ramfs (credentials_setup()). */
+        if (c->o->n_credentials > 0) {
+                _cleanup_close_ int cred = root_mkdir_p(root_fd, CREDENTIALS_DIR, 0700, u, u);
+                if (cred < 0)
+                        return nb_error_set(err, cred, "create %s (in %s)", CREDENTIALS_DIR, c->o->root);
         }
 
         /* Inaccessible nodes for masking: owned by the host's root, which is
@@ -509,8 +442,9 @@ static int setup_custom_mounts(struct container *c, int root_fd, int userns_fd, 
                 }
                 case MOUNT_OVERLAY:
                 case MOUNT_OVERLAY_RO:
-                        /* Only a settings file can ask for it; its merge warned with file:line. */
-                        log_warn("overlay mount on %s skipped: custom overlay mounts are not implemented", m->dest);
+                        r = overlay_mount(c, root_fd, m, err);
+                        if (r < 0)
+                                return r;
                         break;
                 }
         }
@@ -566,6 +500,10 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         bool chown_tree = false;
         uid_t disk_owner = 0;
         struct stat st;
+        /* --volatile=overlay is --ephemeral's overlay; the tree itself stays
+         * read-only under --volatile=state (and --read-only without volatile). */
+        bool overlay_root = o->ephemeral || o->volatile_mode == VOLATILE_OVERLAY;
+        bool tree_ro = options_tree_read_only(o);
         int r;
 
         /* Nothing mounted from here on may propagate back to the host. */
@@ -577,7 +515,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 return nb_error_set(err, errno, "open root directory %s", o->root);
         if (fstat(raw_fd, &st) < 0)
                 return nb_error_set(err, errno, "stat root directory %s", o->root);
-        if (o->ephemeral) {
+        if (overlay_root) {
                 /* Idmapped lower layer for a user namespace unless the image
                  * is already shifted (or ownership is off). */
                 bool map = c->uids.enabled && c->uids.shift != 0 && o->ownership != OWNERSHIP_OFF &&
@@ -614,21 +552,46 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                         break;
                 }
         }
-        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !o->ephemeral &&
-                        (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
+        bool want_map = c->uids.enabled && c->uids.shift != 0 && !chown_tree && disk_owner == 0 && !overlay_root &&
+                (o->ownership == OWNERSHIP_MAP || o->ownership == OWNERSHIP_AUTO);
 
-        if (o->ephemeral && chown_tree)
-                return nb_error_set(err, EOPNOTSUPP, "run %s ephemeral: its tree is shifted to another UID range and "
-                                    "shifting it again would copy it whole; use --private-users-ownership=map", o->root);
-        r = check_api_dirs(c, raw_fd, disk_owner, err);
-        if (r < 0)
-                return r;
-
-        if (!o->ephemeral && mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
+        if ((overlay_root || o->volatile_mode != VOLATILE_NO) && chown_tree)
+                return nb_error_set(err, EOPNOTSUPP,
+                                    "run %s ephemeral or volatile: its tree is shifted to another UID range and "
+                                    "shifting it again would copy it whole; use --private-users-ownership=map",
+                                    o->root);
+        /* Before anything is written into the tree. */
+        /* A volatile root is a tmpfs: only its /usr is the tree's, idmapped
+         * as the ephemeral overlay's lower layer is. */
+        bool map_usr = want_map && o->volatile_mode == VOLATILE_YES;
+        if (o->volatile_mode == VOLATILE_YES)
+                want_map = false;
+        if (want_map && !tree_ro) {
+                /* Read-only (or --ephemeral, never here) cannot plant files. */
+                r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
+                if (r < 0)
+                        return r;
+        }
+        if (o->volatile_mode == VOLATILE_YES) {
+                r = volatile_yes_setup(c, raw_fd, map_usr ? userns_fd : -1, err);
+                if (r < 0)
+                        return r;
+                c->idmapped = map_usr;
+        } else {
+                r = check_api_dirs(c, raw_fd, disk_owner, err);
+                if (r < 0)
+                        return r;
+                if (!overlay_root && mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return nb_error_set(err, errno, "bind root directory %s onto itself", o->root);
+        }
         root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return nb_error_set(err, errno, "open root directory %s", o->root);
+        if (o->volatile_mode == VOLATILE_STATE) {
+                r = volatile_state_setup(c, root_fd, disk_owner, err);
+                if (r < 0)
+                        return r;
+        }
 
         r = setup_dev(c, root_fd, err);
         if (r < 0)
@@ -645,7 +608,14 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         r = setup_custom_mounts(c, root_fd, userns_fd, err);
         if (r < 0)
                 return r;
-        r = setup_resolv_conf(c, root_fd, disk_owner, err);
+        /* After the custom mounts, in nspawn's order. */
+        r = timezone_setup(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
+        r = resolv_conf_setup(c, root_fd, disk_owner, err);
+        if (r < 0)
+                return r;
+        r = journal_link_setup(c, root_fd, disk_owner, err);
         if (r < 0)
                 return r;
 
@@ -657,21 +627,18 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
         if (r < 0)
                 return nb_error_set(err, r, "make /run/host read-only (in %s)", o->root);
         /* The bind above sits on top of the dentry the old fd pointed to. */
+        r = credentials_setup(c, root_fd, err);
+        if (r < 0)
+                return r;
 
-        if (want_map && !o->read_only) {
-                /* Read-only (or --ephemeral, never here) cannot plant files. */
-                r = refuse_reachable(c, c->root, "to run", "use --private-users-ownership=chown", err);
-                if (r < 0)
-                        return r;
-        }
         if (want_map) {
-                r = remount_idmapped(c->root, userns_fd, o->read_only);
+                r = remount_idmapped(c->root, userns_fd, tree_ro);
                 if (r >= 0)
                         c->idmapped = true;
                 else if (o->ownership == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS && r != -EPERM))
                         return nb_error_set(err, r, "create idmapped mount of %s for UIDs %u-%u", o->root,
                                             c->uids.shift, c->uids.shift + c->uids.size - 1);
-                else if (o->ephemeral)
+                else if (overlay_root)
                         return nb_error_set(err, r, "create idmapped mount of the ephemeral overlay of %s (needed for "
                                             "--ephemeral with a user namespace)", o->root);
                 else {
@@ -689,7 +656,7 @@ int mounts_outer(struct container *c, int userns_fd, struct nb_error *err) {
                 if (r < 0)
                         return r;
         }
-        if (!c->idmapped && o->read_only) {
+        if (!c->idmapped && tree_ro) {
                 _cleanup_close_ int top = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (top < 0)
                         return nb_error_set(err, errno, "open root directory %s", o->root);

@@ -34,7 +34,7 @@ const struct nspawn_option nspawn_options[] = {
         { "image", 'i', true, NSPAWN_REFUSED, IMAGES },
         { "oci-bundle", 0, true, NSPAWN_REFUSED, "OCI bundles are " NOT_YET },
         { "read-only", 0, false, NSPAWN_NATIVE, NULL },
-        { "volatile", 0, true, NSPAWN_REFUSED, NOT_YET },
+        { "volatile", 0, true, NSPAWN_NATIVE, NULL },
         { "root-hash", 0, true, NSPAWN_REFUSED, "dm-verity protects disk images; " IMAGES },
         { "root-hash-sig", 0, true, NSPAWN_REFUSED, "dm-verity protects disk images; " IMAGES },
         { "verity-data", 0, true, NSPAWN_REFUSED, "dm-verity protects disk images; " IMAGES },
@@ -96,7 +96,7 @@ const struct nspawn_option nspawn_options[] = {
         { "personality", 0, true, NSPAWN_NATIVE, NULL },
         /* Integration */
         { "resolv-conf", 0, true, NSPAWN_NATIVE, NULL },
-        { "timezone", 0, true, NSPAWN_REFUSED, NOT_YET },
+        { "timezone", 0, true, NSPAWN_NATIVE, NULL },
         /* Parsed (LinkJournal= row); the bind is the journal feature's. */
         { "link-journal", 0, true, NSPAWN_NATIVE, NULL },
         { NULL, 'j', false, NSPAWN_NATIVE, NULL },
@@ -105,15 +105,17 @@ const struct nspawn_option nspawn_options[] = {
         { "bind-ro", 0, true, NSPAWN_NATIVE, NULL },
         { "inaccessible", 0, true, NSPAWN_NATIVE, NULL },
         { "tmpfs", 0, true, NSPAWN_NATIVE, NULL },
-        { "overlay", 0, true, NSPAWN_REFUSED, NOT_YET },
-        { "overlay-ro", 0, true, NSPAWN_REFUSED, NOT_YET },
-        { "bind-user", 0, true, NSPAWN_REFUSED, NOT_YET },
+        { "overlay", 0, true, NSPAWN_NATIVE, NULL },
+        { "overlay-ro", 0, true, NSPAWN_NATIVE, NULL },
+        { "bind-user", 0, true, NSPAWN_REFUSED,
+          "it needs the user's own UID mapped into the container's range and userdb records for "
+          "nss-systemd; use --bind= of the home directory instead" },
         /* Input/Output */
         { "console", 0, true, NSPAWN_NATIVE, NULL },
         { "pipe", 'P', false, NSPAWN_NATIVE, NULL },
         /* Credentials */
-        { "set-credential", 0, true, NSPAWN_REFUSED, NOT_YET },
-        { "load-credential", 0, true, NSPAWN_REFUSED, NOT_YET },
+        { "set-credential", 0, true, NSPAWN_NATIVE, NULL },
+        { "load-credential", 0, true, NSPAWN_NATIVE, NULL },
 };
 const unsigned n_nspawn_options = ELEMENTSOF(nspawn_options);
 

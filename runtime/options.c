@@ -47,6 +47,11 @@ void options_free(struct options *o) {
         for (size_t i = 0; i < o->n_mounts; i++)
                 custom_mount_free(&o->mounts[i]);
         free(o->mounts);
+        for (size_t i = 0; i < o->n_credentials; i++) {
+                free(o->credentials[i].id);
+                free(o->credentials[i].data);
+        }
+        free(o->credentials);
         free(o->network_bridge);
         free(o->network_zone);
         free(o->network_namespace_path);
@@ -58,4 +63,8 @@ void options_free(struct options *o) {
         free(o->host_addresses);
         free(o->local_addresses);
         options_init(o);
+}
+
+bool options_tree_read_only(const struct options *o) {
+        return (o->read_only && o->volatile_mode == VOLATILE_NO) || o->volatile_mode == VOLATILE_STATE;
 }

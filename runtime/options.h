@@ -78,6 +78,16 @@ enum resolv_conf_mode {
         RESOLV_CONF_COPY_HOST,
         RESOLV_CONF_BIND_HOST,
         RESOLV_CONF_DELETE,
+        RESOLV_CONF_COPY_STATIC,  /* static: systemd's /usr/lib/systemd/resolv.conf */
+        RESOLV_CONF_COPY_UPLINK,  /* uplink: resolved's /run/systemd/resolve/resolv.conf */
+        RESOLV_CONF_COPY_STUB,    /* stub: resolved's /run/systemd/resolve/stub-resolv.conf */
+        RESOLV_CONF_REPLACE_HOST, /* replace-*: a new file renamed over the tree's */
+        RESOLV_CONF_REPLACE_STATIC,
+        RESOLV_CONF_REPLACE_UPLINK,
+        RESOLV_CONF_REPLACE_STUB,
+        RESOLV_CONF_BIND_STATIC,
+        RESOLV_CONF_BIND_UPLINK,
+        RESOLV_CONF_BIND_STUB,
 };
 
 enum timezone_mode {
@@ -103,6 +113,13 @@ enum volatile_mode {
         VOLATILE_YES,
         VOLATILE_STATE,
         VOLATILE_OVERLAY,
+};
+
+/* One credential for /run/host/credentials (--set-credential, --load-credential). */
+struct credential {
+        char *id;   /* a file name */
+        char *data; /* size bytes, may hold NULs */
+        size_t size;
 };
 
 struct port_forward {
@@ -204,6 +221,7 @@ enum {
         SET_RESOURCES = 1ULL << 27,
         SET_INIT = 1ULL << 28,
         SET_CONSOLE = 1ULL << 29,
+        SET_CREDENTIALS = 1ULL << 30,
         SET_PERSONALITY = 1ULL << 40, /* apart from the other branches' new bits */
 };
 
@@ -269,6 +287,8 @@ struct options {
         enum resolv_conf_mode resolv_conf;
         enum timezone_mode timezone;
         enum link_journal_mode link_journal;
+        struct credential *credentials;
+        size_t n_credentials;
 
         /* Network. */
         bool private_network;        /* default on; --network=host / --share-net turns it off */
@@ -312,4 +332,8 @@ struct options {
 };
 
 void options_init(struct options *o);
+/* Whether the tree itself is mounted read-only and must not be written:
+ * --read-only without a volatile mode (nspawn ignores it with one), or
+ * --volatile=state. */
+bool options_tree_read_only(const struct options *o);
 void options_free(struct options *o);

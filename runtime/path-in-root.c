@@ -224,11 +224,14 @@ ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size, mo
 /* Writes into a new file beside `name` and renames it over `name`: an
  * existing file there (whatever its type) is never opened, only replaced. */
 int root_write_file(int root_fd, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid) {
+        return root_write_file_n(root_fd, path, data, strlen(data), mode, uid, gid);
+}
+
+int root_write_file_n(int root_fd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid) {
         static unsigned counter;
         char parent_path[PATH_MAX], p[32], tmp[NAME_MAX + 1];
         _cleanup_close_ int parent = -1, dir = -1, fd = -1;
         const char *name;
-        size_t len = strlen(data);
         int r;
 
         if (strlen(path) >= sizeof(parent_path))

@@ -35,6 +35,8 @@ ssize_t root_read_file(int root_fd, const char *path, char *buf, size_t size, mo
 /* Writes a whole file inside the root: a new file in the parent directory
  * renamed over the last component, which is never opened nor followed. */
 int root_write_file(int root_fd, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid);
+/* The same for len bytes of data (which may hold NULs). */
+int root_write_file_n(int root_fd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
 
 /* Resolves `path` inside the root and writes the resulting absolute path (as
  * seen from the root) into out. */

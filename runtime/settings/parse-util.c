@@ -340,8 +340,21 @@ static const char *const ownership_names[] = {
         [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
 };
 static const char *const resolv_conf_names[] = {
-        [RESOLV_CONF_AUTO] = "auto", [RESOLV_CONF_OFF] = "off", [RESOLV_CONF_COPY_HOST] = "copy-host",
-        [RESOLV_CONF_BIND_HOST] = "bind-host", [RESOLV_CONF_DELETE] = "delete",
+        [RESOLV_CONF_AUTO] = "auto",
+        [RESOLV_CONF_OFF] = "off",
+        [RESOLV_CONF_COPY_HOST] = "copy-host",
+        [RESOLV_CONF_BIND_HOST] = "bind-host",
+        [RESOLV_CONF_DELETE] = "delete",
+        [RESOLV_CONF_COPY_STATIC] = "copy-static",
+        [RESOLV_CONF_COPY_UPLINK] = "copy-uplink",
+        [RESOLV_CONF_COPY_STUB] = "copy-stub",
+        [RESOLV_CONF_REPLACE_HOST] = "replace-host",
+        [RESOLV_CONF_REPLACE_STATIC] = "replace-static",
+        [RESOLV_CONF_REPLACE_UPLINK] = "replace-uplink",
+        [RESOLV_CONF_REPLACE_STUB] = "replace-stub",
+        [RESOLV_CONF_BIND_STATIC] = "bind-static",
+        [RESOLV_CONF_BIND_UPLINK] = "bind-uplink",
+        [RESOLV_CONF_BIND_STUB] = "bind-stub",
 };
 static const char *const timezone_names[] = {
         [TIMEZONE_AUTO] = "auto", [TIMEZONE_OFF] = "off", [TIMEZONE_COPY] = "copy", [TIMEZONE_BIND] = "bind",
@@ -382,15 +395,9 @@ int parse_ownership_mode(const char *s) {
 }
 
 int parse_resolv_conf_mode(const char *s) {
-        static const char *const unsupported[] = {
-                "copy-static", "copy-uplink", "copy-stub", "replace-host", "replace-static", "replace-uplink",
-                "replace-stub", "bind-static", "bind-uplink", "bind-stub",
-        };
         int b = parse_boolean(s);
         if (b >= 0)
                 return b ? RESOLV_CONF_AUTO : RESOLV_CONF_OFF;
-        if (lookup(unsupported, ELEMENTSOF(unsupported), s) >= 0)
-                return -EOPNOTSUPP;
         return lookup(resolv_conf_names, ELEMENTSOF(resolv_conf_names), s);
 }
 

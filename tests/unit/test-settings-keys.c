@@ -40,6 +40,7 @@ static const struct samples samples[] = {
           { "/bin/sh -c 'echo a b'", "one \"two three\" back\\slash", "trailing\\ x", "x \"end\\\"" },
           { "'unterminated" } },
         { SK_ENVIRONMENT, { "A=b", "A=b C=\"d e\"", "HASH=x#y", "E=\"x\\\"" }, { "1A=b", "noequals" } },
+        { SK_PERSONALITY, { "x86", "x86-64" }, { "arm64", "sparc" } },
         { SK_USER, { "root", "1000", "nobody" }, { "a:b", "-x", "a/b" } },
         { SK_WORKING_DIRECTORY, { "/root", "/a//b/" }, { "relative", "/a/../b" } },
         { SK_CAPABILITY, { "CAP_NET_ADMIN", "CAP_SYS_TIME CAP_MKNOD", "all" }, { "CAP_BOGUS" } },
@@ -58,7 +59,7 @@ static const struct samples samples[] = {
         { SK_OOM_SCORE_ADJUST, { "-500", "0", "1000" }, { "1001", "x" } },
         { SK_CPU_AFFINITY, { "0-3", "0,2 5", "7" }, { "x", "1024" } },
         { SK_HOSTNAME, { "foo", "a.b-c", "x_y" }, { "a/b", "a b", "foo..bar" } },
-        { SK_RESOLV_CONF, { "off", "copy-host", "bind-host", "delete", "auto", "yes" }, { "sometimes" }, { "copy-static" } },
+        { SK_RESOLV_CONF, { "off", "bind-host", "auto", "copy-static", "replace-stub", "bind-uplink" }, { "sometimes", "copy" } },
         { SK_TIMEZONE, { "off", "copy", "bind", "symlink", "delete", "auto" }, { "sometimes" } },
         { SK_LINK_JOURNAL, { "no", "host", "try-host", "guest", "try-guest", "auto" }, { "sometimes" } },
         { SK_EPHEMERAL, BOOLS },
@@ -436,7 +437,7 @@ static void test_named_options(void) {
         options_init(&o);
         CHECK("--property=Foo=1 is refused", cli_parse_run(3, argv, &o, &err) < 0);
         CHECK("... naming the properties of the table",
-              strstr(err.msg, "unknown property Foo") && strstr(err.msg, "MemoryMax") && strstr(err.msg, "IOWeight"));
+              strstr(err.msg, "Foo is not a resource-control property") && strstr(err.msg, "MemoryMax") && strstr(err.msg, "IOWeight"));
         options_free(&o);
         argv[1] = (char *) "--rlimit=RLIMIT_BOGUS=1";
         options_init(&o);

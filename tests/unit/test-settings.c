@@ -371,9 +371,10 @@ static void test_misc_values(void) {
         CHECK("enum console", parse_console_mode("read-only") == CONSOLE_READ_ONLY && parse_console_mode("default") < 0);
         CHECK("enum ownership", parse_ownership_mode("chown") == OWNERSHIP_CHOWN && parse_ownership_mode("yes") == OWNERSHIP_AUTO &&
               parse_ownership_mode("foreign") == -EOPNOTSUPP);
-        CHECK("enum resolv-conf", parse_resolv_conf_mode("bind-host") == RESOLV_CONF_BIND_HOST &&
-              parse_resolv_conf_mode("no") == RESOLV_CONF_OFF && parse_resolv_conf_mode("replace-stub") == -EOPNOTSUPP &&
-              parse_resolv_conf_mode("x") == -EINVAL);
+        CHECK("enum resolv-conf",
+              parse_resolv_conf_mode("bind-host") == RESOLV_CONF_BIND_HOST && parse_resolv_conf_mode("no") == RESOLV_CONF_OFF &&
+                      parse_resolv_conf_mode("replace-stub") == RESOLV_CONF_REPLACE_STUB &&
+                      parse_resolv_conf_mode("copy-uplink") == RESOLV_CONF_COPY_UPLINK && parse_resolv_conf_mode("x") == -EINVAL);
         CHECK("enum timezone", parse_timezone_mode("symlink") == TIMEZONE_SYMLINK && parse_timezone_mode("x") < 0);
         CHECK("enum link-journal", parse_link_journal_mode("try-guest") == LINK_JOURNAL_TRY_GUEST &&
               parse_link_journal_mode("yes") == LINK_JOURNAL_AUTO && parse_link_journal_mode("no") == LINK_JOURNAL_NO);
