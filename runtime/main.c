@@ -52,6 +52,8 @@ static const struct {
         { "logs", verb_logs },
         { "wait", verb_wait },
         { "remove-state", verb_remove_state },
+        { "copy-to", verb_copy_to },
+        { "copy-from", verb_copy_from },
         { "exec", verb_exec },
         { "shell", verb_shell },
         { "import-tar", verb_import_tar },

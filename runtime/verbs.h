@@ -14,6 +14,10 @@ int verb_logs(int argc, char **argv);
 int verb_wait(int argc, char **argv);
 int verb_remove_state(int argc, char **argv);
 
+/* Files in and out of a running container (copy.c). */
+int verb_copy_to(int argc, char **argv);
+int verb_copy_from(int argc, char **argv);
+
 /* Exit codes of wait (docs/harness.md). */
 #define EXIT_WAIT_NO_MACHINE 123
 #define EXIT_WAIT_TIMEOUT 124

@@ -187,3 +187,86 @@ t_json_status_fd_says_exited_when_nixbox_fails_early() {
         assert_eq $rc 125 "exit code"
         assert_eq "$(cat "$d/status")" '{"event":"exited","status":125,"result":"failed"}' "exited line"
 }
+
+# start_sleeper TREE NAME [ARGS...]: a detached command container that runs until stopped.
+start_sleeper() {
+        local r=$1 n=$2
+        shift 2
+        forget "$n"
+        "$NIXBOX" run -q -d -M "$n" "$@" "$r" -- sh -c 'while :; do sleep 0.1; done' </dev/null >/dev/null || fail "run -d $n failed"
+}
+
+# Mode and owners go through the UID shift and back; the container's side is
+# its mount namespace (/tmp is its tmpfs, not the tree's /tmp).
+t_copy_to_and_from_round_trip_through_the_uid_shift() {
+        local r d shift out
+        r=$(copy_fixture busybox); d=$(test_tmp)
+        mkdir -p "$d/src/sub"
+        echo hello >"$d/src/a"; chmod 640 "$d/src/a"
+        echo u1000 >"$d/src/sub/b"; chown 1000:1001 "$d/src/sub/b"; chmod 750 "$d/src/sub/b"
+        ln -s /etc/passwd "$d/src/link"
+        start_sleeper "$r" hv-copy --private-users-ownership=chown
+        shift=$(sed -n 's/^UID_SHIFT=//p' /run/nixbox/hv-copy/state)
+        [ "$shift" -gt 0 ] || fail "no user namespace"
+        "$NIXBOX" copy-to hv-copy "$d/src" /tmp/src || fail "copy-to into the container's /tmp failed"
+        assert_eq "$("$NIXBOX" exec hv-copy -- stat -c '%u:%g %a' /tmp/src/a /tmp/src/sub/b /tmp/src/sub | tr '\n' ' ')" \
+                "0:0 640 1000:1001 750 0:0 755 " "inside: owners and modes"
+        assert_eq "$("$NIXBOX" exec hv-copy -- readlink /tmp/src/link)" /etc/passwd "a symlink stays a symlink"
+        [ ! -e "$r/tmp/src" ] || fail "written to the tree's /tmp under the container's tmpfs"
+        "$NIXBOX" copy-to hv-copy "$d/src" /srv || fail "copy-to into the tree failed"
+        # On the host, in the tree: the shifted owners.
+        assert_eq "$(stat -c '%u:%g %a' "$r/srv/a" "$r/srv/sub/b" | tr '\n' ' ')" \
+                "$shift:$shift 640 $((shift + 1000)):$((shift + 1001)) 750 " "host view of the copied files"
+        "$NIXBOX" exec hv-copy -- sh -c 'echo out >/tmp/src/c; chown 7:8 /tmp/src/c; chmod 4755 /tmp/src/c' || fail "exec"
+        "$NIXBOX" copy-from hv-copy /tmp/src "$d/back" || fail "copy-from failed"
+        assert_eq "$(stat -c '%u:%g %a' "$d/back/a" "$d/back/sub/b" "$d/back/c" | tr '\n' ' ')" \
+                "0:0 640 1000:1001 750 7:8 755 " "owners mapped back, setuid dropped"
+        assert_eq "$(cat "$d/back/sub/b")" u1000 "content"
+        "$NIXBOX" stop hv-copy || fail "stop"
+        forget hv-copy
+}
+
+t_copy_refuses_to_overwrite_and_to_follow_symlinks() {
+        local r d rc=0
+        r=$(copy_fixture busybox); d=$(test_tmp)
+        echo new >"$d/file"
+        start_sleeper "$r" hv-copyx
+        # The container plants symlinks to host paths (absolute and by ..).
+        "$NIXBOX" exec hv-copyx -- sh -c 'ln -s /etc /etclink; ln -s ../../../../../../etc /dotdot; mkdir -p /srv;
+                ln -s /etc/hv-copy-target /srv/victim; echo container-passwd >/etc/hv-copy-probe' || fail "exec"
+        # copy-to through a symlinked directory lands in the container's /etc.
+        "$NIXBOX" copy-to hv-copyx "$d/file" /etclink/hv-copy-attack || fail "copy-to through /etclink"
+        "$NIXBOX" copy-to hv-copyx "$d/file" /dotdot/hv-copy-attack2 || fail "copy-to through /dotdot"
+        [ ! -e /etc/hv-copy-attack ] && [ ! -e /etc/hv-copy-attack2 ] || { rm -f /etc/hv-copy-attack*; fail "wrote to the host's /etc"; }
+        [ -e "$r/etc/hv-copy-attack" ] && [ -e "$r/etc/hv-copy-attack2" ] || fail "not in the container's /etc"
+        # A symlink as the destination is neither followed nor overwritten...
+        "$NIXBOX" copy-to hv-copyx "$d/file" /srv/victim 2>/dev/null || rc=$?
+        assert_eq $rc 125 "copy-to over an existing symlink"
+        [ ! -e /etc/hv-copy-target ] || { rm -f /etc/hv-copy-target; fail "followed the container's symlink on the host"; }
+        # ...and with --force it is replaced by the file itself.
+        "$NIXBOX" copy-to --force hv-copyx "$d/file" /srv/victim || fail "copy-to --force"
+        [ ! -e /etc/hv-copy-target ] || { rm -f /etc/hv-copy-target; fail "--force followed the symlink"; }
+        assert_eq "$("$NIXBOX" exec hv-copyx -- cat /srv/victim)" new "--force replaced the symlink"
+        # copy-from resolves inside the container: its /etc, not the host's.
+        "$NIXBOX" copy-from hv-copyx /dotdot/hv-copy-probe "$d/probe" || fail "copy-from through /dotdot"
+        assert_eq "$(cat "$d/probe")" container-passwd "copy-from read the container's file"
+        # The host destination: never overwritten, never followed.
+        ln -s /etc/hv-copy-host-target "$d/hostlink"
+        rc=0; "$NIXBOX" copy-from hv-copyx /etc/hv-copy-probe "$d/hostlink" 2>/dev/null || rc=$?
+        assert_eq $rc 125 "copy-from onto a host symlink"
+        [ ! -e /etc/hv-copy-host-target ] || { rm -f /etc/hv-copy-host-target; fail "followed a host symlink"; }
+        "$NIXBOX" copy-from --force hv-copyx /etc/hv-copy-probe "$d/hostlink" || fail "copy-from --force"
+        [ ! -e /etc/hv-copy-host-target ] || { rm -f /etc/hv-copy-host-target; fail "--force followed a host symlink"; }
+        [ -f "$d/hostlink" ] && [ ! -L "$d/hostlink" ] || fail "--force did not replace the symlink"
+        # A FIFO (or device) is not opened: refused at the top, skipped below.
+        "$NIXBOX" exec hv-copyx -- sh -c 'mkdir /fifodir; mkfifo /fifodir/f; echo x >/fifodir/g' || fail "exec"
+        rc=0; timeout 10 "$NIXBOX" copy-from hv-copyx /fifodir/f "$d/f" 2>/dev/null || rc=$?
+        assert_eq $rc 125 "copy-from of a FIFO"
+        timeout 10 "$NIXBOX" copy-from hv-copyx /fifodir "$d/fifodir" 2>/dev/null || fail "copy-from of a dir with a FIFO"
+        [ -f "$d/fifodir/g" ] && [ ! -e "$d/fifodir/f" ] || fail "FIFO not skipped"
+        # Unknown machine: 1.
+        rc=0; "$NIXBOX" copy-to hv-nosuch "$d/file" /x 2>/dev/null || rc=$?
+        assert_eq $rc 1 "copy-to to an unknown machine"
+        "$NIXBOX" stop hv-copyx || fail "stop"
+        forget hv-copyx
+}
