@@ -1042,6 +1042,7 @@ int container_run(struct options *o) {
         sigset_t mask, oldmask;
         int status = 0, exit_code = EXIT_NIXBOX_ERROR;
         const char *result = "exited";
+        pid_t parent = getppid(); /* --die-with-parent: the caller */
         struct stat st;
 
         trace_step("start");
@@ -1081,6 +1082,13 @@ int container_run(struct options *o) {
         }
         if (o->detach && detach(&c, &exit_code))
                 return exit_code;
+        /* As bubblewrap's --die-with-parent: the guard then cleans up. */
+        if (o->die_with_parent) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent || parent == 1) {
+                        nb_error_set(&err, 0, "--die-with-parent: the parent of nixbox is already gone");
+                        goto fail_early;
+                }
+        }
 
         state_sweep_stale_locks();
         c.machine_lock = state_try_lock_machine(o->machine);

@@ -270,3 +270,25 @@ t_copy_refuses_to_overwrite_and_to_follow_symlinks() {
         "$NIXBOX" stop hv-copyx || fail "stop"
         forget hv-copyx
 }
+
+# kill -9 of the harness: with --die-with-parent the container goes with it
+# (and the guard cleans up); an unknown combination is refused.
+t_die_with_parent_ends_the_container_with_the_harness() {
+        local r harness i rc=0 out
+        r=$(copy_fixture busybox)
+        forget hv-dwp
+        setsid sh -c '"$0" run -q --die-with-parent -M hv-dwp "$1" -- sh -c "while :; do sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+                exec sleep 60' "$NIXBOX" "$r" &
+        harness=$!
+        wait_for grep -q '^STATE=running' /run/nixbox/hv-dwp/state 2>/dev/null || { kill -KILL $harness; fail "did not start"; }
+        kill -KILL $harness
+        for i in $(seq 50); do [ -e /run/nixbox/hv-dwp.lock ] || break; sleep 0.1; done
+        [ ! -e /run/nixbox/hv-dwp.lock ] && [ ! -e /run/nixbox/hv-dwp ] || fail "the container outlived its harness by 5 s"
+        [ -z "$CG2" ] || [ ! -e "$CG2/nixbox/hv-dwp" ] || fail "cgroup left"
+        assert_eq "$(jget "$("$NIXBOX" status --json hv-dwp)" 'd["outcome"]["result"]')" abandoned "outcome"
+        wait $harness 2>/dev/null || true
+        forget hv-dwp
+        out=$("$NIXBOX" run -q -d --die-with-parent -M hv-dwp2 "$r" -- true </dev/null 2>&1) || rc=$?
+        assert_eq $rc 125 "--die-with-parent with --detach"
+        assert_match "$out" "exclude each other" "message"
+}
