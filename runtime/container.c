@@ -1192,6 +1192,7 @@ int container_run(struct options *o) {
                 }
                 /* A request (the reboot verb's) belongs to the boot it ended. */
                 machine_state_clear_stop_request(o->machine);
+                c.interrupted = false;
                 c.restarts++;
                 log_info("container %s is being rebooted%s", o->machine, delay ? " after a delay" : "");
                 log_debug("restart delay %lld ms", delay);

@@ -413,7 +413,7 @@ int verb_status(int argc, char **argv) {
                 /* Not running: how it ended, if that is kept. */
                 if (outcome_read(argv[optind], &m, &oc) == 0)
                         return json ? print_ended_json(&m, &oc) : print_ended(&m, &oc);
-                nb_error_set(&err, 0, "no running or ended container named %s", argv[optind]);
+                nb_error_set(&err, 0, "no running container named %s (nor a record of an ended one)", argv[optind]);
                 nb_error_print(&err);
                 return EXIT_NO_MACHINE;
         }
@@ -683,7 +683,7 @@ int verb_logs(int argc, char **argv) {
                 struct machine_outcome oc;
                 /* An ended container's log is kept with its outcome; nothing follows it. */
                 if (outcome_read(argv[optind], &m, &oc) < 0) {
-                        nb_error_set(&err, 0, "no running or ended container named %s", argv[optind]);
+                        nb_error_set(&err, 0, "no running container named %s (nor a record of an ended one)", argv[optind]);
                         nb_error_print(&err);
                         return EXIT_NO_MACHINE;
                 }
