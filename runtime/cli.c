@@ -747,8 +747,7 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         if (o->detach && o->start_mode == START_BOOT && !(o->set_mask & SET_NOTIFY_READY) && !prov->line[SK_NOTIFY_READY])
                 o->notify_ready = true;
         if (o->die_with_parent && o->detach)
-                return nb_error_set(err,
-                                    0, "--die-with-parent and --detach exclude each other: a detached container outlives its caller");
+                return nb_error_set(err, 0, "--die-with-parent and --detach exclude each other");
         /* Under the init-shim nobody's READY=1 could count (architecture §8). */
         if (o->notify_ready && o->start_mode == START_PID2)
                 log_warn("--notify-ready has no effect on a command (it is ready once it runs); "

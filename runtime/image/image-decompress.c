@@ -123,7 +123,7 @@ int decompressor_finish(struct decompressor *d, bool kill_it, struct nb_error *e
         if (kill_it || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
                 return 0;
         if (WIFEXITED(status))
-                return nb_error_set(err, 0, "%s -dc failed with status %d: the archive is corrupt", d->program,
-                                    WEXITSTATUS(status));
+                return nb_error_set(err, 0, "%s -dc failed with status %d: the archive is corrupt",
+                                    d->program, WEXITSTATUS(status));
         return nb_error_set(err, 0, "%s -dc was killed by signal %d", d->program, WTERMSIG(status));
 }

@@ -342,8 +342,7 @@ static int refuse_type(const struct tar_entry *e, struct nb_error *err) {
         switch (e->type) {
         case TAR_CHARDEV:
         case TAR_BLOCKDEV:
-                return nb_error_set(err, 0,
-                                    "member '%s' is a %s device: device nodes are refused "
+                return nb_error_set(err, 0, "member '%s' is a %s device: device nodes are refused "
                                     "(a container gets its own /dev)",
                                     e->path, e->type == TAR_CHARDEV ? "character" : "block");
         case TAR_FIFO:

@@ -207,7 +207,8 @@ static bool has_os_release(int root_fd) {
 }
 
 /* Unpacks the archive (decompressing it when needed) into dir_fd. */
-static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct unpack_stats *stats, struct nb_error *err) {
+static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct unpack_stats *stats,
+                          struct nb_error *err) {
         struct decompressor dc = { .pid = 0, .fd = -1 };
         const char *program = decompressor_detect(file_fd);
         struct tar_reader *tr;
@@ -312,9 +313,8 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
         /* What a tree's top usually is; a "./" member may say otherwise. */
         (void) fchmod(tmp_fd, 0755);
 
-        p = (struct progress){
-                .file_fd = file_fd, .total = file_size, .label = file, .enabled = !log_quiet && isatty(STDERR_FILENO)
-        };
+        p = (struct progress) { .file_fd = file_fd, .total = file_size, .label = file,
+                                .enabled = !log_quiet && isatty(STDERR_FILENO) };
         r = unpack_archive(file_fd, &p, tmp_fd, &stats, err);
         if (r == 0 && p.enabled)
                 progress_show(&p);
@@ -334,8 +334,8 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
                         return r;
         }
 
-        log_info("imported %s as image %s (%s, %llu members, %s of file data)", file, name, path, stats.members,
-                 format_bytes(stats.bytes, (char[32]){ 0 }));
+        log_info("imported %s as image %s (%s, %llu members, %s of file data)", file, name, path,
+                 stats.members, format_bytes(stats.bytes, (char[32]) {0}));
         if (stats.xattrs_failed > 0)
                 log_warn("%lu extended attributes could not be set", stats.xattrs_failed);
         image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -353,8 +353,7 @@ static void import_usage(void) {
                "'nixbox run NAME' finds it. NAME defaults to the file name without its extensions.\n"
                "\n"
                "  -q, --quiet   no progress and no summary\n"
-               "  -h, --help    show this help\n",
-               MACHINES_DIR);
+               "  -h, --help    show this help\n", MACHINES_DIR);
 }
 
 int verb_import_tar(int argc, char **argv) {

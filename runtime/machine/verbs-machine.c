@@ -175,9 +175,7 @@ static int parse_simple(int argc, char **argv, bool *json, bool *all, const char
         optind = 0;
         while ((c = getopt_long(argc, argv, all ? "ah" : "h", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j':
-                        *json = true;
-                        break;
+                case 'j': *json = true; break;
                 case 'a':
                         if (!all) {
                                 log_error("%s: unknown option --all", argv[0]);
@@ -567,11 +565,7 @@ int verb_stop(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const struct {
-                const char *verb;
-                enum stop_action action;
-                const char *usage;
-        } verbs[] = {
+        static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
                 { "stop", ACT_STOP, "stop NAME... [--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
                 { "reboot", ACT_REBOOT, "reboot NAME..." },
