@@ -10,6 +10,7 @@
 #include "machine-id.h"
 #include "capabilities.h"
 #include "cli.h"
+#include "image.h"
 #include "console-log.h"
 #include "error.h"
 #include "host-config.h"
@@ -688,15 +689,21 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
         int r;
 
         /* A bare NAME that is not a directory here is an image in the
-         * machines directory (like /var/lib/machines for nspawn). */
+         * machines directory (or in nspawn's /var/lib/machines). */
         if (!strchr(o->root, '/') && stat(o->root, &st) < 0) {
                 char path[4096];
-                snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, o->root);
-                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-                        if (!o->machine)
-                                o->machine = strdup(o->root);
-                        set_str(&o->root, path);
+                if (image_find(o->root, path, sizeof(path)) < 0) {
+                        char where[1024] = "";
+                        for (size_t i = 0; image_dir(i); i++)
+                                snprintf(where + strlen(where), sizeof(where) - strlen(where), ", %s/%s", image_dir(i), o->root);
+                        return nb_error_set(err, 0,
+                                            "no directory or image '%s' (looked in ./%s%s); "
+                                            "'nixbox import-tar FILE %s' makes an image of a tarball",
+                                            o->root, o->root, where, o->root);
                 }
+                if (!o->machine)
+                        o->machine = strdup(o->root);
+                set_str(&o->root, path);
         }
 
         if (!o->machine) {

@@ -1,6 +1,7 @@
 /* nixbox: a small container runtime that boots NixOS (or any systemd tree)
  * or runs a command in its own namespaces, without systemd on the host. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "container.h"
@@ -16,25 +17,28 @@ static void usage(void) {
                "\n"
                "Commands:\n"
                "  run [OPTIONS] ROOTFS|NAME [--] [COMMAND...]  run a command in, or boot, a root file system\n"
-               "  list [--all] [--json]                    list running (--all: and ended) containers\n"
+               "  list [--all] [--json] [--no-legend] [-q]  list running (--all: and ended) containers\n"
                "  status NAME [--json]                     show one container, or how it ended\n"
                "  wait NAME [--timeout=SEC] [--json]       wait for its end; exit with its status\n"
                "  remove-state NAME... | --all-ended       forget how ended containers ended\n"
-               "  stop NAME [--timeout=SEC]                halt a container and wait for its end\n"
-               "  poweroff NAME | reboot NAME              ask the container's init to power off / reboot\n"
-               "  terminate NAME                           kill a container at once\n"
-               "  kill NAME [--signal=SIGNAL]              send a signal to the container's init\n"
-               "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
-               "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
+               "  stop NAME... [-t|--timeout=SEC]          halt containers and wait for their end\n"
+               "  poweroff NAME... | reboot NAME...        ask the containers' init to power off / reboot\n"
+               "  terminate NAME...                        kill containers at once\n"
+               "  kill NAME... [--signal=SIGNAL]           send a signal to the containers' init\n"
+               "  exec NAME [OPTIONS] [--] COMMAND...      run a command inside a running container\n"
+               "  shell NAME [OPTIONS]                     open a login shell inside a running container\n"
                "  logs NAME [-f] [--raw]                   show the console log of a detached container\n"
                "  copy-to NAME HOST-PATH [CONTAINER-PATH]  copy a file or directory into a running container\n"
                "  copy-from NAME CONTAINER-PATH [HOST-PATH]  copy one out of it\n"
-               "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into %s\n"
+               "  import-tar [-q] FILE|- [NAME]            unpack a root file system tarball into %s\n"
                "  remove NAME...                           delete images from %s\n"
+               "  images [--json] [--no-legend] [-q]       list the images run finds by name\n"
+               "  export-tar NAME FILE                     write an image as a tarball ('-': stdout)\n"
                "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"
                "  help, version\n"
                "\n"
-               "'nixbox run --help' lists the options; see nixbox(1).\n",
+               "'nixbox run --help' lists the options of run, 'nixbox VERB --help' those of a verb;\n"
+               "see nixbox(1).\n",
                MACHINES_DIR, MACHINES_DIR);
 }
 
@@ -58,7 +62,30 @@ static const struct {
         { "shell", verb_shell },
         { "import-tar", verb_import_tar },
         { "remove", verb_remove },
+        { "images", verb_images },
+        { "export-tar", verb_export_tar },
 };
+
+/* Whether the arguments ask only for help, which needs no privilege. */
+static bool wants_help(int argc, char **argv) {
+        for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+                if (streq(argv[i], "-h") || streq(argv[i], "--help") || streq(argv[i], "--version"))
+                        return true;
+        return false;
+}
+
+/* Every verb but help, version and settings works on namespaces, cgroups,
+ * /run/nixbox or the machines directory, which only root may: say so before
+ * the first permission error would say it less clearly. nixbox is never
+ * setuid: the answer is to run it as root. */
+static int require_root(const char *verb, int argc, char **argv) {
+        if (geteuid() == 0 || streq(verb, "settings") || wants_help(argc, argv))
+                return 0;
+        log_error("'nixbox %s' needs root (it %s); run it as root, e.g. with sudo", verb,
+                  streq(verb, "run") ? "creates namespaces, cgroups and mounts"
+                                     : "works on containers and images that only root can see");
+        return -EPERM;
+}
 
 int main(int argc, char **argv) {
         struct options o;
@@ -89,7 +116,7 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[1], verbs[i].name))
-                        return verbs[i].fn(argc - 1, argv + 1);
+                        return require_root(argv[1], argc - 1, argv + 1) < 0 ? EXIT_NIXBOX_ERROR : verbs[i].fn(argc - 1, argv + 1);
         /* `nixbox settings X` is `nixbox run --print-settings X`. */
         _cleanup_free_ char **settings_argv = NULL;
         if (streq(argv[1], "settings")) {
@@ -112,6 +139,8 @@ int main(int argc, char **argv) {
                 return EXIT_NIXBOX_ERROR;
         }
 
+        if (!settings_argv && require_root(argv[1], argc - 1, argv + 1) < 0)
+                return EXIT_NIXBOX_ERROR;
         options_init(&o);
         r = cli_parse_run(argc - 1, argv + 1, &o, &err);
         if (r == 0)

@@ -94,8 +94,10 @@ int user_lookup(const char *user, struct user_info *u, struct nb_error *err) {
                 break;
         }
         if (!found) {
-                if (!is_numeric)
-                        return nb_error_set(err, ESRCH, "look up user %s in the container's /etc/passwd", user);
+                if (!is_numeric) {
+                        nb_error_set(err, 0, "user '%s' does not exist in the container (not in its /etc/passwd)", user);
+                        return -ESRCH;
+                }
                 if (snprintf_ok(u->name, sizeof(u->name), "%s", user) < 0)
                         return nb_error_set(err, ENAMETOOLONG, "user %s: too long", user);
                 u->uid = u->gid = (uid_t) numeric;

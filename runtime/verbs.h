@@ -42,6 +42,8 @@ int verb_shell(int argc, char **argv);
 /* Images in the machines directory /var/lib/nixbox (image.c). */
 int verb_import_tar(int argc, char **argv);
 int verb_remove(int argc, char **argv);
+int verb_images(int argc, char **argv);     /* image-list.c */
+int verb_export_tar(int argc, char **argv); /* image-export.c */
 
 #include "host-config.h"
 

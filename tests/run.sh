@@ -71,6 +71,20 @@ if [[ "format:changed-lines" =~ $FILTER ]]; then
         esac
 fi
 
+# The docs agree with the binary: `nixbox run --help` and `nixbox help`
+# against nixbox(1)'s OPTIONS and COMMANDS (tests/check-docs.py).
+if [[ "docs:options" =~ $FILTER ]]; then
+        echo "== docs check"
+        if [ ! -x /usr/bin/python3 ]; then
+                skip=$((skip + 1)); echo "skip - docs:options: /usr/bin/python3 is not installed"
+        elif out=$(/usr/bin/python3 "$TOP/tests/check-docs.py" "$NIXBOX" "$TOP/docs/nixbox.1" 2>&1); then
+                pass=$((pass + 1)); echo "ok - docs:options ($(tail -1 <<<"$out"))"
+        else
+                fail=$((fail + 1)); failed_names+=("docs:options")
+                echo "not ok - docs:options"; head -60 <<<"$out" | sed 's/^/    /'
+        fi
+fi
+
 if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
         echo "== fuzz (${FUZZ_SECONDS}s)"
         out=$("$TOP/tests/fuzz/build-and-run.sh" "$FUZZ_SECONDS" 2>&1); rc=$?

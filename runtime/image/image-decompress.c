@@ -19,14 +19,18 @@ static const struct {
         { "bzip2", { 'B', 'Z', 'h' }, 3 },
 };
 
+const char *decompressor_detect_buf(const void *head, size_t n) {
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++)
+                if (n >= formats[i].len && memcmp(head, formats[i].magic, formats[i].len) == 0)
+                        return formats[i].program;
+        return NULL;
+}
+
 const char *decompressor_detect(int file_fd) {
         uint8_t head[6];
         ssize_t n = pread(file_fd, head, sizeof(head), 0);
 
-        for (size_t i = 0; n > 0 && i < ELEMENTSOF(formats); i++)
-                if ((size_t) n >= formats[i].len && memcmp(head, formats[i].magic, formats[i].len) == 0)
-                        return formats[i].program;
-        return NULL;
+        return n > 0 ? decompressor_detect_buf(head, (size_t) n) : NULL;
 }
 
 /* In the child: becomes nobody (the input is already open), so a flaw in
@@ -125,5 +129,8 @@ int decompressor_finish(struct decompressor *d, bool kill_it, struct nb_error *e
         if (WIFEXITED(status))
                 return nb_error_set(err, 0, "%s -dc failed with status %d: the archive is corrupt",
                                     d->program, WEXITSTATUS(status));
+        /* SIGPIPE: nixbox stopped reading (a refused member): not its fault. */
+        if (WTERMSIG(status) == SIGPIPE)
+                return -EPIPE;
         return nb_error_set(err, 0, "%s -dc was killed by signal %d", d->program, WTERMSIG(status));
 }

@@ -18,11 +18,14 @@ struct decompressor {
 /* Which program decompresses the file: looks at its first bytes (pread: the
  * offset is left alone). NULL for an uncompressed file. */
 const char *decompressor_detect(int file_fd);
+/* The same, on the first bytes of a stream already read. */
+const char *decompressor_detect_buf(const void *head, size_t n);
 
 /* Starts `PROGRAM -dc` reading file_fd as its stdin. The child shares the
  * file offset, so lseek(file_fd, 0, SEEK_CUR) tells how far it has read. */
 int decompressor_start(struct decompressor *d, const char *program, int file_fd, struct nb_error *err);
 
 /* Closes the pipe and reaps the child (killing it first when kill_it is
- * set); returns 0 when the program exited with status 0. */
+ * set); returns 0 when the program exited with status 0, -EPIPE (err not
+ * set) when it died of SIGPIPE because nixbox stopped reading. */
 int decompressor_finish(struct decompressor *d, bool kill_it, struct nb_error *err);

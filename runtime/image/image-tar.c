@@ -36,6 +36,7 @@ struct tar_reader {
         char *long_name, *long_link;
         struct pax pax;
         char path[PATH_MAX], link[PATH_MAX];
+        bool seen_header; /* a valid header was read: it is a tar archive */
 };
 
 struct tar_reader *tar_reader_new(int fd, tar_progress_fn progress, void *userdata) {
@@ -450,11 +451,20 @@ int tar_next(struct tar_reader *r, struct tar_entry *e, struct nb_error *err) {
         reset_pending(r);
         for (;;) {
                 if (r->start == r->end && r->eof)
-                        return nb_error_set(err, 0, "the archive is truncated (no end-of-archive marker)");
+                        return nb_error_set(err, 0,
+                                            r->seen_header ? "the archive is truncated (no end-of-archive marker)"
+                                                           : "the archive is empty");
                 k = need(r, BLOCK, err);
                 if (k < 0)
-                        return k;
+                        return r->seen_header || (err && err->errnum)
+                                ? k
+                                : nb_error_set(err, 0,
+                                               r->end == r->start ? "the archive is empty"
+                                                                  : "not a tar archive (shorter than one tar header)");
                 h = r->buf + r->start;
+                if (!r->seen_header && !all_zero(h) && !checksum_ok(h))
+                        return nb_error_set(err, 0, "not a tar archive (its first 512 bytes are not a tar header)");
+                r->seen_header = true;
                 if (all_zero(h)) {
                         /* End of archive (two zero blocks; one is enough for us). */
                         r->start += BLOCK;

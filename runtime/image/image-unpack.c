@@ -295,6 +295,30 @@ static int unpack_symlink(int parent_fd, const char *name, const struct tar_entr
         return 0;
 }
 
+/* A fifo is harmless (no data, no device): made as it is, like tar does. */
+static int unpack_fifo(int parent_fd, const char *name, const struct tar_entry *e, struct nb_error *err) {
+        bool kept;
+        int r;
+
+        if (mknodat(parent_fd, name, S_IFIFO | 0600, 0) < 0) {
+                if (errno != EEXIST)
+                        return nb_error_set(err, errno, "member '%s': create fifo", e->path);
+                r = remove_existing(parent_fd, name, false, e->path, &kept, err);
+                if (r < 0)
+                        return r;
+                if (mknodat(parent_fd, name, S_IFIFO | 0600, 0) < 0)
+                        return nb_error_set(err, errno, "member '%s': create fifo", e->path);
+        }
+        /* Owner first: chown clears set-id bits, which a fifo has no use for anyway. */
+        if (fchownat(parent_fd, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return nb_error_set(err, errno, "member '%s': set owner", e->path);
+        if (fchmodat(parent_fd, name, e->mode & 0777, 0) < 0)
+                return nb_error_set(err, errno, "member '%s': set mode", e->path);
+        if (utimensat(parent_fd, name, (struct timespec[2]){ { .tv_nsec = UTIME_OMIT }, e->mtime }, AT_SYMLINK_NOFOLLOW) < 0)
+                return nb_error_set(err, errno, "member '%s': set mtime", e->path);
+        return 0;
+}
+
 static int unpack_hardlink(struct unpack *u, int parent_fd, const char *name, const struct tar_entry *e,
                            struct nb_error *err) {
         _cleanup_close_ int src = -1;
@@ -340,13 +364,6 @@ static int unpack_hardlink(struct unpack *u, int parent_fd, const char *name, co
 
 static int refuse_type(const struct tar_entry *e, struct nb_error *err) {
         switch (e->type) {
-        case TAR_CHARDEV:
-        case TAR_BLOCKDEV:
-                return nb_error_set(err, 0, "member '%s' is a %s device: device nodes are refused "
-                                    "(a container gets its own /dev)",
-                                    e->path, e->type == TAR_CHARDEV ? "character" : "block");
-        case TAR_FIFO:
-                return nb_error_set(err, 0, "member '%s' is a fifo: refused", e->path);
         case TAR_SPARSE:
                 return nb_error_set(err, 0, "member '%s' is a GNU sparse file: not supported "
                                     "(make the archive without --sparse)", e->path);
@@ -369,6 +386,14 @@ static int unpack_one(struct unpack *u, struct tar_reader *tr, const struct tar_
         r = refuse_type(e, err);
         if (r < 0)
                 return r;
+        /* Device nodes are skipped, not refused: archives of debootstrap or
+         * mmdebstrap trees carry /dev, and a container gets its own /dev at
+         * run time anyway. The caller warns once with the count. */
+        if (e->type == TAR_CHARDEV || e->type == TAR_BLOCKDEV) {
+                if (u->stats->devices_skipped++ == 0)
+                        snprintf(u->stats->first_device, sizeof(u->stats->first_device), "%s", e->path);
+                return 0;
+        }
         if (!*rel) {
                 if (e->type != TAR_DIRECTORY)
                         return nb_error_set(err, 0, "member '%s' names the top directory but is not a directory",
@@ -398,6 +423,8 @@ static int unpack_one(struct unpack *u, struct tar_reader *tr, const struct tar_
                 return unpack_symlink(parent_fd, name, e, err);
         case TAR_HARDLINK:
                 return unpack_hardlink(u, parent_fd, name, e, err);
+        case TAR_FIFO:
+                return unpack_fifo(parent_fd, name, e, err);
         default:
                 return refuse_type(e, err);
         }

@@ -2,8 +2,9 @@
  * path is created relative to the directory with openat2(RESOLVE_BENEATH|
  * RESOLVE_NO_SYMLINKS), so no member (nor a symlink an earlier member made)
  * can make nixbox write outside the tree. Refused, naming the member:
- * absolute names, '..' components, device nodes, fifos, sparse files, paths
- * that go through a symlink, hard links to anything outside the tree. */
+ * absolute names, '..' components, sparse files, paths that go through a
+ * symlink, hard links to anything outside the tree. Device nodes are skipped
+ * (counted in the stats): a container gets its own /dev at run time. */
 #pragma once
 
 struct nb_error;
@@ -13,6 +14,8 @@ struct unpack_stats {
         unsigned long long members;
         unsigned long long bytes;       /* of file data */
         unsigned long xattrs_failed;    /* extended attributes that could not be set */
+        unsigned long devices_skipped;  /* character and block device members */
+        char first_device[128];         /* the first of them, for the warning */
 };
 
 /* Unpacks every member into the directory root_fd (an O_RDONLY|O_DIRECTORY

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "compat.h"
@@ -34,18 +36,35 @@ bool image_name_valid(const char *name) {
         return name && hostname_valid(name);
 }
 
+const char *image_dir(size_t i) {
+        /* nixbox's own, then systemd's: images that nspawn and machinectl
+         * use are found by name too. */
+        static const char *const nspawn_dir = "/var/lib/machines";
+
+        if (i == 0)
+                return MACHINES_DIR;
+        if (i == 1 && !streq(MACHINES_DIR, nspawn_dir))
+                return nspawn_dir;
+        return NULL;
+}
+
 int image_find(const char *name, char *path, size_t size) {
-        struct stat st;
-        int n;
+        int r = -ENOENT;
 
         if (!image_name_valid(name))
                 return -EINVAL;
-        n = snprintf(path, size, "%s/%s", MACHINES_DIR, name);
-        if (n < 0 || (size_t) n >= size)
-                return -ENAMETOOLONG;
-        if (stat(path, &st) < 0)
-                return -errno;
-        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        for (size_t i = 0; image_dir(i); i++) {
+                struct stat st;
+                int n = snprintf(path, size, "%s/%s", image_dir(i), name);
+                if (n < 0 || (size_t) n >= size)
+                        return -ENAMETOOLONG;
+                if (stat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode))
+                        return 0;
+                r = -ENOTDIR;
+        }
+        return r;
 }
 
 /* ---- import-tar ---------------------------------------------------------- */
@@ -207,10 +226,9 @@ static bool has_os_release(int root_fd) {
 }
 
 /* Unpacks the archive (decompressing it when needed) into dir_fd. */
-static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct unpack_stats *stats,
+static int unpack_archive(int file_fd, const char *program, struct progress *p, int dir_fd, struct unpack_stats *stats,
                           struct nb_error *err) {
         struct decompressor dc = { .pid = 0, .fd = -1 };
-        const char *program = decompressor_detect(file_fd);
         struct tar_reader *tr;
         int r;
 
@@ -233,7 +251,7 @@ static int unpack_archive(int file_fd, struct progress *p, int dir_fd, struct un
                 /* A corrupt stream makes the decompressor fail first: its
                  * message explains better than "truncated archive". */
                 struct nb_error dc_err = {0};
-                if (program && !cancelled && decompressor_finish(&dc, false, &dc_err) < 0)
+                if (program && !cancelled && decompressor_finish(&dc, false, &dc_err) < 0 && dc_err.msg[0])
                         *err = dc_err;
                 decompressor_finish(&dc, true, NULL);
                 if (cancelled)
@@ -261,25 +279,118 @@ static int install_image(int machines_fd, const char *tmp_name, int tmp_fd, cons
         return 1;
 }
 
+static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream, const char *name,
+                         const char *path, struct nb_error *err);
+
+/* A copy of stdin that starts at its first byte again: the first bytes were
+ * read to tell the compression, so a child writes them and then the rest
+ * of stdin into a pipe, which is what the decompressor (or the tar reader)
+ * reads. */
+static int stdin_stream(pid_t *feeder, const char **program, struct nb_error *err) {
+        uint8_t head[6];
+        size_t n = 0;
+        int fds[2];
+        pid_t parent = getpid();
+
+        while (n < sizeof(head)) {
+                ssize_t k = read(STDIN_FILENO, head + n, sizeof(head) - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return nb_error_set(err, errno, "read standard input");
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        *program = decompressor_detect_buf(head, n);
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return nb_error_set(err, errno, "create a pipe for standard input");
+        *feeder = fork();
+        if (*feeder < 0) {
+                int e = errno;
+                close(fds[0]);
+                close(fds[1]);
+                return nb_error_set(err, e, "fork a reader of standard input");
+        }
+        if (*feeder == 0) {
+                char buf[65536];
+                signal(SIGPIPE, SIG_DFL);
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(1);
+                close(fds[0]);
+                if (n > 0 && write(fds[1], head, n) != (ssize_t) n)
+                        _exit(1);
+                for (;;) {
+                        ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                _exit(k < 0);
+                        for (ssize_t off = 0; off < k;) {
+                                ssize_t w = write(fds[1], buf + off, (size_t) (k - off));
+                                if (w < 0 && errno != EINTR)
+                                        _exit(1);
+                                off += w > 0 ? w : 0;
+                        }
+                }
+        }
+        close(fds[1]);
+        return fds[0];
+}
+
 static int import_tar(const char *file, const char *name, struct nb_error *err) {
-        _cleanup_close_ int file_fd = -1, machines_fd = -1, tmp_fd = -1, image_fd = -1;
-        char tmp_path[PATH_MAX], path[PATH_MAX];
-        const char *tmp_name;
-        struct unpack_stats stats;
-        struct progress p;
+        _cleanup_close_ int file_fd = -1;
+        char path[PATH_MAX];
         uint64_t file_size;
+        const char *program = NULL;
+        pid_t feeder = 0;
         struct stat st;
         int r;
 
         snprintf(path, sizeof(path), "%s/%s", MACHINES_DIR, name);
-        file_fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-        if (file_fd < 0)
-                return nb_error_set(err, errno, "open %s", file);
-        if (fstat(file_fd, &st) < 0)
-                return nb_error_set(err, errno, "stat %s", file);
-        if (!S_ISREG(st.st_mode))
-                return nb_error_set(err, 0, "%s is not a regular file", file);
-        file_size = (uint64_t) st.st_size;
+        if (streq(file, "-")) {
+                file = "standard input";
+                if (fstat(STDIN_FILENO, &st) < 0)
+                        return nb_error_set(err, errno, "stat standard input");
+                if (S_ISREG(st.st_mode))
+                        file_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+                else if (!S_ISDIR(st.st_mode))
+                        file_fd = stdin_stream(&feeder, &program, err);
+                else
+                        return nb_error_set(err, 0, "standard input is a directory");
+                if (file_fd < 0)
+                        return S_ISREG(st.st_mode) ? nb_error_set(err, errno, "duplicate standard input") : file_fd;
+                file_size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0;
+        } else {
+                file_fd = open(file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+                if (file_fd < 0)
+                        return nb_error_set(err, errno, "open %s", file);
+                if (fstat(file_fd, &st) < 0)
+                        return nb_error_set(err, errno, "stat %s", file);
+                if (!S_ISREG(st.st_mode))
+                        return nb_error_set(err, 0, "%s is not a regular file", file);
+                file_size = (uint64_t) st.st_size;
+        }
+        if (feeder == 0)
+                program = decompressor_detect(file_fd);
+        r = import_unpack(file, file_fd, file_size, program, feeder != 0, name, path, err);
+        if (feeder > 0) {
+                /* Done reading it (or failed): the feeder may wait on a full pipe. */
+                kill(feeder, SIGKILL);
+                (void) waitpid(feeder, NULL, 0);
+        }
+        return r;
+}
+
+static int import_unpack(const char *file, int file_fd, uint64_t file_size, const char *program, bool is_stream, const char *name,
+                         const char *path, struct nb_error *err) {
+        _cleanup_close_ int machines_fd = -1, tmp_fd = -1, image_fd = -1;
+        char tmp_path[PATH_MAX];
+        const char *tmp_name;
+        struct unpack_stats stats;
+        struct progress p;
+        struct stat st;
+        int r;
 
         /* 0700 like /var/lib/machines: host users must not reach the
          * images' setuid programs. */
@@ -313,9 +424,11 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
         /* What a tree's top usually is; a "./" member may say otherwise. */
         (void) fchmod(tmp_fd, 0755);
 
-        p = (struct progress) { .file_fd = file_fd, .total = file_size, .label = file,
-                                .enabled = !log_quiet && isatty(STDERR_FILENO) };
-        r = unpack_archive(file_fd, &p, tmp_fd, &stats, err);
+        /* No progress for a pipe: its size is unknown and it has no offset. */
+        p = (struct progress){
+                .file_fd = file_fd, .total = file_size, .label = file, .enabled = !log_quiet && !is_stream && isatty(STDERR_FILENO)
+        };
+        r = unpack_archive(file_fd, program, &p, tmp_fd, &stats, err);
         if (r == 0 && p.enabled)
                 progress_show(&p);
         progress_end(&p);
@@ -336,6 +449,9 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
 
         log_info("imported %s as image %s (%s, %llu members, %s of file data)", file, name, path,
                  stats.members, format_bytes(stats.bytes, (char[32]) {0}));
+        if (stats.devices_skipped > 0)
+                log_warn("skipped %lu device node%s (the first: '%s'): a container gets its own /dev when it runs",
+                         stats.devices_skipped, stats.devices_skipped == 1 ? "" : "s", stats.first_device);
         if (stats.xattrs_failed > 0)
                 log_warn("%lu extended attributes could not be set", stats.xattrs_failed);
         image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -347,13 +463,17 @@ static int import_tar(const char *file, const char *name, struct nb_error *err) 
 
 static void import_usage(void) {
         printf("Usage: nixbox import-tar [-q] FILE [NAME]\n"
+               "       nixbox import-tar [-q] - NAME\n"
                "\n"
                "Unpacks a root file system tarball (.tar, .tar.xz, .tar.gz, .tar.zst, .tar.bz2: a NixOS\n"
                "system tarball, an LXC or LXD rootfs tarball) into %s/NAME, where\n"
-               "'nixbox run NAME' finds it. NAME defaults to the file name without its extensions.\n"
+               "'nixbox run NAME' finds it. NAME defaults to the file name without its extensions;\n"
+               "FILE '-' reads standard input. Device nodes in the archive are skipped (a container\n"
+               "gets its own /dev).\n"
                "\n"
                "  -q, --quiet   no progress and no summary\n"
-               "  -h, --help    show this help\n", MACHINES_DIR);
+               "  -h, --help    show this help\n",
+               MACHINES_DIR);
 }
 
 int verb_import_tar(int argc, char **argv) {
@@ -392,6 +512,9 @@ int verb_import_tar(int argc, char **argv) {
                         return EXIT_NIXBOX_ERROR;
                 }
                 snprintf(name, sizeof(name), "%s", argv[optind + 1]);
+        } else if (streq(file, "-")) {
+                log_error("cannot make an image name from '-' (standard input): give one (nixbox import-tar - NAME)");
+                return EXIT_NIXBOX_ERROR;
         } else if (name_from_file(file, name, sizeof(name)) < 0) {
                 log_error("cannot make an image name from '%s': give one (nixbox import-tar FILE NAME)", file);
                 return EXIT_NIXBOX_ERROR;

@@ -11,7 +11,12 @@
  * hidden name or a path. */
 bool image_name_valid(const char *name);
 
-/* When MACHINES_DIR/NAME is a directory (or a symlink to one), writes that
- * path to path and returns 0; -EINVAL for an invalid name, -ENOENT or
- * -ENOTDIR when there is no such image, -ENAMETOOLONG when size is short. */
+/* The directories images are looked up in, in order: i = 0 is
+ * MACHINES_DIR, i = 1 systemd's /var/lib/machines; NULL past the last. */
+const char *image_dir(size_t i);
+
+/* When DIR/NAME is a directory (or a symlink to one) for the first
+ * image_dir() that has it, writes that path to path and returns 0; -EINVAL
+ * for an invalid name, -ENOENT or -ENOTDIR when there is no such image,
+ * -ENAMETOOLONG when size is short. */
 int image_find(const char *name, char *path, size_t size);

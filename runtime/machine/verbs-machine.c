@@ -164,28 +164,40 @@ static int cmp_name(const void *a, const void *b) {
         return strcmp(((const struct machine_entry *) a)->m.name, ((const struct machine_entry *) b)->m.name);
 }
 
-/* Parses --json, --all (when all is not NULL), --help and nothing else;
- * returns -1 on a usage error. */
-static int parse_simple(int argc, char **argv, bool *json, bool *all, const char *usage) {
-        static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' }, { "all", no_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, {}
-        };
+struct list_flags {
+        bool json, no_legend, quiet, all;
+};
+
+/* --json, --no-legend, -q (names only) and --all (ended ones too), as
+ * machinectl's listing verbs; status takes --json only. */
+static int parse_simple(int argc, char **argv, struct list_flags *f, bool listing, const char *usage) {
+        static const struct option opts[] = { { "json", no_argument, NULL, 'j' },  { "no-legend", no_argument, NULL, 'L' },
+                                              { "quiet", no_argument, NULL, 'q' }, { "all", no_argument, NULL, 'a' },
+                                              { "help", no_argument, NULL, 'h' },  {} };
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, all ? "ah" : "h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hq", opts, NULL)) >= 0)
                 switch (c) {
-                case 'j': *json = true; break;
+                case 'j':
+                        f->json = true;
+                        break;
+                case 'L':
+                        f->no_legend = true;
+                        break;
                 case 'a':
-                        if (!all) {
-                                log_error("%s: unknown option --all", argv[0]);
-                                return -1;
-                        }
-                        *all = true;
+                        f->all = true;
+                        break;
+                case 'q':
+                        f->quiet = true;
                         break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
                 default: return -1;
                 }
+        if (!listing && (f->no_legend || f->quiet || f->all)) {
+                log_error("%s: --no-legend, -q and --all are options of listing verbs", argv[0]);
+                return -1;
+        }
         return 0;
 }
 
@@ -204,13 +216,13 @@ static const char *format_result(const struct machine_outcome *oc, char *buf, si
 
 int verb_list(int argc, char **argv) {
         struct machine_list l = {0};
-        bool json = false, all = false;
+        struct list_flags f = { 0 };
         const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT", "RESULT" };
         int w[8];
         size_t ncol;
         int r;
 
-        if (parse_simple(argc, argv, &json, &all, "list [--all] [--json]") < 0)
+        if (parse_simple(argc, argv, &f, true, "list [--all] [--json] [--no-legend] [-q]\n  -q, --quiet  names only") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind < argc) {
                 log_error("list: unexpected argument '%s'", argv[optind]);
@@ -218,7 +230,7 @@ int verb_list(int argc, char **argv) {
         }
         machines_sweep_stale();
         r = machine_state_foreach(collect, &l);
-        if (r >= 0 && all)
+        if (r >= 0 && f.all)
                 r = outcome_foreach(collect_ended, &l);
         if (r < 0) {
                 log_error("list the containers: %s", strerror(-r));
@@ -228,7 +240,7 @@ int verb_list(int argc, char **argv) {
         if (l.v)
                 qsort(l.v, l.n, sizeof(*l.v), cmp_name);
 
-        if (json) {
+        if (f.json) {
                 fputc('[', stdout);
                 for (size_t i = 0; i < l.n; i++) {
                         fputs(i ? "," : "", stdout);
@@ -239,19 +251,26 @@ int verb_list(int argc, char **argv) {
                 free(l.v);
                 return 0;
         }
+        if (f.quiet) {
+                for (size_t i = 0; i < l.n; i++)
+                        printf("%s\n", l.v[i].m.name);
+                free(l.v);
+                return 0;
+        }
         if (l.n == 0) {
-                printf(all ? "No containers.\n" : "No running containers.\n");
+                if (!f.no_legend)
+                        printf(f.all ? "No containers.\n" : "No running containers.\n");
                 return 0;
         }
         /* RESULT only with --all: the columns of a plain list stay as they were. */
-        ncol = all ? 8 : 7;
+        ncol = f.all ? 8 : 7;
         for (size_t k = 0; k < ncol; k++)
                 w[k] = (int) strlen(head[k]);
         for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1) {
+                if (pass == 1 && !f.no_legend) {
                         printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  ", w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3],
                                w[4], head[4], w[5], head[5]);
-                        if (all)
+                        if (f.all)
                                 printf("%-*s  %s\n", w[6], head[6], head[7]);
                         else
                                 printf("%s\n", head[6]);
@@ -291,7 +310,7 @@ int verb_list(int argc, char **argv) {
                         } else {
                                 printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  ", w[0], cols[0], w[1], cols[1], w[2], cols[2], w[3],
                                        cols[3], w[4], cols[4], w[5], cols[5]);
-                                if (all)
+                                if (f.all)
                                         printf("%-*s  %s\n", w[6], cols[6], cols[7]);
                                 else
                                         printf("%s\n", cols[6]);
@@ -397,11 +416,11 @@ int verb_status(int argc, char **argv) {
         struct machine_info m;
         struct nb_error err = {0};
         char mount[256] = "", buf[512], since[64];
-        bool json = false;
+        struct list_flags f = { 0 };
         time_t t;
         struct tm tm;
 
-        if (parse_simple(argc, argv, &json, NULL, "status NAME [--json]") < 0)
+        if (parse_simple(argc, argv, &f, false, "status NAME [--json]") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind + 1 != argc) {
                 log_error("status: expected one container name; see 'nixbox status --help'");
@@ -412,14 +431,14 @@ int verb_status(int argc, char **argv) {
                 struct machine_outcome oc;
                 /* Not running: how it ended, if that is kept. */
                 if (outcome_read(argv[optind], &m, &oc) == 0)
-                        return json ? print_ended_json(&m, &oc) : print_ended(&m, &oc);
+                        return f.json ? print_ended_json(&m, &oc) : print_ended(&m, &oc);
                 nb_error_set(&err, 0, "no running container named %s (nor a record of an ended one)", argv[optind]);
                 nb_error_print(&err);
                 return EXIT_NO_MACHINE;
         }
         (void) cg_find_mount(mount, sizeof(mount));
 
-        if (json) {
+        if (f.json) {
                 machine_print_status_json(&m, NULL);
                 return 0;
         }
@@ -565,8 +584,12 @@ int verb_stop(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const struct { const char *verb; enum stop_action action; const char *usage; } verbs[] = {
-                { "stop", ACT_STOP, "stop NAME... [--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
+        static const struct {
+                const char *verb;
+                enum stop_action action;
+                const char *usage;
+        } verbs[] = {
+                { "stop", ACT_STOP, "stop NAME... [-t|--timeout=SEC]   (default 30 s; \"infinity\" waits forever)" },
                 { "poweroff", ACT_POWEROFF, "poweroff NAME..." },
                 { "reboot", ACT_REBOOT, "reboot NAME..." },
                 { "terminate", ACT_TERMINATE, "terminate NAME..." },
@@ -583,7 +606,7 @@ int verb_stop(int argc, char **argv) {
                 }
         assert(usage);
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hs:", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hs:t:", opts, NULL)) >= 0)
                 switch (c) {
                 case 't':
                         if (req.action != ACT_STOP) {
