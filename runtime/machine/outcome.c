@@ -187,7 +187,21 @@ int outcome_foreach(int (*fn)(const struct machine_info *m, const struct machine
 struct ended {
         char name[256];
         uint64_t end_usec;
+        uint64_t bytes; /* its console log */
 };
+
+static uint64_t record_bytes(const char *dir, const char *name) {
+        char path[900];
+        struct stat st;
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(record_files); i++) {
+                snprintf(path, sizeof(path), "%s/%s/%s", dir, name, record_files[i]);
+                if (stat(path, &st) == 0)
+                        n += (uint64_t) st.st_size;
+        }
+        return n;
+}
 
 static int cmp_newest_first(const void *a, const void *b) {
         uint64_t x = ((const struct ended *) a)->end_usec, y = ((const struct ended *) b)->end_usec;
@@ -199,6 +213,7 @@ void outcome_prune(size_t keep) {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ struct ended *v = NULL;
         size_t n = 0, cap = 0;
+        uint64_t total = 0;
         struct dirent *de;
 
         ended_dir(dir, sizeof(dir));
@@ -231,11 +246,15 @@ void outcome_prune(size_t keep) {
                         v = nv;
                 }
                 snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+                v[n].bytes = record_bytes(dir, de->d_name);
                 v[n++].end_usec = oc.end_usec;
         }
-        if (n <= keep)
-                return;
         qsort(v, n, sizeof(*v), cmp_newest_first);
-        for (size_t i = keep; i < n; i++)
-                (void) outcome_remove(v[i].name);
+        /* /run is memory: the newest one is always kept, older ones only
+         * while they fit both bounds. */
+        for (size_t i = 0; i < n; i++) {
+                total += v[i].bytes;
+                if (i > 0 && (i >= keep || total > OUTCOME_KEEP_BYTES))
+                        (void) outcome_remove(v[i].name);
+        }
 }

@@ -4,8 +4,9 @@
  * log. Written by the process that saw the end: the supervisor, or the
  * guard when the supervisor was killed. A record appears whole (built in a
  * temporary directory, then renamed), goes at the next run of that name or
- * with `remove-state`, and at most OUTCOME_KEEP of them are kept (the
- * oldest ends are pruned whenever one is written). */
+ * with `remove-state`, and at most OUTCOME_KEEP of them, with at most
+ * OUTCOME_KEEP_BYTES of logs, are kept (the oldest ends are pruned whenever
+ * one is written; the newest record is always kept). */
 #pragma once
 
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "machine-state.h"
 
 #define OUTCOME_KEEP 64
+#define OUTCOME_KEEP_BYTES (64ULL << 20) /* of console logs, all records together */
 #define ENDED_DIR_NAME ".ended"
 
 struct machine_outcome {

@@ -109,6 +109,20 @@ int main(void) {
                 CHECK("the oldest went", max_gone > 0 && max_gone <= min_kept);
         }
 
+        /* And at most OUTCOME_KEEP_BYTES of logs (sizes as the files say:
+         * sparse ones here). */
+        for (int i = 0; i < 2; i++) {
+                char log[600];
+                snprintf(name, sizeof(name), "big%d", i);
+                snprintf(log, sizeof(log), "%s/%s.log", state, name);
+                f = fopen(log, "w");
+                CHECK("make a big log", f && ftruncate(fileno(f), (off_t) (OUTCOME_KEEP_BYTES / 2 + 1)) == 0);
+                fclose(f);
+                record(name, 0, (uint64_t) (200000 + i), log);
+        }
+        CHECK("the newest big log is kept", outcome_read("big1", &m, &oc) == 0);
+        CHECK("the older one went with the bytes bound", outcome_read("big0", &m, &oc) == -ENOENT);
+
         snprintf(path, sizeof(path), "rm -rf '%s'", state);
         CHECK("clean up", system(path) == 0);
         UNIT_END();
