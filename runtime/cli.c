@@ -76,6 +76,7 @@ void cli_usage(void) {
                "                                rotation to console.log.1 is kept)\n"
                "      --ready-fd=N              write a newline to fd N when the container is ready\n"
                "      --json-status-fd=N        write JSON lines (started, ready, exited) to fd N\n"
+               "      --die-with-parent         end the container when nixbox's parent dies\n"
                "  -x, --ephemeral               run on a throwaway overlay of ROOTFS (tmpfs upper)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
@@ -152,6 +153,7 @@ enum {
         ARG_SLICE = 0x400, /* systemd-nspawn's (nspawn-cli.h) */
         ARG_REGISTER,
         ARG_NO_PAGER,
+        ARG_DIE_WITH_PARENT,
         ARG_SET_CREDENTIAL, /* nspawn has no .nspawn key for credentials */
         ARG_LOAD_CREDENTIAL,
         ARG_KEY = 0x1000, /* + index into key_opts[] */
@@ -178,6 +180,7 @@ static const struct option fixed_options[] = { { "machine", required_argument, N
                                                { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
                                                { "ready-fd", required_argument, NULL, ARG_READY_FD },
                                                { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
+                                               { "die-with-parent", no_argument, NULL, ARG_DIE_WITH_PARENT },
                                                { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
                                                { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
                                                { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
@@ -438,6 +441,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         *(c == ARG_READY_FD ? &o->ready_notify_fd : &o->json_status_fd) = (int) v;
                         break;
                 }
+                case ARG_DIE_WITH_PARENT:
+                        o->die_with_parent = true;
+                        break;
                 case ARG_CONSOLE_LOG_SIZE: {
                         uint64_t v;
                         if (parse_size(optarg, &v) < 0 || v < CONSOLE_LOG_SIZE_MIN)
@@ -658,6 +664,8 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
          * it was started: what a caller of `run -d` goes on to use. */
         if (o->detach && o->start_mode == START_BOOT && !(o->set_mask & SET_NOTIFY_READY) && !prov->line[SK_NOTIFY_READY])
                 o->notify_ready = true;
+        if (o->die_with_parent && o->detach)
+                return nb_error_set(err, 0, "--die-with-parent and --detach exclude each other");
         /* Under the init-shim nobody's READY=1 could count (architecture §8). */
         if (o->notify_ready && o->start_mode == START_PID2)
                 log_warn("--notify-ready has no effect on a command (it is ready once it runs); "

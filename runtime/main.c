@@ -18,8 +18,10 @@ static void usage(void) {
                "\n"
                "Commands:\n"
                "  run [OPTIONS] ROOTFS|NAME [--] [COMMAND...]  run a command in, or boot, a root file system\n"
-               "  list [--json] [--no-legend] [-q]         list running containers\n"
-               "  status NAME [--json]                     show one container\n"
+               "  list [--all] [--json] [--no-legend] [-q]  list running (--all: and ended) containers\n"
+               "  status NAME [--json]                     show one container, or how it ended\n"
+               "  wait NAME [--timeout=SEC] [--json]       wait for its end; exit with its status\n"
+               "  remove-state NAME... | --all-ended       forget how ended containers ended\n"
                "  stop NAME... [-t|--timeout=SEC]          halt containers and wait for their end\n"
                "  poweroff NAME... | reboot NAME...        ask the containers' init to power off / reboot\n"
                "  terminate NAME...                        kill containers at once\n"
@@ -27,6 +29,8 @@ static void usage(void) {
                "  exec NAME [OPTIONS] [--] COMMAND...      run a command inside a running container\n"
                "  shell NAME [OPTIONS]                     open a login shell inside a running container\n"
                "  logs NAME [-f] [--raw]                   show the console log of a detached container\n"
+               "  copy-to NAME HOST-PATH [CONTAINER-PATH]  copy a file or directory into a running container\n"
+               "  copy-from NAME CONTAINER-PATH [HOST-PATH]  copy one out of it\n"
                "  import-tar [-q] FILE|- [NAME]            unpack a root file system tarball into %s\n"
                "  remove NAME...                           delete images from %s\n"
                "  images [--json] [--no-legend] [-q]       list the images run finds by name\n"
@@ -51,6 +55,10 @@ static const struct {
         { "terminate", verb_stop },
         { "kill", verb_stop },
         { "logs", verb_logs },
+        { "wait", verb_wait },
+        { "remove-state", verb_remove_state },
+        { "copy-to", verb_copy_to },
+        { "copy-from", verb_copy_from },
         { "exec", verb_exec },
         { "shell", verb_shell },
         { "import-tar", verb_import_tar },

@@ -119,12 +119,22 @@ t_reboot_restarts_the_container() {
         kill -KILL "$second"
         rc=0; wait $BOOT_PID || rc=$?
         assert_eq $rc 137 "exit after killing the restarted init"
+        assert_eq "$(outcome_of rb)" "signal 137 1 null" "outcome after a restart"
         # --on-reboot=exit: exit status 133 instead (service mode).
         boot_bg "$r" "$out" -b -M rb --on-reboot=exit --kill-signal=SIGRTMIN+5 "$r" -- nixbox-test-init.shutdown
         wait_ready "$out"
         kill -TERM $BOOT_PID
         rc=0; wait $BOOT_PID || rc=$?
         assert_eq $rc 133 "exit status for a reboot with --on-reboot=exit"
+        assert_eq "$(outcome_of rb)" "reboot 133 0 interrupt" "outcome of a reboot with --on-reboot=exit"
+        "$NIXBOX" remove-state rb
+}
+
+# outcome_of NAME: "RESULT EXIT_CODE RESTARTS STOP_REQUEST" of an ended machine (docs/harness.md).
+outcome_of() {
+        "$NIXBOX" status --json "$1" | python3 -c 'import json, sys
+o = json.load(sys.stdin)["outcome"]
+print(o["result"], o["exit_code"], o["restarts"], "null" if o["stop_request"] is None else o["stop_request"])'
 }
 
 # A hostile init that reboots at once, forever: nixbox must not restart it

@@ -446,6 +446,9 @@ t_logs_of_a_detached_container() {
         wait $f || fail "logs -f failed"
         grep -q "got SIGRTMIN+4" "$out" || fail "logs -f missed the end: $(cat "$out")"
         wait_for gone "$name" || fail "left behind"
+        # Kept with the outcome after the end (docs/harness.md), until remove-state.
+        "$NIXBOX" logs "$name" | grep -q "got SIGRTMIN+4" || fail "logs of an ended container"
+        "$NIXBOX" remove-state "$name" || fail "remove-state"
         local rc=0; "$NIXBOX" logs "$name" 2>/dev/null || rc=$?
-        assert_eq $rc 1 "logs of a container that is not running"
+        assert_eq $rc 1 "logs of a container that is neither running nor kept"
 }
