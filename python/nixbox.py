@@ -44,6 +44,7 @@ __all__ = [
 
 # nixbox's documented exit status for its own failures (nixbox(1)).
 EXIT_NIXBOX_ERROR = 125
+STATE_DIR = "/run/nixbox"  # where nixbox keeps NAME/state and NAME/console.log
 LOG_TAIL_LINES = 40
 
 
@@ -152,6 +153,14 @@ def verbs(nixbox: str = "nixbox") -> frozenset:
                 found.update(re.findall(r"(?:^|\| |, )([a-z][a-z-]+)", column))
             _verbs_cache[nixbox] = frozenset(found)
         return _verbs_cache[nixbox]
+
+
+def _read_int(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
 
 
 def _random_name() -> str:
@@ -281,6 +290,8 @@ class Machine:
         self._cond = threading.Condition()
         self._status_eof = False
         self._supervisor_pidfd: Optional[int] = None
+        self._held_log: Optional[int] = None
+        self._log_holder: Optional[threading.Thread] = None
         self._closed = False
         self._outcome: Optional[Outcome] = None
 
@@ -381,6 +392,8 @@ class Machine:
         self._status_reader.start()
         self._run_reader = threading.Thread(target=self._read_run, daemon=True)
         self._run_reader.start()
+        self._log_holder = threading.Thread(target=self._hold_log, daemon=True)
+        self._log_holder.start()
         if wait_ready:
             self.wait_ready()
         else:
@@ -426,6 +439,34 @@ class Machine:
             self._run_out = out.decode(errors="replace")
             self._run_err = err.decode(errors="replace")
             self._cond.notify_all()
+
+    def _hold_log(self) -> None:
+        """Opens the console log as soon as it exists and keeps it open until
+        the start is over, so that its tail can be read after a failed start
+        even where nixbox removes the log with the container."""
+        path = os.path.join(STATE_DIR, self.name, "console.log")
+        while self._held_log is None and not self._run_done():
+            try:
+                self._held_log = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+            except OSError:
+                with self._cond:
+                    self._cond.wait_for(self._run_done, 0.05)
+
+    def _held_log_tail(self) -> str:
+        if self._log_holder is not None:
+            self._log_holder.join(5)  # it ends once `nixbox run -d` has
+        fd, self._held_log = self._held_log, None
+        if fd is None:
+            return ""
+        try:
+            size = os.fstat(fd).st_size
+            data = os.pread(fd, 65536, max(0, size - 65536))
+        except OSError:
+            return ""
+        finally:
+            os.close(fd)
+        lines = data.decode(errors="replace").replace("\r", "").splitlines()
+        return "\n".join(lines[-LOG_TAIL_LINES:])
 
     def _event(self, kind: str) -> Optional[Dict]:
         for e in self.events:
@@ -482,6 +523,7 @@ class Machine:
         if rc == 0:
             if self.ready_at is None:
                 self.ready_at = time.monotonic()
+            self._held_log_tail()  # closes it
             self._load_info()
             return self
         # Failed: the supervisor is ending (or gone); collect its exited line.
@@ -492,8 +534,13 @@ class Machine:
             self._nixbox("remove-state", self.name, timeout=30)
         self._set_closed()
         cls = StartTimeout if "did not become ready" in self._run_err else StartError
+        message = "%s: nixbox run -d exited %d" % (self.name, rc) if rc > 0 else "%s: nixbox run -d killed by signal %d" % (self.name, -rc)
+        if re.search(r"inotify.*Too many open files", log_tail):
+            message += (" (the init ran out of inotify instances: the containers' share the host root's "
+                        "fs.inotify.max_user_instances, %s; raise it, e.g. sysctl fs.inotify.max_user_instances=1024)"
+                        % _read_int("/proc/sys/fs/inotify/max_user_instances"))
         raise cls(
-            "%s: nixbox run -d exited %d" % (self.name, rc) if rc > 0 else "%s: nixbox run -d killed by signal %d" % (self.name, -rc),
+            message,
             name=self.name,
             status=rc,
             stderr=self._run_err,
@@ -524,12 +571,13 @@ class Machine:
         self._stop_escalating(10)
 
     def _log_tail(self) -> str:
+        held = self._held_log_tail()
         try:
             p = self._nixbox("logs", self.name, timeout=30)
         except (NixboxError, subprocess.TimeoutExpired):
-            return ""
+            return held
         if p.returncode != 0:
-            return ""
+            return held
         lines = p.stdout.decode(errors="replace").replace("\r", "").splitlines()
         return "\n".join(lines[-LOG_TAIL_LINES:])
 
