@@ -110,14 +110,17 @@ class ExecTimeout(NixboxError):
 
 
 class Outcome(NamedTuple):
-    """How a container ended: nixbox's exit status (the payload's, 128+N for
-    a signal N, 125 for nixbox's own failure), the signal that killed the
-    payload if that was how it ended, and the raw record (the ``exited``
-    line, merged with ``nixbox status NAME --json`` where nixbox keeps
-    outcomes)."""
+    """How a container ended: ``status`` is nixbox's exit code (the payload's
+    status, 128+N for a signal N, 125 for nixbox's own failure), ``signal``
+    the signal that killed the payload if one did, ``result`` nixbox's word
+    for it where it says one (exited, signal, reboot, failed, abandoned), and
+    ``record`` everything known: the ``exited`` line merged into the
+    ``outcome`` object of ``nixbox status NAME --json`` where nixbox keeps
+    outcomes (docs/harness.md: stop_request, start_usec, end_usec, ...)."""
 
     status: Optional[int]
     signal: Optional[int]
+    result: Optional[str]
     record: Dict
 
     @property
@@ -717,13 +720,12 @@ class Machine:
             # This nixbox keeps outcome records: add what status --json says.
             try:
                 p = self._nixbox("status", self.name, "--json", timeout=30)
-                if p.returncode == 0:
-                    extra = json.loads(p.stdout)
-                    if isinstance(extra, dict):
-                        record = {**extra, **record}
+                kept = json.loads(p.stdout) if p.returncode == 0 else None
+                if isinstance(kept, dict) and isinstance(kept.get("outcome"), dict):
+                    record = {**kept["outcome"], **record}
             except (ValueError, NixboxError, subprocess.TimeoutExpired):
                 pass
-        self._outcome = Outcome(exited.get("status"), exited.get("signal"), record)
+        self._outcome = Outcome(exited.get("status"), exited.get("signal"), record.get("result"), record)
         return self._outcome
 
     def stop(self, timeout: float = 30) -> Optional[Outcome]:

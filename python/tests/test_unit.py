@@ -225,7 +225,8 @@ def test_copy_uses_the_verbs_when_nixbox_has_them(fake, monkeypatch, tmp_path):
     assert ["copy-to", "m1", str(src), "/in.txt"] in fake.calls()
     out = m.close()
     # The outcome record of status --json is merged into the exited line.
-    assert out.status == 0 and out.record.get("exit_status") == 0 and out.record.get("state") == "exited"
+    assert out.status == 0 and out.result == "exited"
+    assert out.record["exit_status"] == 0 and out.record["stop_request"] == "stop"
     assert fake.verbs_called()[-1] == "remove-state"
 
 
