@@ -62,8 +62,9 @@ class StartError(NixboxError):
     console log (empty when the log was not available), ``events`` the JSON
     status lines seen."""
 
-    def __init__(self, message, *, name, status=None, stderr="", log_tail="", events=()):
+    def __init__(self, message, *, name, status=None, stderr="", log_tail="", events=(), host_limit=None):
         self.name, self.status, self.stderr, self.log_tail = name, status, stderr, log_tail
+        self.host_limit = host_limit  # the host limit the start ran into, e.g. "fs.inotify.max_user_instances"
         self.events = list(events)
         text = message
         if stderr.strip():
@@ -538,7 +539,9 @@ class Machine:
         self._set_closed()
         cls = StartTimeout if "did not become ready" in self._run_err else StartError
         message = "%s: nixbox run -d exited %d" % (self.name, rc) if rc > 0 else "%s: nixbox run -d killed by signal %d" % (self.name, -rc)
+        host_limit = None
         if re.search(r"inotify.*Too many open files", log_tail):
+            host_limit = "fs.inotify.max_user_instances"
             message += (" (the init ran out of inotify instances: the containers' share the host root's "
                         "fs.inotify.max_user_instances, %s; raise it, e.g. sysctl fs.inotify.max_user_instances=1024)"
                         % _read_int("/proc/sys/fs/inotify/max_user_instances"))
@@ -549,6 +552,7 @@ class Machine:
             stderr=self._run_err,
             log_tail=log_tail,
             events=self.events,
+            host_limit=host_limit,
         )
 
     def _load_info(self) -> None:
