@@ -57,6 +57,7 @@ void cli_usage(void) {
                "                                rotation to console.log.1 is kept)\n"
                "      --ready-fd=N              write a newline to fd N when the container is ready\n"
                "      --json-status-fd=N        write JSON lines (started, ready, exited) to fd N\n"
+               "      --die-with-parent         end the container when nixbox's parent dies\n"
                "  -x, --ephemeral               run on a throwaway overlay of ROOTFS (tmpfs upper)\n"
                "      --settings=MODE           read MACHINE.nspawn: yes (default), no, override, trusted\n"
                "      --print-settings          print the effective settings and where each came from\n"
@@ -117,7 +118,7 @@ enum {
         ARG_RLIMIT, ARG_OOM_SCORE_ADJUST, ARG_CPU_AFFINITY,
 };
 /* Apart, so that adding them leaves the list above as it is. */
-enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD };
+enum { ARG_READY_FD = ARG_CPU_AFFINITY + 1, ARG_JSON_STATUS_FD, ARG_DIE_WITH_PARENT };
 
 static const struct option run_options[] = { { "machine", required_argument, NULL, 'M' },
                                              { "hostname", required_argument, NULL, ARG_HOSTNAME },
@@ -163,6 +164,7 @@ static const struct option run_options[] = { { "machine", required_argument, NUL
                                              { "console-log-size", required_argument, NULL, ARG_CONSOLE_LOG_SIZE },
                                              { "ready-fd", required_argument, NULL, ARG_READY_FD },
                                              { "json-status-fd", required_argument, NULL, ARG_JSON_STATUS_FD },
+                                             { "die-with-parent", no_argument, NULL, ARG_DIE_WITH_PARENT },
                                              { "ephemeral", no_argument, NULL, 'x' },
                                              { "network-veth", no_argument, NULL, 'n' },
                                              { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
@@ -501,6 +503,9 @@ static int parse_pass(int argc, char **argv, struct options *o, struct nb_error 
                         *(c == ARG_READY_FD ? &o->ready_notify_fd : &o->json_status_fd) = (int) v;
                         break;
                 }
+                case ARG_DIE_WITH_PARENT:
+                        o->die_with_parent = true;
+                        break;
                 case ARG_CONSOLE_LOG_SIZE: {
                         uint64_t v;
                         if (parse_size(optarg, &v) < 0 || v < CONSOLE_LOG_SIZE_MIN)
@@ -741,6 +746,9 @@ int cli_finish(struct options *o, struct settings_provenance *prov, struct nb_er
          * it was started: what a caller of `run -d` goes on to use. */
         if (o->detach && o->start_mode == START_BOOT && !(o->set_mask & SET_NOTIFY_READY) && !prov->line[SK_NOTIFY_READY])
                 o->notify_ready = true;
+        if (o->die_with_parent && o->detach)
+                return nb_error_set(err,
+                                    0, "--die-with-parent and --detach exclude each other: a detached container outlives its caller");
         /* Under the init-shim nobody's READY=1 could count (architecture §8). */
         if (o->notify_ready && o->start_mode == START_PID2)
                 log_warn("--notify-ready has no effect on a command (it is ready once it runs); "

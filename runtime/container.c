@@ -44,6 +44,7 @@
 #include "json-out.h"
 #include "log.h"
 #include "machine-state.h"
+#include "outcome.h"
 #include "mounts.h"
 #include "network.h"
 #include "options.h"
@@ -411,8 +412,8 @@ static void report_ready(const struct options *o) {
         json_status(o, "ready", NULL);
 }
 
-/* The entry other nixbox commands read (machine-state.h). */
-static void register_machine(struct container *c, const char *state, const char *status) {
+/* What other nixbox commands read of this run (machine-state.h). */
+static void describe_machine(struct container *c, struct machine_info *mi, const char *state, const char *status) {
         struct options *o = c->o;
         struct machine_info m = {
                 .leader = c->init_pid,
@@ -435,6 +436,16 @@ static void register_machine(struct container *c, const char *state, const char 
         snprintf(m.status, sizeof(m.status), "%s", status ? status : "");
         snprintf(m.log, sizeof(m.log), "%s", c->log_path);
         describe_addresses(o, m.addresses, sizeof(m.addresses));
+        *mi = m;
+}
+
+/* The entry other nixbox commands read (machine-state.h). */
+static void register_machine(struct container *c, const char *state, const char *status) {
+        struct options *o = c->o;
+        struct machine_info m;
+
+        describe_machine(c, &m, state, status);
+        snprintf(c->last_status, sizeof(c->last_status), "%s", m.status);
         /* Before the state entry: exec refuses a machine without it. */
         if (!c->filter_recorded) {
                 int r = machine_state_write_filter(o->machine, o->syscall_filter, o->n_syscall_filter);
@@ -473,6 +484,8 @@ static void detach_stop(struct container *c, pid_t pid, unsigned timeout) {
         char dir[512];
         int st;
 
+        /* What the outcome will say asked it to end. */
+        (void) machine_state_note_stop_request(c->o->machine, "timeout");
         kill(pid, SIGTERM);
         while (waitpid(pid, &st, WNOHANG) == 0) {
                 if (now_ms() >= deadline) {
@@ -592,6 +605,38 @@ static int open_console_log(struct container *c, struct nb_error *err) {
         snprintf(old, sizeof(old), "%s.1", c->log_path);
         (void) unlink(old);
         return console_log_open(&c->log, c->log_path, c->o->console_log_size, err);
+}
+
+/* The outcome record (outcome.h), while this run still holds its lock:
+ * result and exit_code as `run` reports them, status the wait status of
+ * PID 1 (-1: none), error nixbox's message when it failed. */
+static void record_outcome(struct container *c, const char *result, int exit_code, int status, const char *error) {
+        struct machine_outcome oc = { .exit_code = exit_code, .exit_status = -1, .restarts = c->restarts };
+        struct machine_info m;
+        struct timespec ts;
+        int r;
+
+        if (c->machine_lock < 0)
+                return;
+        describe_machine(c, &m, "ended", c->last_status);
+        /* Pids of an ended run mean nothing any more. */
+        m.leader = m.supervisor = 0;
+        m.leader_start = m.supervisor_start = 0;
+        snprintf(oc.result, sizeof(oc.result), "%s", result);
+        snprintf(oc.recorded_by, sizeof(oc.recorded_by), "supervisor");
+        snprintf(oc.error, sizeof(oc.error), "%s", error ? error : "");
+        if (status >= 0 && WIFEXITED(status))
+                oc.exit_status = WEXITSTATUS(status);
+        else if (status >= 0 && WIFSIGNALED(status))
+                oc.signal = WTERMSIG(status);
+        machine_state_read_stop_request(c->o->machine, oc.stop_request, sizeof(oc.stop_request));
+        if (!oc.stop_request[0] && c->interrupted)
+                snprintf(oc.stop_request, sizeof(oc.stop_request), "interrupt");
+        clock_gettime(CLOCK_REALTIME, &ts);
+        oc.end_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        r = outcome_record(&m, &oc);
+        if (r < 0)
+                log_warn("record how container %s ended: %s", c->o->machine, strerror(-r));
 }
 
 static void cleanup(struct container *c) {
@@ -750,6 +795,8 @@ static int start_once(struct container *c, struct nb_error *err) {
                          * with its context, and pass its status on. */
                         nb_error_print(&m.err);
                         c->exec_failed = true;
+                        snprintf(c->exec_error, sizeof(c->exec_error), "%s%s%s", m.err.msg, m.err.errnum ? ": " : "",
+                                 m.err.errnum ? strerror(m.err.errnum) : "");
                         break;
                 }
                 }
@@ -841,6 +888,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                         break;
                 case SIGTERM:
                 case SIGINT:
+                        c->interrupted = true;
                         if (boot_like) {
                                 /* First request: a clean halt; second: kill. */
                                 int sig = stop_requests++ ? SIGKILL : (o->kill_signal > 0 ? o->kill_signal : SIG_SD_HALT);
@@ -930,7 +978,11 @@ static int start_guard(struct container *c, struct nb_error *err) {
                 keep[n++] = c->uids.locks[i].fd;
                 paths[np++] = c->uids.locks[i].path;
         }
-        return guard_start(&c->guard, c->o->machine, c->o->detach ? STDOUT_FILENO : -1, keep, n, paths, np, &c->tree_lock, err);
+        /* The guard says `exited` when the supervisor cannot. */
+        if (c->o->json_status_fd >= 0 && n < GUARD_MAX_KEEP)
+                keep[n++] = c->o->json_status_fd;
+        return guard_start(&c->guard, c->o->machine, c->o->detach ? STDOUT_FILENO : -1, c->o->json_status_fd, keep, n, paths, np,
+                           &c->tree_lock, err);
 }
 
 long long reboot_next_delay(struct reboot_limit *l, uint64_t now_ms, uint64_t run_ms) {
@@ -989,6 +1041,8 @@ int container_run(struct options *o) {
         _cleanup_close_ int root_fd = -1, sfd = -1;
         sigset_t mask, oldmask;
         int status = 0, exit_code = EXIT_NIXBOX_ERROR;
+        const char *result = "exited";
+        pid_t parent = getppid(); /* --die-with-parent: the caller */
         struct stat st;
 
         trace_step("start");
@@ -1028,6 +1082,13 @@ int container_run(struct options *o) {
         }
         if (o->detach && detach(&c, &exit_code))
                 return exit_code;
+        /* As bubblewrap's --die-with-parent: the guard then cleans up. */
+        if (o->die_with_parent) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent || parent == 1) {
+                        nb_error_set(&err, 0, "--die-with-parent: the parent of nixbox is already gone");
+                        goto fail_early;
+                }
+        }
 
         state_sweep_stale_locks();
         c.machine_lock = state_try_lock_machine(o->machine);
@@ -1038,6 +1099,8 @@ int container_run(struct options *o) {
                         nb_error_set(&err, c.machine_lock, "lock machine %s in %s", o->machine, STATE_DIR);
                 goto fail_early;
         }
+        /* The next run of a name replaces the outcome of the last one. */
+        (void) outcome_remove(o->machine);
         if (o->detach && open_console_log(&c, &err) < 0)
                 goto fail;
         c.console_mode = console_resolve_mode(o->console, o->start_mode == START_BOOT);
@@ -1108,10 +1171,13 @@ int container_run(struct options *o) {
                 if (kind != END_REBOOT) {
                         if (o->restart == RESTART_EXIT && exit_code == EXIT_FORCE_RESTART)
                                 exit_code = 1;     /* a genuine 133 must not read as "restart me" */
+                        if (WIFSIGNALED(status) && exit_code == 128 + WTERMSIG(status))
+                                result = "signal";
                         break;
                 }
                 if (o->restart == RESTART_EXIT) {
                         exit_code = EXIT_FORCE_RESTART;
+                        result = "reboot";
                         break;
                 }
                 delay = reboot_next_delay(&reboots, monotonic_ms(), monotonic_ms() - started);
@@ -1119,30 +1185,49 @@ int container_run(struct options *o) {
                         log_error("container %s rebooted more than %d times within %d s; not restarting it again",
                                   o->machine, REBOOT_BURST, REBOOT_INTERVAL_MS / 1000);
                         exit_code = EXIT_NIXBOX_ERROR;
+                        result = "failed";
+                        snprintf(err.msg, sizeof(err.msg), "container %s rebooted more than %d times within %d s", o->machine,
+                                 REBOOT_BURST, REBOOT_INTERVAL_MS / 1000);
                         break;
                 }
+                /* A request (the reboot verb's) belongs to the boot it ended. */
+                machine_state_clear_stop_request(o->machine);
+                c.restarts++;
                 log_info("container %s is being rebooted%s", o->machine, delay ? " after a delay" : "");
                 log_debug("restart delay %lld ms", delay);
                 if (delay > 0 && !reboot_wait(sfd, delay))
                         break;     /* asked to end meanwhile: the container is down */
         }
+        stop_once(&c);
+        if (c.exec_failed)
+                result = "failed";
+        record_outcome(&c, result, exit_code, status, c.exec_failed ? c.exec_error : streq(result, "failed") ? err.msg : NULL);
         cleanup(&c);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
         /* The payload's death by a signal, as bubblewrap tells it apart. */
-        if (WIFSIGNALED(status) && exit_code == 128 + WTERMSIG(status))
-                json_status(o, "exited", ",\"status\":%d,\"signal\":%d", exit_code, WTERMSIG(status));
+        if (streq(result, "signal"))
+                json_status(o, "exited", ",\"status\":%d,\"signal\":%d,\"result\":\"signal\"", exit_code, WTERMSIG(status));
         else
-                json_status(o, "exited", ",\"status\":%d", exit_code);
+                json_status(o, "exited", ",\"status\":%d,\"result\":\"%s\"", exit_code, result);
         return exit_code;
 
 fail:
         if (err.msg[0])
                 nb_error_print(&err);
+        exit_code = err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
+        stop_once(&c);
+        {
+                char msg[sizeof(err.msg) + 128];
+                snprintf(msg, sizeof(msg), "%s%s%s", err.msg, err.errnum ? ": " : "", err.errnum ? strerror(err.errnum) : "");
+                record_outcome(&c, "failed", exit_code, -1, msg);
+        }
         cleanup(&c);
-        return err.exit_code ? err.exit_code : EXIT_NIXBOX_ERROR;
+        json_status(o, "exited", ",\"status\":%d,\"result\":\"failed\"", exit_code);
+        return exit_code;
 fail_early:
         nb_error_print(&err);
         if (c.machine_lock >= 0)
                 state_unlock_machine(o->machine, c.machine_lock);
+        json_status(o, "exited", ",\"status\":%d,\"result\":\"failed\"", EXIT_NIXBOX_ERROR);
         return EXIT_NIXBOX_ERROR;
 }

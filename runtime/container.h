@@ -41,6 +41,7 @@ struct container {
         int notify_fd;                /* parent: /run/host/notify */
         int console_fd;               /* parent: pty master */
         bool exec_failed;             /* the payload could not be executed */
+        char exec_error[1100];        /* why, for the outcome record */
         uint64_t start_usec;          /* CLOCK_REALTIME at start */
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
@@ -50,6 +51,9 @@ struct container {
         struct stdio_relay relay;     /* pipe mode: pipes in place of terminals, or into the log */
         struct guard guard;           /* kills the container if the supervisor dies */
         bool filter_recorded;         /* /run/nixbox/NAME/syscall-filter is written */
+        char last_status[256];        /* the last STATUS= of PID 1, for the outcome */
+        bool interrupted;             /* nixbox itself got SIGTERM/SIGINT */
+        unsigned restarts;            /* reboots restarted so far */
 };
 
 /* Restarts after a reboot of the container (--on-reboot=restart), as

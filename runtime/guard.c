@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "compat.h"
@@ -14,6 +15,7 @@
 #include "guard.h"
 #include "log.h"
 #include "machine-state.h"
+#include "outcome.h"
 #include "tree-safety.h"
 #include "macro.h"
 #include "sync.h"
@@ -31,9 +33,44 @@ static void wait_pidfd(int pidfd) {
         (void) poll(&p, 1, 2000);
 }
 
-_noreturn_ static void guard_main(int sock, const char *machine, const char *const *lock_paths, size_t n_lock_paths,
-                                  const struct tree_lock *tree) {
+/* The supervisor cannot say how its container ended: the guard does, from
+ * the state the supervisor last wrote. */
+static void record_abandoned(const char *machine, bool killed, int json_status_fd) {
+        struct machine_info m;
+        struct machine_outcome oc = { .exit_code = EXIT_NIXBOX_ERROR, .exit_status = -1, .signal = killed ? SIGKILL : 0 };
+        struct timespec ts;
+        int r;
+
+        /* The guard holds the machine lock: the entry reads as live. */
+        if (machine_state_read(machine, &m) < 0) {
+                m = (struct machine_info){ 0 };
+                snprintf(m.name, sizeof(m.name), "%s", machine);
+        }
+        m.leader = m.supervisor = 0;
+        m.leader_start = m.supervisor_start = 0;
+        snprintf(oc.result, sizeof(oc.result), "abandoned");
+        snprintf(oc.recorded_by, sizeof(oc.recorded_by), "guard");
+        snprintf(oc.error, sizeof(oc.error), "its nixbox (the supervisor) died; the guard ended the container");
+        machine_state_read_stop_request(machine, oc.stop_request, sizeof(oc.stop_request));
+        clock_gettime(CLOCK_REALTIME, &ts);
+        oc.end_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        r = outcome_record(&m, &oc);
+        if (r < 0)
+                log_warn("guard: record how container %s ended: %s", machine, strerror(-r));
+        if (json_status_fd >= 0) {
+                static const char line[] = "{\"event\":\"exited\",\"status\":125,\"result\":\"abandoned\"}\n";
+                int fl = fcntl(json_status_fd, F_GETFL);
+                /* Never block on a reader that does not read. */
+                if (fl >= 0)
+                        (void) fcntl(json_status_fd, F_SETFL, fl | O_NONBLOCK);
+                (void) !write(json_status_fd, line, sizeof(line) - 1);
+        }
+}
+
+_noreturn_ static void guard_main(int sock, const char *machine, int json_status_fd, const char *const *lock_paths,
+                                  size_t n_lock_paths, const struct tree_lock *tree) {
         int leader = -1, cg_parent = -1;
+        bool killed = false;
 
         for (;;) {
                 struct sync_msg m;
@@ -59,8 +96,10 @@ _noreturn_ static void guard_main(int sock, const char *machine, const char *con
                         break;          /* EOF: the supervisor is gone */
         }
         /* The supervisor died without cleaning up: end the container now. */
-        if (leader >= 0 && syscall(SYS_pidfd_send_signal, leader, SIGKILL, NULL, 0) == 0)
+        if (leader >= 0 && syscall(SYS_pidfd_send_signal, leader, SIGKILL, NULL, 0) == 0) {
+                killed = true;
                 wait_pidfd(leader);
+        }
         /* The machine's cgroup, wherever it was made (--keep-unit, nested);
          * before it exists there is nothing to kill in it. */
         if (cg_parent >= 0) {
@@ -68,6 +107,7 @@ _noreturn_ static void guard_main(int sock, const char *machine, const char *con
                 if (r < 0)
                         log_warn("guard: remove cgroup nixbox/%s: %s", machine, strerror(-r));
         }
+        record_abandoned(machine, killed, json_status_fd);
         machine_state_remove(machine);
         /* Still holding the locks: nobody else can hold these inodes. */
         for (size_t i = 0; i < n_lock_paths; i++)
@@ -81,7 +121,7 @@ _noreturn_ static void guard_main(int sock, const char *machine, const char *con
         _exit(0);
 }
 
-int guard_start(struct guard *g, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+int guard_start(struct guard *g, const char *machine, int stderr_fd, int json_status_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err) {
         static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
                                        SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
@@ -127,7 +167,7 @@ int guard_start(struct guard *g, const char *machine, int stderr_fd, const int *
                 for (size_t i = 0; i < n_keep; i++)
                         k[n++] = keep[i];
                 close_all_fds_but(k, (size_t) n);
-                guard_main(sp[1], machine, lock_paths, n_lock_paths, tree);
+                guard_main(sp[1], machine, json_status_fd, lock_paths, n_lock_paths, tree);
         }
         close(sp[1]);
         g->fd = sp[0];

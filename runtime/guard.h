@@ -6,7 +6,7 @@
  * holds. On EOF without a goodbye (the supervisor died), it kills the
  * machine's whole cgroup subtree (cgroup.kill) and PID 1 (pidfd: SIGKILL to a
  * pid namespace's init ends the namespace), waits until they are gone,
- * removes the cgroup, state and lock files, and only then exits, which
+ * records the outcome, removes the cgroup, state and lock files, and only then exits, which
  * releases the machine and UID-range locks it shares. */
 #pragma once
 
@@ -24,12 +24,15 @@ struct guard {
         int fd;               /* supervisor's end, close-on-exec */
 };
 
-/* stderr_fd: the guard's stderr (-1: the supervisor's; stdin and stdout
+/* json_status_fd: --json-status-fd (also in keep), or -1: after a
+ * supervisor's death the guard writes the `exited` line there and records
+ * the outcome (outcome.h) as `abandoned`.
+ * stderr_fd: the guard's stderr (-1: the supervisor's; stdin and stdout
  * become /dev/null). The machine's cgroup comes later (guard_set_cgroup).
  * keep: the lock fds the guard holds on to (-1 entries are ignored); lock_paths: their files, unlinked
  * by the guard before it exits after a supervisor's death; tree: the tree
  * lock (its fd is in keep), released as its last holder would. */
-int guard_start(struct guard *g, const char *machine, int stderr_fd, const int *keep, size_t n_keep,
+int guard_start(struct guard *g, const char *machine, int stderr_fd, int json_status_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err);
 
 /* Hands the guard PID 1 (a pidfd), after each start. */

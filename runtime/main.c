@@ -16,8 +16,10 @@ static void usage(void) {
                "\n"
                "Commands:\n"
                "  run [OPTIONS] ROOTFS|NAME [--] [COMMAND...]  run a command in, or boot, a root file system\n"
-               "  list [--json]                            list running containers\n"
-               "  status NAME [--json]                     show one container\n"
+               "  list [--all] [--json]                    list running (--all: and ended) containers\n"
+               "  status NAME [--json]                     show one container, or how it ended\n"
+               "  wait NAME [--timeout=SEC] [--json]       wait for its end; exit with its status\n"
+               "  remove-state NAME... | --all-ended       forget how ended containers ended\n"
                "  stop NAME [--timeout=SEC]                halt a container and wait for its end\n"
                "  poweroff NAME | reboot NAME              ask the container's init to power off / reboot\n"
                "  terminate NAME                           kill a container at once\n"
@@ -25,6 +27,8 @@ static void usage(void) {
                "  exec NAME [-t] [--user=USER] [--] COMMAND...  run a command inside a running container\n"
                "  shell NAME [--user=USER]                 open a login shell inside a running container\n"
                "  logs NAME [-f] [--raw]                   show the console log of a detached container\n"
+               "  copy-to NAME HOST-PATH [CONTAINER-PATH]  copy a file or directory into a running container\n"
+               "  copy-from NAME CONTAINER-PATH [HOST-PATH]  copy one out of it\n"
                "  import-tar [-q] FILE [NAME]              unpack a root file system tarball into %s\n"
                "  remove NAME...                           delete images from %s\n"
                "  settings ROOTFS|NAME                     print the effective settings (run --print-settings)\n"
@@ -46,6 +50,10 @@ static const struct {
         { "terminate", verb_stop },
         { "kill", verb_stop },
         { "logs", verb_logs },
+        { "wait", verb_wait },
+        { "remove-state", verb_remove_state },
+        { "copy-to", verb_copy_to },
+        { "copy-from", verb_copy_from },
         { "exec", verb_exec },
         { "shell", verb_shell },
         { "import-tar", verb_import_tar },

@@ -265,6 +265,7 @@ struct options {
         uint64_t console_log_size;   /* --console-log-size for --detach (0: default) */
         int ready_notify_fd;         /* --ready-fd: a newline when ready (-1: none) */
         int json_status_fd;          /* --json-status-fd: JSON events (-1: none) */
+        bool die_with_parent;        /* --die-with-parent: SIGKILL when the caller dies */
 };
 
 void options_init(struct options *o);

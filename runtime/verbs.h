@@ -10,6 +10,26 @@ int verb_status(int argc, char **argv);
 int verb_stop(int argc, char **argv);        /* also poweroff, reboot, terminate, kill */
 int verb_logs(int argc, char **argv);
 
+/* What ended containers left (verbs-outcome.c, outcome.h). */
+int verb_wait(int argc, char **argv);
+int verb_remove_state(int argc, char **argv);
+
+/* Files in and out of a running container (copy.c). */
+int verb_copy_to(int argc, char **argv);
+int verb_copy_from(int argc, char **argv);
+
+/* Exit codes of wait (docs/harness.md). */
+#define EXIT_WAIT_NO_MACHINE 123
+#define EXIT_WAIT_TIMEOUT 124
+
+/* status --json of a running machine (oc NULL) or of an ended one. */
+struct machine_info;
+struct machine_outcome;
+void machine_print_status_json(const struct machine_info *m, const struct machine_outcome *oc);
+
+/* SEC[.FRAC][ms|s|min|h] or "infinity" (-1): milliseconds, or -EINVAL. */
+long long parse_timeout_ms(const char *s);
+
 /* The signal a stop verb sends to a container's PID 1 ("stop", "poweroff",
  * "reboot", "terminate"; "kill" sends its --signal): systemd's numbers for a
  * booted init (sd-signals.h), the kill signal (0: none set) for a command. */

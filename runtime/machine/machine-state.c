@@ -53,20 +53,24 @@ int machine_state_write(const struct machine_info *m) {
         f = fopen(tmp, "we");
         if (!f)
                 return -errno;
-        fprintf(f, "NAME=%s\nROOT=%s\nCGROUP=%s\nSTATE=%s\nSTATUS=%s\nADDRESSES=%s\n"
-                   "LEADER=%d\nLEADER_START=%llu\nSUPERVISOR=%d\nSUPERVISOR_START=%llu\n"
-                   "UID_SHIFT=%u\nUID_RANGE=%u\nSTART_USEC=%" PRIu64 "\nCAPS=%" PRIx64 "\n"
-                   "NO_NEW_PRIVS=%d\nBOOT=%d\nKILL_SIGNAL=%d\nLOG=%s\n",
-                m->name, m->root, m->cgroup, m->state, m->status, m->addresses,
-                m->leader, m->leader_start, m->supervisor, m->supervisor_start,
-                m->uid_shift, m->uid_range, m->start_usec, m->caps,
-                m->no_new_privs, m->boot, m->kill_signal, m->log);
+        machine_info_fprint(f, m);
         if (fclose(f) != 0 || rename(tmp, path) < 0) {
                 int r = -errno;
                 unlink(tmp);
                 return r;
         }
         return 0;
+}
+
+void machine_info_fprint(FILE *f, const struct machine_info *m) {
+        fprintf(f,
+                "NAME=%s\nROOT=%s\nCGROUP=%s\nSTATE=%s\nSTATUS=%s\nADDRESSES=%s\n"
+                "LEADER=%d\nLEADER_START=%llu\nSUPERVISOR=%d\nSUPERVISOR_START=%llu\n"
+                "UID_SHIFT=%u\nUID_RANGE=%u\nSTART_USEC=%" PRIu64 "\nCAPS=%" PRIx64 "\n"
+                "NO_NEW_PRIVS=%d\nBOOT=%d\nKILL_SIGNAL=%d\nLOG=%s\nEND_USEC=%" PRIu64 "\n",
+                m->name, m->root, m->cgroup, m->state, m->status, m->addresses, m->leader, m->leader_start, m->supervisor,
+                m->supervisor_start, m->uid_shift, m->uid_range, m->start_usec, m->caps, m->no_new_privs, m->boot, m->kill_signal,
+                m->log, m->end_usec);
 }
 
 int machine_state_write_filter(const char *name, char *const *entries, size_t n) {
@@ -156,27 +160,54 @@ int machine_state_read(const char *name, struct machine_info *m) {
                 *eq = 0;
                 v = eq + 1;
                 v[strcspn(v, "\n")] = 0;
-                if (streq(line, "NAME")) field(m->name, sizeof(m->name), v);
-                else if (streq(line, "ROOT")) field(m->root, sizeof(m->root), v);
-                else if (streq(line, "CGROUP")) field(m->cgroup, sizeof(m->cgroup), v);
-                else if (streq(line, "STATE")) field(m->state, sizeof(m->state), v);
-                else if (streq(line, "STATUS")) field(m->status, sizeof(m->status), v);
-                else if (streq(line, "ADDRESSES")) field(m->addresses, sizeof(m->addresses), v);
-                else if (streq(line, "LEADER")) m->leader = atoi(v);
-                else if (streq(line, "LEADER_START")) m->leader_start = strtoull(v, NULL, 10);
-                else if (streq(line, "SUPERVISOR")) m->supervisor = atoi(v);
-                else if (streq(line, "SUPERVISOR_START")) m->supervisor_start = strtoull(v, NULL, 10);
-                else if (streq(line, "UID_SHIFT")) m->uid_shift = (uid_t) strtoul(v, NULL, 10);
-                else if (streq(line, "UID_RANGE")) m->uid_range = (uid_t) strtoul(v, NULL, 10);
-                else if (streq(line, "START_USEC")) m->start_usec = strtoull(v, NULL, 10);
-                else if (streq(line, "CAPS")) m->caps = strtoull(v, NULL, 16);
-                else if (streq(line, "NO_NEW_PRIVS")) m->no_new_privs = atoi(v);
-                else if (streq(line, "BOOT")) m->boot = atoi(v);
-                else if (streq(line, "KILL_SIGNAL")) m->kill_signal = atoi(v);
-                else if (streq(line, "LOG")) field(m->log, sizeof(m->log), v);
+                machine_info_parse(m, line, v);
         }
         fclose(f);
         return 0;
+}
+
+bool machine_info_parse(struct machine_info *m, const char *line, const char *v) {
+        if (streq(line, "NAME"))
+                field(m->name, sizeof(m->name), v);
+        else if (streq(line, "ROOT"))
+                field(m->root, sizeof(m->root), v);
+        else if (streq(line, "CGROUP"))
+                field(m->cgroup, sizeof(m->cgroup), v);
+        else if (streq(line, "STATE"))
+                field(m->state, sizeof(m->state), v);
+        else if (streq(line, "STATUS"))
+                field(m->status, sizeof(m->status), v);
+        else if (streq(line, "ADDRESSES"))
+                field(m->addresses, sizeof(m->addresses), v);
+        else if (streq(line, "LEADER"))
+                m->leader = atoi(v);
+        else if (streq(line, "LEADER_START"))
+                m->leader_start = strtoull(v, NULL, 10);
+        else if (streq(line, "SUPERVISOR"))
+                m->supervisor = atoi(v);
+        else if (streq(line, "SUPERVISOR_START"))
+                m->supervisor_start = strtoull(v, NULL, 10);
+        else if (streq(line, "UID_SHIFT"))
+                m->uid_shift = (uid_t) strtoul(v, NULL, 10);
+        else if (streq(line, "UID_RANGE"))
+                m->uid_range = (uid_t) strtoul(v, NULL, 10);
+        else if (streq(line, "START_USEC"))
+                m->start_usec = strtoull(v, NULL, 10);
+        else if (streq(line, "CAPS"))
+                m->caps = strtoull(v, NULL, 16);
+        else if (streq(line, "NO_NEW_PRIVS"))
+                m->no_new_privs = atoi(v);
+        else if (streq(line, "BOOT"))
+                m->boot = atoi(v);
+        else if (streq(line, "KILL_SIGNAL"))
+                m->kill_signal = atoi(v);
+        else if (streq(line, "LOG"))
+                field(m->log, sizeof(m->log), v);
+        else if (streq(line, "END_USEC"))
+                m->end_usec = strtoull(v, NULL, 10);
+        else
+                return false;
+        return true;
 }
 
 void machine_state_remove(const char *name) {
@@ -184,8 +215,17 @@ void machine_state_remove(const char *name) {
          * log and what rotating it leaves (console-log.c), the cgroup record,
          * the filter list; then the ephemeral mount point and the directory. */
         static const char *const files[] = {
-                "state",  ".state.tmp", "console.log",          "console.log.1", "console.log.tmp", "console.log.1.tmp",
-                "cgroup", FILTER_FILE,  "." FILTER_FILE ".tmp",
+                "state",
+                ".state.tmp",
+                "console.log",
+                "console.log.1",
+                "console.log.tmp",
+                "console.log.1.tmp",
+                "cgroup",
+                FILTER_FILE,
+                "." FILTER_FILE ".tmp",
+                STOP_REQUEST_FILE,
+                "." STOP_REQUEST_FILE ".tmp",
         };
         char dir[512], path[600];
 
@@ -270,4 +310,40 @@ void state_sweep_stale_locks(void) {
          * is stale for nspawn as well (it re-checks a lock file's link
          * count after flock). */
         state_sweep_lock_dir(NSPAWN_UID_LOCK_DIR, "");
+}
+
+int machine_state_note_stop_request(const char *name, const char *what) {
+        char dir[512], tmp[600], path[600];
+        _cleanup_close_ int fd = -1;
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(tmp, sizeof(tmp), "%s/." STOP_REQUEST_FILE ".tmp", dir);
+        snprintf(path, sizeof(path), "%s/" STOP_REQUEST_FILE, dir);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, what, strlen(what)) < 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+void machine_state_read_stop_request(const char *name, char *buf, size_t size) {
+        char dir[512], path[600];
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/" STOP_REQUEST_FILE, dir);
+        if (read_string_file(path, buf, size) < 0)
+                buf[0] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+}
+
+void machine_state_clear_stop_request(const char *name) {
+        char dir[512], path[600];
+
+        machine_state_dir(name, dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/" STOP_REQUEST_FILE, dir);
+        (void) unlink(path);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct container;
@@ -26,6 +27,7 @@ struct machine_info {
         unsigned long long supervisor_start;
         uid_t uid_shift, uid_range;   /* uid_range 0: no user namespace */
         uint64_t start_usec;          /* CLOCK_REALTIME */
+        uint64_t end_usec;            /* an ended machine's (outcome.h), else 0 */
         uint64_t caps;                /* bounding set */
         bool no_new_privs;
         bool boot;
@@ -38,6 +40,21 @@ unsigned long long pid_start_time(pid_t pid);
 
 /* Writes /run/nixbox/NAME/state atomically. */
 int machine_state_write(const struct machine_info *m);
+
+/* The KEY=VALUE lines of the state file, and the parser of one of them
+ * (false for a key it does not know); the outcome record reuses them. */
+void machine_info_fprint(FILE *f, const struct machine_info *m);
+bool machine_info_parse(struct machine_info *m, const char *key, const char *value);
+
+/* What asked a machine to end (stop, poweroff, reboot, terminate, kill,
+ * timeout): /run/nixbox/NAME/stop-request, written by the asking command
+ * before it signals, read by whoever records the outcome (outcome.h). */
+#define STOP_REQUEST_FILE "stop-request"
+int machine_state_note_stop_request(const char *name, const char *what);
+/* The recorded request into buf ("" when none). */
+void machine_state_read_stop_request(const char *name, char *buf, size_t size);
+/* Forgets it (a reboot that was restarted). */
+void machine_state_clear_stop_request(const char *name);
 
 /* Reads a machine's state; -ENOENT when there is none, -ESTALE when the
  * entry was stale (it is removed then). */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "machine-cgtree.h"
 #include "machine-target.h"
+#include "outcome.h"
 #include "parse-util.h"
 #include "verbs.h"
 
@@ -49,7 +50,7 @@ static const char *format_span(uint64_t usec, char *buf, size_t size) {
 }
 
 static uint64_t uptime_usec(const struct machine_info *m) {
-        uint64_t now = now_usec();
+        uint64_t now = m->end_usec ? m->end_usec : now_usec();
         return now > m->start_usec ? now - m->start_usec : 0;
 }
 
@@ -62,7 +63,43 @@ static const char *format_uids(const struct machine_info *m, char *buf, size_t s
         return buf;
 }
 
-static void machine_json(FILE *f, const struct machine_info *m) {
+static const char *signal_name_or_null(int sig, char *buf, size_t size) {
+        return sig > 0 ? signal_to_string(sig, buf, size) : NULL;
+}
+
+/* The outcome object of docs/harness.md, or null. */
+static void outcome_json(FILE *f, const struct machine_info *m, const struct machine_outcome *oc) {
+        char sig[32];
+
+        if (!oc) {
+                fputs("null", f);
+                return;
+        }
+        fputs("{\"result\":", f);
+        json_string(f, oc->result);
+        fprintf(f, ",\"exit_code\":%d", oc->exit_code);
+        if (oc->exit_status >= 0)
+                fprintf(f, ",\"exit_status\":%d", oc->exit_status);
+        else
+                fputs(",\"exit_status\":null", f);
+        if (oc->signal > 0)
+                fprintf(f, ",\"signal\":%d", oc->signal);
+        else
+                fputs(",\"signal\":null", f);
+        fputs(",\"signal_name\":", f);
+        json_string(f, signal_name_or_null(oc->signal, sig, sizeof(sig)));
+        fputs(",\"stop_request\":", f);
+        json_string(f, oc->stop_request[0] ? oc->stop_request : NULL);
+        fprintf(f, ",\"start_usec\":%" PRIu64 ",\"end_usec\":%" PRIu64 ",\"restarts\":%u", m->start_usec, oc->end_usec,
+                oc->restarts);
+        fputs(",\"recorded_by\":", f);
+        json_string(f, oc->recorded_by);
+        fputs(",\"error\":", f);
+        json_string(f, oc->error[0] ? oc->error : NULL);
+        fputc('}', f);
+}
+
+static void machine_json(FILE *f, const struct machine_info *m, const struct machine_outcome *oc) {
         fputs("{\"name\":", f);
         json_string(f, m->name);
         fputs(",\"state\":", f);
@@ -81,55 +118,99 @@ static void machine_json(FILE *f, const struct machine_info *m) {
         fprintf(f, ",\"start_usec\":%" PRIu64 ",\"uptime_usec\":%" PRIu64, m->start_usec, uptime_usec(m));
         fputs(",\"log\":", f);
         json_string(f, m->log[0] ? m->log : NULL);
+        fputs(",\"outcome\":", f);
+        outcome_json(f, m, oc);
 }
 
+struct machine_entry {
+        struct machine_info m;
+        struct machine_outcome oc;
+        bool ended;
+};
+
 struct machine_list {
-        struct machine_info *v;
+        struct machine_entry *v;
         size_t n;
 };
 
-static int collect(const struct machine_info *m, void *userdata) {
-        struct machine_list *l = userdata;
-        struct machine_info *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+static int add_entry(struct machine_list *l, const struct machine_info *m, const struct machine_outcome *oc) {
+        struct machine_entry *v = realloc(l->v, (l->n + 1) * sizeof(*v));
 
         if (!v)
                 return -ENOMEM;
         l->v = v;
-        l->v[l->n++] = *m;
+        l->v[l->n] = (struct machine_entry){ .m = *m, .ended = oc != NULL };
+        if (oc)
+                l->v[l->n].oc = *oc;
+        l->n++;
         return 0;
 }
 
-static int cmp_name(const void *a, const void *b) {
-        return strcmp(((const struct machine_info *) a)->name, ((const struct machine_info *) b)->name);
+static int collect(const struct machine_info *m, void *userdata) {
+        return add_entry(userdata, m, NULL);
 }
 
-/* Parses --json, --help and nothing else; returns -1 on a usage error. */
-static int parse_simple(int argc, char **argv, bool *json, const char *usage) {
+static int collect_ended(const struct machine_info *m, const struct machine_outcome *oc, void *userdata) {
+        struct machine_list *l = userdata;
+
+        /* A record whose name runs again is being replaced: the running one counts. */
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->v[i].m.name, m->name))
+                        return 0;
+        return add_entry(l, m, oc);
+}
+
+static int cmp_name(const void *a, const void *b) {
+        return strcmp(((const struct machine_entry *) a)->m.name, ((const struct machine_entry *) b)->m.name);
+}
+
+/* Parses --json, --all (when all is not NULL), --help and nothing else;
+ * returns -1 on a usage error. */
+static int parse_simple(int argc, char **argv, bool *json, bool *all, const char *usage) {
         static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                {}
+                { "json", no_argument, NULL, 'j' }, { "all", no_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, {}
         };
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, all ? "ah" : "h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'j': *json = true; break;
+                case 'a':
+                        if (!all) {
+                                log_error("%s: unknown option --all", argv[0]);
+                                return -1;
+                        }
+                        *all = true;
+                        break;
                 case 'h': printf("Usage: nixbox %s\n", usage); exit(0);
                 default: return -1;
                 }
         return 0;
 }
 
+/* "exit 3", "SIGKILL", "reboot", "failed 125": how an ended machine ended, short. */
+static const char *format_result(const struct machine_outcome *oc, char *buf, size_t size) {
+        char sig[32];
+
+        if (streq(oc->result, "exited"))
+                snprintf(buf, size, "exit %d", oc->exit_code);
+        else if (streq(oc->result, "signal"))
+                snprintf(buf, size, "%s", signal_to_string(oc->signal, sig, sizeof(sig)));
+        else
+                snprintf(buf, size, "%s %d", oc->result, oc->exit_code);
+        return buf;
+}
+
 int verb_list(int argc, char **argv) {
         struct machine_list l = {0};
-        bool json = false;
-        const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT" };
-        int w[7];
+        bool json = false, all = false;
+        const char *head[] = { "NAME", "STATE", "PID", "UIDS", "ADDRESSES", "UPTIME", "ROOT", "RESULT" };
+        int w[8];
+        size_t ncol;
         int r;
 
-        if (parse_simple(argc, argv, &json, "list [--json]") < 0)
+        if (parse_simple(argc, argv, &json, &all, "list [--all] [--json]") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind < argc) {
                 log_error("list: unexpected argument '%s'", argv[optind]);
@@ -137,8 +218,10 @@ int verb_list(int argc, char **argv) {
         }
         machines_sweep_stale();
         r = machine_state_foreach(collect, &l);
+        if (r >= 0 && all)
+                r = outcome_foreach(collect_ended, &l);
         if (r < 0) {
-                log_error("list the running containers: %s", strerror(-r));
+                log_error("list the containers: %s", strerror(-r));
                 free(l.v);
                 return EXIT_NIXBOX_ERROR;
         }
@@ -149,7 +232,7 @@ int verb_list(int argc, char **argv) {
                 fputc('[', stdout);
                 for (size_t i = 0; i < l.n; i++) {
                         fputs(i ? "," : "", stdout);
-                        machine_json(stdout, &l.v[i]);
+                        machine_json(stdout, &l.v[i].m, l.v[i].ended ? &l.v[i].oc : NULL);
                         fputc('}', stdout);
                 }
                 fputs("]\n", stdout);
@@ -157,42 +240,63 @@ int verb_list(int argc, char **argv) {
                 return 0;
         }
         if (l.n == 0) {
-                printf("No running containers.\n");
+                printf(all ? "No containers.\n" : "No running containers.\n");
                 return 0;
         }
-        for (size_t k = 0; k < ELEMENTSOF(head); k++)
+        /* RESULT only with --all: the columns of a plain list stay as they were. */
+        ncol = all ? 8 : 7;
+        for (size_t k = 0; k < ncol; k++)
                 w[k] = (int) strlen(head[k]);
         for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1)
-                        printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1], w[2], head[2],
-                               w[3], head[3], w[4], head[4], w[5], head[5], head[6]);
+                if (pass == 1) {
+                        printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  ", w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3],
+                               w[4], head[4], w[5], head[5]);
+                        if (all)
+                                printf("%-*s  %s\n", w[6], head[6], head[7]);
+                        else
+                                printf("%s\n", head[6]);
+                }
                 for (size_t i = 0; i < l.n; i++) {
-                        const struct machine_info *m = &l.v[i];
-                        char pid[16], uids[32], up[32];
-                        const char *raw[7] = { m->name, m->state, pid, uids, m->addresses[0] ? m->addresses : "-",
-                                               format_span(uptime_usec(m), up, sizeof(up)), m->root };
-                        char *cols[7];
-                        snprintf(pid, sizeof(pid), "%d", m->leader);
+                        const struct machine_info *m = &l.v[i].m;
+                        char pid[16], uids[32], up[32], res[64];
+                        const char *raw[8] = { m->name,
+                                               m->state,
+                                               pid,
+                                               uids,
+                                               m->addresses[0] ? m->addresses : "-",
+                                               format_span(uptime_usec(m), up, sizeof(up)),
+                                               m->root,
+                                               l.v[i].ended ? format_result(&l.v[i].oc, res, sizeof(res)) : "-" };
+                        char *cols[8] = { 0 };
+                        if (l.v[i].ended)
+                                snprintf(pid, sizeof(pid), "-");
+                        else
+                                snprintf(pid, sizeof(pid), "%d", m->leader);
                         format_uids(m, uids, sizeof(uids));
                         /* Nothing reaches the terminal unescaped. */
-                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                        for (size_t k = 0; k < ncol; k++)
                                 cols[k] = cescape(raw[k]);
-                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                        for (size_t k = 0; k < ncol; k++)
                                 if (!cols[k]) {
                                         log_error("list: out of memory");
-                                        for (size_t j = 0; j < ELEMENTSOF(cols); j++)
+                                        for (size_t j = 0; j < ncol; j++)
                                                 free(cols[j]);
                                         free(l.v);
                                         return EXIT_NIXBOX_ERROR;
                                 }
                         if (pass == 0) {
-                                for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                                for (size_t k = 0; k < ncol; k++)
                                         if ((int) strlen(cols[k]) > w[k])
                                                 w[k] = (int) strlen(cols[k]);
-                        } else
-                                printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], w[1], cols[1], w[2], cols[2],
-                                       w[3], cols[3], w[4], cols[4], w[5], cols[5], cols[6]);
-                        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                        } else {
+                                printf("%-*s  %-*s  %*s  %-*s  %-*s  %-*s  ", w[0], cols[0], w[1], cols[1], w[2], cols[2], w[3],
+                                       cols[3], w[4], cols[4], w[5], cols[5]);
+                                if (all)
+                                        printf("%-*s  %s\n", w[6], cols[6], cols[7]);
+                                else
+                                        printf("%s\n", cols[6]);
+                        }
+                        for (size_t k = 0; k < ncol; k++)
                                 free(cols[k]);
                 }
         }
@@ -227,6 +331,68 @@ static void print_escaped(const char *label, const char *s) {
         printf("%s%s\n", label, e ? e : "?");
 }
 
+void machine_print_status_json(const struct machine_info *m, const struct machine_outcome *oc) {
+        char mount[256] = "";
+
+        machine_json(stdout, m, oc);
+        fputs(",\"cgroup_tree\":", stdout);
+        if (!oc && m->cgroup[0] && cg_find_mount(mount, sizeof(mount)) == 0)
+                cgtree_print_json(stdout, m->cgroup, mount);
+        else
+                fputs("[]", stdout);
+        fputs("}\n", stdout);
+}
+
+static int print_ended_json(const struct machine_info *m, const struct machine_outcome *oc) {
+        machine_print_status_json(m, oc);
+        return 0;
+}
+
+static const char *format_time(uint64_t usec, char *buf, size_t size) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+
+        localtime_r(&t, &tm);
+        strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+        return buf;
+}
+
+/* status of an ended machine: its outcome record. */
+static int print_ended(const struct machine_info *m, const struct machine_outcome *oc) {
+        char buf[512], since[64], until[64];
+
+        print_escaped("", m->name);
+        printf("       State: ended\n");
+        if (streq(oc->result, "exited"))
+                printf("      Result: exited with status %d\n", oc->exit_status >= 0 ? oc->exit_status : oc->exit_code);
+        else if (streq(oc->result, "signal"))
+                printf("      Result: killed by %s\n", signal_to_string(oc->signal, buf, sizeof(buf)));
+        else if (streq(oc->result, "reboot"))
+                printf("      Result: rebooted (--on-reboot=exit)\n");
+        else if (streq(oc->result, "abandoned"))
+                printf("      Result: abandoned: its nixbox was killed, its guard ended it%s\n", oc->signal ? " with SIGKILL" : "");
+        else
+                print_escaped("      Result: ", oc->result);
+        printf("   Exit code: %d\n", oc->exit_code);
+        if (oc->stop_request[0])
+                print_escaped("Stop request: ", oc->stop_request);
+        if (oc->error[0])
+                print_escaped("       Error: ", oc->error);
+        if (m->status[0])
+                print_escaped(" Last status: ", m->status);
+        printf("       Since: %s\n", format_time(m->start_usec, since, sizeof(since)));
+        printf("       Ended: %s; ran %s\n", format_time(oc->end_usec, until, sizeof(until)),
+               format_span(uptime_usec(m), buf, sizeof(buf)));
+        if (oc->restarts)
+                printf("    Restarts: %u\n", oc->restarts);
+        printf("        Mode: %s\n", m->boot ? "boot (init as PID 1)" : "command");
+        print_escaped("        Root: ", m->root);
+        if (m->log[0])
+                print_escaped("         Log: ", m->log);
+        print_escaped(" Recorded by: ", oc->recorded_by);
+        return 0;
+}
+
 int verb_status(int argc, char **argv) {
         struct machine_info m;
         struct nb_error err = {0};
@@ -235,7 +401,7 @@ int verb_status(int argc, char **argv) {
         time_t t;
         struct tm tm;
 
-        if (parse_simple(argc, argv, &json, "status NAME [--json]") < 0)
+        if (parse_simple(argc, argv, &json, NULL, "status NAME [--json]") < 0)
                 return EXIT_NIXBOX_ERROR;
         if (optind + 1 != argc) {
                 log_error("status: expected one container name; see 'nixbox status --help'");
@@ -243,19 +409,18 @@ int verb_status(int argc, char **argv) {
         }
         machines_sweep_stale();
         if (machine_lookup(argv[optind], &m, &err) < 0) {
+                struct machine_outcome oc;
+                /* Not running: how it ended, if that is kept. */
+                if (outcome_read(argv[optind], &m, &oc) == 0)
+                        return json ? print_ended_json(&m, &oc) : print_ended(&m, &oc);
+                nb_error_set(&err, 0, "no running or ended container named %s", argv[optind]);
                 nb_error_print(&err);
                 return EXIT_NO_MACHINE;
         }
         (void) cg_find_mount(mount, sizeof(mount));
 
         if (json) {
-                machine_json(stdout, &m);
-                fputs(",\"cgroup_tree\":", stdout);
-                if (m.cgroup[0])
-                        cgtree_print_json(stdout, m.cgroup, mount);
-                else
-                        fputs("[]", stdout);
-                fputs("}\n", stdout);
+                machine_print_status_json(&m, NULL);
                 return 0;
         }
 
@@ -290,7 +455,7 @@ int verb_status(int argc, char **argv) {
 }
 
 /* SEC[.FRAC][ms|s|min|h] or "infinity" (-1); milliseconds or -EINVAL. */
-static long long parse_timeout_ms(const char *s) {
+long long parse_timeout_ms(const char *s) {
         static const struct { const char *suffix; double ms; } units[] = {
                 { "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },
         };
@@ -312,6 +477,7 @@ static long long parse_timeout_ms(const char *s) {
 }
 
 enum stop_action { ACT_STOP, ACT_POWEROFF, ACT_REBOOT, ACT_TERMINATE, ACT_KILL };
+static const char *const action_names[] = { "stop", "poweroff", "reboot", "terminate", "kill" };
 
 struct stop_request {
         enum stop_action action;
@@ -353,6 +519,10 @@ static int stop_one(const char *name, const struct stop_request *req) {
                 return r == -ENOENT ? EXIT_NO_MACHINE : EXIT_NIXBOX_ERROR;
         }
         sig = action_signal(req->action, t.m.boot, t.m.kill_signal, req->signal);
+        /* Before the signal: the outcome record says what asked for the end. */
+        r = machine_state_note_stop_request(name, action_names[req->action]);
+        if (r < 0)
+                log_debug("record the %s request of %s: %s", action_names[req->action], name, strerror(-r));
         if (req->action == ACT_STOP || req->action == ACT_TERMINATE) {
                 supervisor = pidfd_open_checked(t.m.supervisor, t.m.supervisor_start);
                 if (supervisor < 0) {
@@ -510,8 +680,14 @@ int verb_logs(int argc, char **argv) {
         }
         machines_sweep_stale();
         if (machine_lookup(argv[optind], &m, &err) < 0) {
-                nb_error_print(&err);
-                return EXIT_NO_MACHINE;
+                struct machine_outcome oc;
+                /* An ended container's log is kept with its outcome; nothing follows it. */
+                if (outcome_read(argv[optind], &m, &oc) < 0) {
+                        nb_error_set(&err, 0, "no running or ended container named %s", argv[optind]);
+                        nb_error_print(&err);
+                        return EXIT_NO_MACHINE;
+                }
+                follow = false;
         }
         if (!m.log[0]) {
                 log_error("container %s has no console log (only 'nixbox run --detach' writes one)", m.name);

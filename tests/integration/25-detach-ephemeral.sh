@@ -122,7 +122,7 @@ ready" "started and ready"
         kill -TERM "$(sed -n 's/^SUPERVISOR=//p' /run/nixbox/statusfd/state)"
         wait_for test ! -e /run/nixbox/statusfd || fail "state left behind"
         wait_for grep -q exited "$d/status" || fail "no exited event"
-        assert_match "$(json_events "$d/status" | tail -1)" '^exited (signal=int )?status=int$' "exited"
+        assert_match "$(json_events "$d/status" | tail -1)" '^exited result=str (signal=int )?status=int$' "exited"
         assert_eq "$(wc -l <"$d/ready")" 1 "one line on the ready fd"
 }
 
