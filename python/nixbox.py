@@ -648,13 +648,16 @@ class Machine:
             raise ExecError(self.name, cmd, result)
         return result
 
-    def copy_to(self, host_path: str, container_path: str) -> None:
-        """``nixbox copy-to NAME HOST CONTAINER`` (mode and ownership kept through
-        the UID shift). A nixbox without that verb: a regular file only, through
-        exec (``cat``; the mode is kept, the owner is the container's root)."""
+    def copy_to(self, host_path: str, container_path: str, *, force: bool = False) -> None:
+        """``nixbox copy-to NAME HOST CONTAINER``: a file, symlink or tree, mode,
+        times and owners kept through the UID shift; the destination must not
+        exist unless force (``--force``). A nixbox without that verb: a regular
+        file only, through exec (``cat``; the mode is kept, the owner is the
+        container's root, an existing file is replaced)."""
         host_path = os.fspath(host_path)
         if self.has_verb("copy-to"):
-            self._check("copy-to", self._nixbox("copy-to", self.name, host_path, container_path, timeout=300))
+            args = ["copy-to"] + (["--force"] if force else []) + [self.name, host_path, container_path]
+            self._check("copy-to", self._nixbox(*args, timeout=300))
             return
         if not os.path.isfile(host_path):
             raise Unsupported("%s: this nixbox has no copy-to verb; without it only regular files can be copied (%s)" % (self.name, host_path))
@@ -665,12 +668,14 @@ class Machine:
         if r.status != 0:
             raise NixboxError("%s: copy %s to %s: %s" % (self.name, host_path, container_path, r.stderr.decode(errors="replace").strip()))
 
-    def copy_from(self, container_path: str, host_path: str) -> None:
-        """``nixbox copy-from NAME CONTAINER HOST``. A nixbox without that verb: a
-        regular file only, through exec (``cat``; written with the caller's umask)."""
+    def copy_from(self, container_path: str, host_path: str, *, force: bool = False) -> None:
+        """``nixbox copy-from NAME CONTAINER HOST`` (``--force`` with force). A
+        nixbox without that verb: a regular file only, through exec (``cat``;
+        written with the caller's umask)."""
         host_path = os.fspath(host_path)
         if self.has_verb("copy-from"):
-            self._check("copy-from", self._nixbox("copy-from", self.name, container_path, host_path, timeout=300))
+            args = ["copy-from"] + (["--force"] if force else []) + [self.name, container_path, host_path]
+            self._check("copy-from", self._nixbox(*args, timeout=300))
             return
         r = self.exec(["/bin/cat", "--", container_path], text=False)
         if r.status != 0:

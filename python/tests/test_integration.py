@@ -79,7 +79,27 @@ def test_command_machine_exec_copy_stop(busybox, tmp_path):
             ["sha1sum", str(src)], capture_output=True, text=True).stdout.split()[0]
     assert m.outcome is not None and m.outcome.status == 0, m.outcome
     assert [e["event"] for e in m.events] == ["started", "ready", "exited"]
+    if nixbox.verbs(NIXBOX) >= {"remove-state"}:  # outcome records (docs/harness.md)
+        assert m.outcome.result == "exited" and m.outcome.record["stop_request"] == "stop", m.outcome
     assert_nothing_left("pyi-cmd")
+
+
+def test_copy_refuses_to_overwrite_unless_forced(busybox, tmp_path):
+    if not nixbox.verbs(NIXBOX) >= {"copy-to", "copy-from"}:
+        pytest.skip("this nixbox has no copy-to/copy-from (`nixbox help`)")
+    src = tmp_path / "f"
+    src.write_text("one\n")
+    with nixbox.Machine(busybox, "pyi-copy", nixbox=NIXBOX, command=LOOP) as m:
+        m.copy_to(src, "/tmp/f")
+        src.write_text("two\n")
+        with pytest.raises(nixbox.NixboxError, match="pyi-copy: nixbox copy-to exited 125"):
+            m.copy_to(src, "/tmp/f")
+        m.copy_to(src, "/tmp/f", force=True)
+        assert m.exec("cat /tmp/f").stdout == "two\n"
+        m.exec("mkdir -p /tmp/d/e && echo deep >/tmp/d/e/x", check=True)
+        m.copy_from("/tmp/d", tmp_path / "d")
+        assert (tmp_path / "d" / "e" / "x").read_text() == "deep\n"
+    assert_nothing_left("pyi-copy")
 
 
 def test_a_command_that_ends_has_its_outcome(busybox):

@@ -224,6 +224,10 @@ def test_copy_uses_the_verbs_when_nixbox_has_them(fake, monkeypatch, tmp_path):
     m.copy_from("/in.txt", tmp_path / "out.txt")
     assert (tmp_path / "out.txt").read_text() == "hello"
     assert ["copy-to", "m1", str(src), "/in.txt"] in fake.calls()
+    m.copy_to(src, "/in.txt", force=True)
+    m.copy_from("/in.txt", tmp_path / "out.txt", force=True)
+    assert ["copy-to", "--force", "m1", str(src), "/in.txt"] in fake.calls()
+    assert ["copy-from", "--force", "m1", "/in.txt", str(tmp_path / "out.txt")] in fake.calls()
     out = m.close()
     # The outcome record of status --json is merged into the exited line.
     assert out.status == 0 and out.result == "exited"
