@@ -182,7 +182,7 @@ def _opt_list(value) -> List[str]:
 
 # Machines started and not yet closed, for the atexit / signal cleanup.
 _live = set()
-_live_lock = threading.Lock()
+_live_lock = threading.RLock()  # re-entered by the signal handler in the main thread
 _handlers_installed = False
 
 
