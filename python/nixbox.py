@@ -289,6 +289,7 @@ class Machine:
         self._proc: Optional[subprocess.Popen] = None
         self._run_out = ""
         self._run_err = ""
+        self._run_finished = False
         self._run_reader: Optional[threading.Thread] = None
         self._status_reader: Optional[threading.Thread] = None
         self._cond = threading.Condition()
@@ -442,6 +443,7 @@ class Machine:
         with self._cond:
             self._run_out = out.decode(errors="replace")
             self._run_err = err.decode(errors="replace")
+            self._run_finished = True
             self._cond.notify_all()
 
     def _hold_log(self) -> None:
@@ -479,7 +481,8 @@ class Machine:
         return None
 
     def _run_done(self) -> bool:
-        return self._proc is not None and self._proc.returncode is not None and not self._run_reader.is_alive()
+        """`nixbox run -d` has exited and its output is read."""
+        return self._run_finished
 
     @property
     def pid(self) -> Optional[int]:

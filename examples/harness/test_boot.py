@@ -4,10 +4,12 @@ proves they do not interfere.
 For each machine (in parallel, one thread each): start it (ephemeral, on one
 shared tree; its own name, UID range and network), wait for READY=1, run
 ``systemctl is-system-running --wait`` (running or degraded), copy a file in,
-compute a result inside, copy the result out, and end it with an exit status
-of its own. Then check: distinct hostnames, disjoint UID ranges, distinct
+compute a result inside, copy the result out, and end it: odd machines
+with an exit status of their own (``systemctl exit 10+I``), even ones with
+stop(). Then check: distinct hostnames, disjoint UID ranges, distinct
 network namespaces (and addresses with veth), no machine sees another's
-files, each result and each outcome is the machine's own.
+files, each result and each outcome is the machine's own (its exit status;
+and who ended it, where nixbox keeps outcome records).
 
     sudo python3 -m pytest -s examples/harness/test_boot.py     # as a pytest test
     sudo python3 examples/harness/test_boot.py                  # as a script
@@ -43,7 +45,9 @@ TIMEOUT = 600  # s: ten boots on a loaded two-core machine take a while
 
 
 def exit_code(i):
-    return 10 + i % 200  # each machine ends with a status of its own
+    """How machine i ends: odd ones by themselves (``systemctl exit 10+i``),
+    even ones by the harness (``stop()``: a clean halt, exit 0)."""
+    return 10 + i % 200 if i % 2 else 0
 
 
 def network_options(i):
@@ -90,10 +94,15 @@ def collect(r, tmp):
 
 
 def finish(r):
-    """Phase 3: the machine ends itself (systemctl exit N); its outcome."""
-    m = r["machine"]
-    m.exec("systemctl exit %d" % exit_code(int(r["name"][5:])), timeout=60)
-    r["outcome"] = m.wait(timeout=TIMEOUT)
+    """Phase 3: the machine ends (itself, or stopped); its outcome."""
+    m, i = r["machine"], int(r["name"][5:])
+    if exit_code(i):
+        m.exec("systemctl exit %d" % exit_code(i), timeout=60)
+        r["outcome"] = m.wait(timeout=TIMEOUT)
+        r["ended"] = "systemctl exit"
+    else:
+        r["outcome"] = m.stop(timeout=60)
+        r["ended"] = "stop()"
     return r
 
 
@@ -118,7 +127,7 @@ def table(results, all_ready):
         o = r.get("outcome")
         lines.append("%-8s %-23s %6.1fs  %-10s %-14s %-28s %s" % (
             r["name"], "%d..%d" % r["uids"], r["ready"], r["state"], r["address"],
-            " ".join(r.get("result", [])), "exit %s" % o.status if o else "-"))
+            " ".join(r.get("result", [])), "%s: exit %s" % (r["ended"], o.status) if o else "-"))
     return "\n".join(lines)
 
 
@@ -126,7 +135,7 @@ def verdict(results, bad):
     if bad:
         return "\n".join("FAIL: " + b for b in bad)
     return ("no interference: %d distinct hostnames, %d disjoint UID ranges, %d network namespaces; each machine "
-            "saw only its own files; each result and exit status is its own" % ((len(results),) * 3))
+            "saw only its own files; each result and each outcome is its own" % ((len(results),) * 3))
 
 
 def check(results):
@@ -148,8 +157,12 @@ def check(results):
         if r.get("result") != want:
             bad.append("%s: result %s, expected %s" % (name, r.get("result"), want))
         o = r.get("outcome")
+        want_stop = None if exit_code(int(name[5:])) else "stop"
         if o is None or o.status != exit_code(int(name[5:])):
             bad.append("%s: outcome %s, expected exit %d" % (name, o, exit_code(int(name[5:]))))
+        elif "stop_request" in o.record and o.record["stop_request"] != want_stop:
+            # nixbox keeps outcome records: it also says who ended it
+            bad.append("%s: stop_request %s, expected %s" % (name, o.record["stop_request"], want_stop))
         if NET == "veth" and r["address"] != "10.213.%d.2/24" % int(name[5:]):
             bad.append("%s: address %s" % (name, r["address"]))
     ranges = sorted(r["uids"] for r in results)
