@@ -138,7 +138,8 @@ run_pytest() {
                 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider "$target" >"$log" 2>&1
         rc=$?
         summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' "$log" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')
-        left=$(ls -d /run/nixbox/pyi-* /run/nixbox/nbex-* /run/nixbox/nbpy-* ${CG2:+"$CG2"/nixbox/pyi-*} 2>/dev/null | tr '\n' ' ')
+        # What the tests' machines (pyi-*, nbex-*, nbpy-*) might have left.
+        left=$(for p in pyi nbex nbpy; do ls -d /run/nixbox/$p-* /run/nixbox/.ended/$p-* ${CG2:+"$CG2"/nixbox/$p-*}; done 2>/dev/null | tr '\n' ' ')
         if [ $rc -eq 0 ] && [ -n "$left" ]; then
                 rc=1; echo "leftovers after $kind: $left" >>"$log"
         fi
