@@ -519,11 +519,13 @@ class Machine:
             done = self._cond.wait_for(self._run_done, limit)
         if not done:
             self._abort_start()
+            log_tail = self._log_tail()
+            self._close_quietly(10)
             raise StartTimeout(
                 "%s: nixbox run -d did not return within %g s; killed it and stopped the container" % (self.name, limit),
                 name=self.name,
                 stderr=self._run_err,
-                log_tail=self._log_tail(),
+                log_tail=log_tail,
                 events=self.events,
             )
         rc = self._proc.returncode
