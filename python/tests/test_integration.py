@@ -186,3 +186,32 @@ def test_a_nixos_boot_is_ready_and_running(nixbox_machine, nixbox_tree):
     assert m.exec("cat /etc/os-release").stdout.count("ID=nixos") == 1
     out = m.stop()
     assert out.status == 0
+
+
+def test_a_harness_killed_with_sigterm_or_exiting_leaves_nothing(busybox, tmp_path):
+    # One harness is sent SIGTERM while its machine runs; another just exits
+    # without closing its machine: the module's handlers stop both.
+    import signal
+    import sys
+    import textwrap
+
+    script = tmp_path / "harness.py"
+    script.write_text(textwrap.dedent("""
+        import sys, time
+        sys.path.insert(0, %r)
+        import nixbox
+        m = nixbox.Machine(sys.argv[1], sys.argv[2], nixbox=%r, command=%r)
+        m.start()
+        print("ready", flush=True)
+        if sys.argv[3] == "sleep":
+            time.sleep(120)
+    """ % (os.path.dirname(nixbox.__file__), NIXBOX, LOOP)))
+    p = subprocess.Popen([sys.executable, str(script), busybox, "pyi-term", "sleep"], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "ready\n"
+    assert os.path.exists("/run/nixbox/pyi-term/state")
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(60) == -signal.SIGTERM
+    assert_nothing_left("pyi-term")
+    p = subprocess.run([sys.executable, str(script), busybox, "pyi-exit", "exit"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout == "ready\n", p.stderr
+    assert_nothing_left("pyi-exit")
