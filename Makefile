@@ -5,6 +5,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# The Python client (python/README.md), where Debian's python3 looks: /usr/lib/python3/
+# dist-packages for PREFIX=/usr, else PREFIX/lib/python3.X/dist-packages.
+PYTHON3 ?= /usr/bin/python3
+PYTHONDIR ?= $(PREFIX)/lib/$(if $(filter /usr,$(PREFIX)),python3,$(shell $(PYTHON3) -c 'import sys; print("python%d.%d" % sys.version_info[:2])'))/dist-packages
 BUILD   ?= build
 
 CC      ?= cc
@@ -138,6 +142,7 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixbox.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.nspawn.5
 	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.conf.5
+	install -D -m 0644 -t $(DESTDIR)$(PYTHONDIR) python/nixbox.py python/nixbox_pytest.py
 
 clean:
 	rm -rf build

@@ -11,6 +11,8 @@ packages=(
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables clang-format
 	# the peer the nspawn parity tests run side by side (tests/integration/13-nspawn-compat.sh)
 	systemd-container
+	# the Python client's tests and the example harness (python/, examples/)
+	python3-pytest
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)

@@ -5,6 +5,7 @@
 #   format            changed C lines are formatted as .clang-format says (`make check-format`)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
+#   python            python/tests (unit: a fake nixbox; integration: root), examples/harness (root)
 #   bench             bench/run.sh --quick, with every peer hidden and then as installed
 # Usage: tests/run.sh [FILTER]   (FILTER: a regular expression on "file:test" names)
 set -u
@@ -125,6 +126,54 @@ else
         done <"$results"
         rm -f "$results"
         [ $rc -eq 0 ] || { echo "not ok - integration runner exited $rc"; fail=$((fail + 1)); }
+fi
+
+# The Python client (python/nixbox.py): its unit tests against a fake
+# nixbox, its tests against the real nixbox, and the example harness
+# (examples/harness) booting NIXBOX_EXAMPLE_N (10) NixOS machines at once.
+# pytest is Debian's (python3-pytest): /usr/bin/python3, not PATH's python3.
+# run_pytest KIND ROOT-ONLY TARGET: one result line for that pytest run.
+run_pytest() {
+        local kind=$1 root_only=$2 target=$3 log rc tmp summary left
+        [[ "$kind" =~ $FILTER ]] || return 0
+        if ! /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+                skip=$((skip + 1)); echo "skip - $kind: pytest is not installed (apt-get install python3-pytest)"; return 0
+        fi
+        if [ "$root_only" = 1 ] && [ "$(id -u)" -ne 0 ]; then
+                skip=$((skip + 1)); echo "skip - $kind: needs root"; return 0
+        fi
+        log=/tmp/nixbox-$kind.log; log=${log/:/-}
+        mkdir -p /var/tmp/nixbox-tests
+        tmp=$(mktemp -d /var/tmp/nixbox-tests/py.XXXXXX)
+        # In a network namespace of its own, as the integration tests run.
+        env PYTHONDONTWRITEBYTECODE=1 NIXBOX="$NIXBOX" NIXBOX_TMP="$tmp" NIXBOX_EXAMPLE_N="${NIXBOX_EXAMPLE_N:-10}" \
+                NIXBOX_EXAMPLE_NET=veth NIXBOX_EXAMPLE_REPORT="$tmp.report" \
+                $([ "$root_only" = 1 ] && echo unshare --net) sh -c '[ "$(id -u)" -ne 0 ] || ip link set lo up 2>/dev/null; exec "$@"' _ \
+                /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider "$target" >"$log" 2>&1
+        rc=$?
+        summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' "$log" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')
+        # What the tests' machines (pyi-*, nbex-*, nbpy-*) might have left.
+        left=$(for p in pyi nbex nbpy; do ls -d /run/nixbox/$p-* /run/nixbox/.ended/$p-* ${CG2:+"$CG2"/nixbox/$p-*}; done 2>/dev/null | tr '\n' ' ')
+        if [ $rc -eq 0 ] && [ -n "$left" ]; then
+                rc=1; echo "leftovers after $kind: $left" >>"$log"
+        fi
+        if [ $rc -eq 0 ] && ! grep -q ' passed' <<<"$summary"; then
+                skip=$((skip + 1)); echo "skip - $kind: $(grep -m1 '^SKIPPED' "$log" | sed 's/^SKIPPED \[[0-9]*\] [^:]*:[0-9]*: //')"
+        elif [ $rc -eq 0 ]; then
+                pass=$((pass + 1)); echo "ok - $kind ($summary)"
+                [ -s "$tmp.report" ] && sed 's/^/    /' "$tmp.report"
+        else
+                fail=$((fail + 1)); failed_names+=("$kind")
+                echo "not ok - $kind (exit $rc${summary:+, $summary}; log: $log)"; tail -40 "$log" | sed 's/^/    /'
+        fi
+        rm -rf "$tmp" "$tmp.report"
+}
+if [[ "python:unit" =~ $FILTER || "python:integration" =~ $FILTER || "python:harness" =~ $FILTER ]]; then
+        echo "== python"
+        CG2=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
+        run_pytest python:unit 0 "$TOP/python/tests/test_unit.py"
+        run_pytest python:integration 1 "$TOP/python/tests/test_integration.py"
+        run_pytest python:harness 1 "$TOP/examples/harness/test_boot.py"
 fi
 
 # The VM lane (pure cgroup v2, older kernel) counts in the totals; it says
