@@ -760,7 +760,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                 return -1;
         c->outer_pid = fork();
         if (c->outer_pid < 0)
-                return nb_error_set(err, errno, "fork");
+                return nb_error_set(err, errno, "fork the container's set-up process%s", clone_limit_hint(errno));
         if (c->outer_pid == 0)
                 outer_child(c, parent);
         close(c->sync_child);
