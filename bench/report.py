@@ -210,8 +210,8 @@ def md(res):
                  "\"left\" counts processes in the runs' cgroups and nixbox state directories after the "
                  "stop.\n")
         if m.get("inotify_max_user_instances"):
-            o.append(f"Note: this host's fs.inotify.max_user_instances is {m['inotify_max_user_instances']} "
-                     ". A booted systemd takes 7 to 8 inotify "
+            o.append(f"Note: this host's fs.inotify.max_user_instances is {m['inotify_max_user_instances']}. "
+                     "A booted systemd takes 7 to 8 inotify "
                      "instances, charged to the owner of its user namespace: nixbox makes each container's "
                      "shift UID the owner (docs/architecture.md §5), so each has its own 128; systemd-nspawn "
                      "creates them as host root, so all its containers share root's 128 (about 16 systemd's) "
