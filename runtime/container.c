@@ -198,12 +198,14 @@ static pid_t clone_as(struct clone_args *args, uid_t owner) {
         if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) < 0)
                 bits = -1; /* still possible, as an unprivileged creator */
         if (setresgid(-1, owner, -1) < 0 || setresuid(-1, owner, -1) < 0)
-                return -1;
-        pid = (pid_t) syscall(SYS_clone3, args, sizeof(*args));
+                pid = -1;
+        else
+                pid = (pid_t) syscall(SYS_clone3, args, sizeof(*args));
         if (pid == 0)
                 return 0;
         saved = errno;
-        /* Cannot fail (the saved IDs are 0); never go on half privileged. */
+        /* Back to euid 0 also after a failed switch. Cannot fail (the
+         * saved IDs are 0); never go on half privileged. */
         if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0 || (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
                 _exit(EXIT_NIXBOX_ERROR);
         errno = saved;
