@@ -128,8 +128,9 @@ demo: deps
 	$(MAKE) all
 	tests/demo.sh
 
+# `make bench SCALE=10,50,100,200`: only the scale section, with these counts.
 bench: all
-	bench/run.sh
+	bench/run.sh $(if $(SCALE),--sections scale --scale "$(SCALE)")
 
 # The VM lane: pure cgroup v2 and an older kernel under QEMU (tests/vm/).
 check-vm: deps

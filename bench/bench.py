@@ -640,10 +640,78 @@ def section_boot(ctx, roots):
 
 # ---------------------------------------------------------------- 5. scale
 
-def boot_many(ctx, runtime, roots, timeout, stall=30):
-    """Boots all roots at once; waits until each is ready or gone, for at
-    most timeout s, or until nothing has changed for stall s once something
-    did (a container whose boot hangs never sends READY=1)."""
+def descendants(pid):
+    """pid and every process below it (children by PPid), in the run's PID
+    namespace: the supervisor, nixbox's guard, the container's processes."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def tree_pss(pid):
+    """(PSS kB of the runtime's own processes: the supervisor and its
+    helpers running the same binary, PSS kB of the whole tree)."""
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None, None
+    own = total = 0
+    for p in descendants(pid):
+        m = proc_mem(p)
+        if not m or "Pss" not in m:
+            continue
+        total += m["Pss"]
+        try:
+            if os.readlink(f"/proc/{p}/exe") == exe:
+                own += m["Pss"]
+        except OSError:
+            pass
+    return own, total
+
+
+def scale_argv(ctx, runtime, machine, root, fixture):
+    """Every container boots from the one primed tree with an overlay of
+    its own on it: nixbox's --ephemeral; nspawn's --volatile=overlay (its
+    --ephemeral would copy the whole tree on a file system without
+    snapshots)."""
+    if runtime == "nixbox":
+        return boot_argv(ctx, runtime, machine, root, fixture)[:-1] + ["-x", root]
+    if runtime == "systemd-nspawn":
+        return nspawn_cmd(machine, root, ("-b", "--notify-ready=yes", "--console=read-only", "--volatile=overlay"), ())
+    raise ValueError(runtime)
+
+
+def leftovers():
+    """Processes still in the run's scale cgroups, and nixbox's state left."""
+    procs = 0
+    for d, _, files in os.walk("/sys/fs/cgroup/scale"):
+        if "cgroup.procs" in files:
+            try:
+                with open(os.path.join(d, "cgroup.procs")) as f:
+                    procs += len(f.read().split())
+            except OSError:
+                pass
+    state = [e for e in os.listdir("/run/nixbox") if e.startswith("nbb-s")] if os.path.isdir("/run/nixbox") else []
+    return procs, len(state)
+
+
+def boot_many(ctx, runtime, roots, fixture, timeout, stall=30):
+    """Boots all roots at once (to READY=1, through NOTIFY_SOCKET: the
+    moment `run -d` would return); waits until each is ready or gone, for
+    at most timeout s, or until nothing has changed for stall s once
+    something did (a container whose boot hangs never sends READY=1)."""
     n = len(roots)
     notes, pids, fds = [], [], []
     env0 = dict(os.environ)
@@ -659,7 +727,7 @@ def boot_many(ctx, runtime, roots, timeout, stall=30):
                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             fds.append(fd)
             env = dict(env0, NOTIFY_SOCKET=note.path)
-            argv = boot_argv(ctx, runtime, machine, root, "debian")
+            argv = scale_argv(ctx, runtime, machine, root, fixture)
             if ctx.cgbase:
                 pids.append(spawn_in_cgroup(argv, f"/sys/fs/cgroup/scale/{n}-{runtime}-{i}", env, fd, fd))
             else:
@@ -685,6 +753,8 @@ def boot_many(ctx, runtime, roots, timeout, stall=30):
         ready = [nt.ready_at - t0 for nt in notes if nt.ready_at is not None]
         all_ready = now() - t0 if len(ready) < n else max(ready)
         mem = [proc_mem(p) for i, p in enumerate(pids) if i not in exited]
+        pss = [tree_pss(p) for i, p in enumerate(pids) if i not in exited and notes[i].ready_at is not None]
+        pss = [x for x in pss if x[0] is not None]
         t1 = now()
         for i, pid in enumerate(pids):
             if i not in exited:
@@ -703,17 +773,23 @@ def boot_many(ctx, runtime, roots, timeout, stall=30):
                 os.kill(pid, signal.SIGKILL)
                 reap(pid)
                 codes[i] = "killed after 120 s"
+        time.sleep(0.5)    # cgroups empty asynchronously
+        left_procs, left_state = leftovers()
         failed = [i for i in range(n) if notes[i].ready_at is None or codes[i] != 0]
         causes = {}
         for i in failed:
             text = open(os.path.join(ctx.logs, f"scale{n}-{runtime}-{i}.log"), errors="replace").read()
+            err = next((l.strip() for l in text.splitlines() if l.startswith(("nixbox:", "Failed to"))), None)
             cause = ("inotify instances exhausted (Too many open files)" if "inotify" in text and "Too many open files" in text
+                     else err[:160] if err
                      else "no READY=1" if notes[i].ready_at is None else f"exit {codes[i]}")
             causes[cause] = causes.get(cause, 0) + 1
         return {"n": n, "ready": len(ready), "failures": len(failed), "causes": causes, "all_ready_s": all_ready,
                 "ready_s": stats(ready), "stop_all_s": stop,
                 "exit_codes": sorted({str(c) for c in codes.values()}),
                 "supervisor_vmhwm_kb_sum": sum(m["VmHWM"] for m in mem if m),
+                "runtime_pss_kb": stats([x[0] for x in pss]), "tree_pss_kb": stats([x[1] for x in pss]),
+                "left_processes": left_procs, "left_state": left_state,
                 "timed_out": len(ready) + len(exited) < n}
     finally:
         for nt in notes:
@@ -722,36 +798,20 @@ def boot_many(ctx, runtime, roots, timeout, stall=30):
             os.close(fd)
 
 
-def section_scale(ctx, primed):
-    sizes = [2] if ctx.quick else (ctx.a.scale or [10, 50])
+def section_scale(ctx, primed, fixture):
+    sizes = [2] if ctx.quick else (ctx.a.scale or [10, 50, 100, 200])
     runtimes = ["nixbox"] + (["systemd-nspawn"] if ctx.have["systemd-nspawn"] else [])
-    # Each container needs a tree of its own in the in-memory file system.
-    size_kb = int(subprocess.run(["du", "-sk", primed], capture_output=True, text=True).stdout.split()[0])
-    st = os.statvfs(ctx.trees)
-    fits = 1 + int(st.f_bavail * st.f_frsize / 1024 / (size_kb * 1.1))
-    with open("/proc/meminfo") as f:
-        avail = next(int(l.split()[1]) for l in f if l.startswith("MemAvailable:"))
-    fits = min(fits, 1 + int(avail / (size_kb * 1.1 + 64 * 1024)))   # and ~64 MiB to run each
-    if max(sizes) > fits:
-        ctx.results["notes"].append(f"scale: only {fits} containers fit in memory here; sizes {sizes} cut to it")
-        sizes = sorted({min(n, fits) for n in sizes})
-    need = max(sizes)
-    log(f"5. scale: copying the primed Debian tree {need - 1} times")
-    copies = [primed] + [os.path.join(ctx.trees, f"debian-scale-{i:02d}") for i in range(1, need)]
-    import concurrent.futures
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for dst in copies[1:]:
-            os.makedirs(dst, exist_ok=True)
-        list(pool.map(lambda d: copy_tree(primed, d), copies[1:]))
     with open("/proc/sys/fs/inotify/max_user_instances") as f:
         ctx.results["meta"]["inotify_max_user_instances"] = int(f.read())
     out = []
     for n in sizes:
         for rt in random.sample(runtimes, len(runtimes)):
             log(f"5. scale: {n} x {rt} booting at once")
-            r = boot_many(ctx, rt, copies[:n], 60 + 3 * n)
+            r = boot_many(ctx, rt, [primed] * n, fixture, 60 + 3 * n)
             r["runtime"] = rt
-            log(f"   {r['ready']}/{n} ready, all in {r['all_ready_s']:.2f} s, {r['failures']} failed")
+            r["fixture"] = fixture
+            log(f"   {r['ready']}/{n} ready, all in {r['all_ready_s']:.2f} s, {r['failures']} failed, "
+                f"stopped in {r['stop_all_s']:.2f} s, left: {r['left_processes']} processes")
             out.append(r)
     ctx.results["sections"]["scale"] = out
 
@@ -870,7 +930,7 @@ def main():
     p.add_argument("--cgroup-base", default="")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--reps", type=int, default=0)
-    p.add_argument("--scale", type=lambda s: [int(x) for x in s.split()], default=None)
+    p.add_argument("--scale", type=lambda s: [int(x) for x in s.replace(",", " ").split()], default=None)
     p.add_argument("--sections", default="latency trace boot scale binds chown")
     p.add_argument("--meta", default="{}")
     a = p.parse_args()
@@ -888,7 +948,7 @@ def main():
             roots["debian"] = os.path.join(ctx.trees, "debian")
             os.makedirs(roots["debian"])
             copy_tree(a.debian, roots["debian"])
-        if a.nixos and "boot" in sections and not a.quick:
+        if a.nixos and any(s in sections for s in ("boot", "scale")) and not a.quick:
             log("copying the NixOS-shaped fixture")
             roots["nixos"] = os.path.join(ctx.trees, "nixos")
             os.makedirs(roots["nixos"])
@@ -912,7 +972,12 @@ def main():
                 else:
                     ctx.skip("boot", "no fixture")
             elif s == "scale":
-                section_scale(ctx, deb)
+                # NixOS-shaped systems when there is that fixture (stage-2,
+                # then systemd), else Debian.
+                if roots.get("nixos"):
+                    section_scale(ctx, roots["nixos"], "nixos")
+                else:
+                    section_scale(ctx, deb, "debian")
             elif s == "binds":
                 section_binds(ctx, deb)
             elif s == "chown":

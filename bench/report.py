@@ -198,24 +198,33 @@ def md(res):
 
     sc = s.get("scale")
     if sc:
-        o.append("\n## 5. Scale: N Debian containers booted at once\n")
+        fx = sc[0].get("fixture", "debian")
+        o.append(f"\n## 5. Scale: N {'NixOS-shaped' if fx == 'nixos' else 'Debian'} containers booted at once\n")
         o.append("All N start together (each in a cgroup of its own, as a service manager would start them); "
                  "\"all READY=1\" is when the last one was ready, or when the wait ended (nothing changed for "
                  "30 s, or the time limit). A container that never got ready or did not exit 0 after SIGTERM is "
-                 "a failure.\n")
+                 "a failure. Both boot all of them from the one primed tree, each with an overlay of its own "
+                 "(nixbox `--ephemeral`, systemd-nspawn `--volatile=overlay`). PSS per "
+                 "container: of the runtime's own processes (supervisor and helpers running its binary: "
+                 "nixbox's guard) and of the whole tree (with the container's processes), medians. "
+                 "\"left\" counts processes in the runs' cgroups and nixbox state directories after the "
+                 "stop.\n")
         if m.get("inotify_max_user_instances"):
             o.append(f"Note: this host's fs.inotify.max_user_instances is {m['inotify_max_user_instances']}. "
-                     "The inotify instances of every container's systemd are charged to host root (the owner of "
-                     "the containers' user namespaces) whatever the runtime, and a booted Debian needs 7 to 8, "
-                     "so about max_user_instances / 8 containers can boot at once on any runtime; raise it "
-                     "(`sysctl fs.inotify.max_user_instances=1024`) to measure beyond that.\n")
+                     "A booted systemd takes 7 to 8 inotify "
+                     "instances, charged to the owner of its user namespace: nixbox makes each container's "
+                     "shift UID the owner (docs/architecture.md §5), so each has its own 128; systemd-nspawn "
+                     "creates them as host root, so all its containers share root's 128 (about 16 systemd's) "
+                     "unless the sysctl is raised.\n")
         rows = [[r["n"], r["runtime"], f2(r["all_ready_s"]), f2(med(r["ready_s"])),
                  f"{r['failures']}/{r['n']}" + (" (timed out)" if r["timed_out"] else "") +
                  "".join(f"; {v}: {k}" for k, v in r.get("causes", {}).items()),
                  f2(r["stop_all_s"]), ",".join(r["exit_codes"]),
-                 f1(r["supervisor_vmhwm_kb_sum"] / 1024)] for r in sc]
+                 med(r.get("runtime_pss_kb")) or "–", med(r.get("tree_pss_kb")) or "–",
+                 f"{r.get('left_processes', '?')} / {r.get('left_state', '?')}"] for r in sc]
         o.append(table(["N", "runtime", "all READY=1 (s)", "median READY=1 (s)", "failures",
-                        "SIGTERM → all exited (s)", "exit codes", "Σ supervisor VmHWM (MiB)"], rows))
+                        "SIGTERM → all exited (s)", "exit codes", "runtime PSS/container (kB)",
+                        "total PSS/container (kB)", "left: processes / state"], rows))
 
     bi = s.get("binds")
     if bi:

@@ -10,7 +10,8 @@
 #                  test, no NixOS fixture, no package installs: a smoke test
 #                  for `make check` (about half a minute)
 #   --reps N       repetitions per measurement (default: per section, 3 to 50)
-#   --scale LIST   container counts booted at once (default "10 50")
+#   --scale LIST   container counts booted at once (default "10 50 100 200";
+#                  spaces or commas; `make bench SCALE=LIST` runs only this)
 #   --sections S   any of: latency trace boot scale binds chown (default all)
 #   --no-install   do not apt-get install missing peers (they are skipped)
 #   --no-peers     run as on a machine without any peer: they are hidden from

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <linux/securebits.h>
 
 #include "machine-id.h"
 #include "mount-overlay.h"
@@ -207,17 +208,77 @@ static void apply_process_limits(struct container *c) {
         }
 }
 
+/* The kernel charges per-user resources of a user namespace (inotify
+ * instances and watches, namespace counts, ...) to its owner, the creator's
+ * effective UID, up the chain of namespaces: created by host root, every
+ * container would share root's budget (fs.inotify.max_user_instances = 128:
+ * about 16 systemd's). So the outer child switches its effective IDs to the
+ * shift for the clone alone (docs/architecture.md §5, "Owner"). The real
+ * and saved IDs stay 0 to switch back; SECBIT_NO_SETUID_FIXUP keeps the
+ * effective capabilities meanwhile, so that hosts which allow only
+ * CAP_SYS_ADMIN to create user namespaces (Debian's
+ * kernel.unprivileged_userns_clone=0, AppArmor's restriction) still let
+ * it. PID 1 starts with the default securebits of a new user namespace. */
+static pid_t clone_as(struct clone_args *args, uid_t owner) {
+        int bits = prctl(PR_GET_SECUREBITS), saved;
+        pid_t pid;
+
+        if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) < 0)
+                bits = -1; /* still possible, as an unprivileged creator */
+        if (setresgid(-1, owner, -1) < 0 || setresuid(-1, owner, -1) < 0)
+                pid = -1;
+        else
+                pid = (pid_t) syscall(SYS_clone3, args, sizeof(*args));
+        if (pid == 0)
+                return 0;
+        saved = errno;
+        /* Back to euid 0 also after a failed switch. Cannot fail (the
+         * saved IDs are 0); never go on half privileged. */
+        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0 || (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
+                _exit(EXIT_NIXBOX_ERROR);
+        errno = saved;
+        return pid;
+}
+
 static pid_t clone_inner(struct container *c) {
         struct clone_args args = {
                 .flags = CLONE_PARENT | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP,
                 .exit_signal = 0,   /* CLONE_PARENT: the parent's SIGCHLD setting applies */
         };
+        pid_t pid;
 
         if (c->uids.enabled)
                 args.flags |= CLONE_NEWUSER;
         if (c->o->private_network && !c->o->network_namespace_path)
                 args.flags |= CLONE_NEWNET;
-        return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        if (!c->uids.enabled || c->uids.shift == 0)
+                return (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        pid = clone_as(&args, c->uids.shift);
+        if (pid < 0 && (errno == EPERM || errno == EACCES)) {
+                /* An LSM refused a namespace owned by a non-root UID. */
+                log_warn("creating the user namespace as UID %u was refused (%s); it is owned by host root, "
+                         "so all containers share root's per-user limits (fs.inotify.max_user_instances, user.max_*)",
+                         c->uids.shift, strerror(errno));
+                pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        }
+        return pid;
+}
+
+/* Which per-host limit a failed clone of PID 1 most likely hit: a mass
+ * boot must name it, not fail obscurely. */
+static const char *clone_limit_hint(int e) {
+        switch (e) {
+        case ENOSPC:
+                return ": a namespace count limit was reached (sysctls user.max_user_namespaces, user.max_pid_namespaces, "
+                       "user.max_net_namespaces, user.max_ipc_namespaces, user.max_uts_namespaces, "
+                       "user.max_cgroup_namespaces; per owner UID), or the nesting depth (32)";
+        case EAGAIN:
+                return ": too many processes (sysctls kernel.pid_max, kernel.threads-max, RLIMIT_NPROC, or --property=TasksMax)";
+        case ENOMEM:
+                return ": out of memory (or kernel.pid_max reached in a pid namespace)";
+        default:
+                return "";
+        }
 }
 
 _noreturn_ static void outer_child(struct container *c, pid_t parent) {
@@ -272,7 +333,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         apply_process_limits(c);
         pid = clone_inner(c);
         if (pid < 0) {
-                nb_error_set(&err, errno, "create the container's namespaces (clone3)");
+                nb_error_set(&err, errno, "create the container's namespaces (clone3)%s", clone_limit_hint(errno));
                 child_fail(c->sync_child, &err);
         }
         if (pid == 0) {
@@ -775,7 +836,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                 return -1;
         c->outer_pid = fork();
         if (c->outer_pid < 0)
-                return nb_error_set(err, errno, "fork");
+                return nb_error_set(err, errno, "fork the container's set-up process%s", clone_limit_hint(errno));
         if (c->outer_pid == 0)
                 outer_child(c, parent);
         close(c->sync_child);

@@ -180,3 +180,16 @@ t_cgroup2_showing_a_subtree_is_used() {
         assert_eq $rc 0 "exit status in a cgroup namespace ($(cat "$err"))"
         grep -q 'shows cgroup /\.\..*running without a cgroup' "$err" || fail "no explaining warning: $(cat "$err")"
 }
+
+# A per-owner namespace limit reached (here: none left in the sandbox's
+# user.max_pid_namespaces) is named, with its sysctl, not an obscure errno.
+t_nested_namespace_limit_is_named() {
+        local r err rc=0
+        r=$(sandbox_tree nested-limit)
+        err=$(test_tmp)/err
+        in_sandbox $((0x90000)) sh -c 'echo 0 >/proc/sys/user/max_pid_namespaces && exec "$@"' _ \
+                "$NIXBOX" run -q -M nested-limit --trust-tree "$r" -- true </dev/null 2>"$err" || rc=$?
+        assert_eq $rc 125 "exit status ($(cat "$err"))"
+        grep -q "create the container's namespaces (clone3): a namespace count limit was reached (sysctls user.max_user_namespaces, user.max_pid_namespaces" "$err" ||
+                fail "limit not named: $(cat "$err")"
+}
