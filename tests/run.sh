@@ -3,6 +3,7 @@
 #   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
 #   musl              every C source compiles with musl-gcc (`make check-musl`)
 #   format            changed C lines are formatted as .clang-format says (`make check-format`)
+#   spdx              every source file has an SPDX licence header (tests/check-spdx.sh)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
 #   bench             bench/run.sh --quick, with every peer hidden and then as installed
@@ -69,6 +70,17 @@ if [[ "format:changed-lines" =~ $FILTER ]]; then
         *) fail=$((fail + 1)); failed_names+=("format:changed-lines")
            echo "not ok - format:changed-lines"; head -60 <<<"$out" | sed 's/^/    /' ;;
         esac
+fi
+
+# Every source file has an SPDX licence header (tests/check-spdx.sh).
+if [[ "spdx:headers" =~ $FILTER ]]; then
+        echo "== licence headers"
+        if out=$("$TOP/tests/check-spdx.sh" 2>&1); then
+                pass=$((pass + 1)); echo "ok - spdx:headers ($(tail -1 <<<"$out"))"
+        else
+                fail=$((fail + 1)); failed_names+=("spdx:headers")
+                echo "not ok - spdx:headers"; head -40 <<<"$out" | sed 's/^/    /'
+        fi
 fi
 
 if [[ "fuzz:settings" =~ $FILTER ]] && [ -x "$TOP/tests/fuzz/build-and-run.sh" ]; then
