@@ -9,6 +9,8 @@ packages=(
 	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev musl-tools
 	# test tools and fixture builders (clang-format: tests/check-format.sh)
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables clang-format
+	# supervisors and shells of the service files and completions (tests/integration/77-services.sh)
+	runit s6 zsh fish
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)
