@@ -11,6 +11,7 @@ MANDIR  ?= $(DATADIR)/man
 DOCDIR  ?= $(DATADIR)/doc/nixbox
 # /etc for PREFIX=/usr, else below PREFIX; the OpenRC script goes to its init.d.
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+OPENRCDIR ?= $(SYSCONFDIR)/init.d
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
@@ -62,7 +63,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The init-shim is a static binary embedded into nixbox (runtime/embedded-shim.S)
 # so that the rootfs never needs to contain it and the container cannot replace it.
@@ -150,11 +151,12 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
 	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(BINDIR)/nixbox
 	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(BINDIR)/nixbox-netsetup
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(MANDIR)/man1/nixbox.1
+	install -D -m 0644 docs/nixbox-netsetup.1 $(DESTDIR)$(MANDIR)/man1/nixbox-netsetup.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(MANDIR)/man5/nixbox.nspawn.5
 	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(MANDIR)/man5/nixbox.conf.5
-	install -d $(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(SYSTEMDUNITDIR) \
+	install -d $(DESTDIR)$(OPENRCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(DATADIR)/nixbox/runit/nixbox $(DESTDIR)$(DATADIR)/nixbox/s6/nixbox
-	$(call install_sub,services/openrc/nixbox,$(DESTDIR)$(SYSCONFDIR)/init.d/nixbox,0755)
+	$(call install_sub,services/openrc/nixbox,$(DESTDIR)$(OPENRCDIR)/nixbox,0755)
 	$(call install_sub,services/systemd/nixbox@.service,$(DESTDIR)$(SYSTEMDUNITDIR)/nixbox@.service,0644)
 	for f in run finish check; do \
 		$(call install_sub,services/runit/nixbox/$$f,$(DESTDIR)$(DATADIR)/nixbox/runit/nixbox/$$f,0755) || exit 1; done

@@ -11,6 +11,8 @@ packages=(
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables clang-format
 	# supervisors and shells of the service files and completions (tests/integration/77-services.sh)
 	runit s6 zsh fish
+	# the Debian package (tests/check-deb.sh)
+	dpkg-dev debhelper lintian fakeroot
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)

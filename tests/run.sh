@@ -6,6 +6,7 @@
 #   spdx              every source file has an SPDX licence header (tests/check-spdx.sh)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
+#   pkg               the Debian package builds, passes lintian, runs from its files (tests/check-deb.sh)
 #   bench             bench/run.sh --quick, with every peer hidden and then as installed
 # Usage: tests/run.sh [FILTER]   (FILTER: a regular expression on "file:test" names)
 set -u
@@ -123,6 +124,21 @@ else
         done <"$results"
         rm -f "$results"
         [ $rc -eq 0 ] || { echo "not ok - integration runner exited $rc"; fail=$((fail + 1)); }
+fi
+
+# The Debian package builds (in a scratch copy), passes lintian and runs
+# from its unpacked files (tests/check-deb.sh; after the integration tests,
+# whose busybox fixture its smoke run borrows).
+if [[ "pkg:deb" =~ $FILTER ]]; then
+        echo "== Debian package"
+        out=$(BUSYBOX_ROOT=${BUSYBOX_ROOT:-} "$TOP/tests/check-deb.sh" 2>&1); rc=$?
+        case $rc in
+        0) pass=$((pass + 1)); echo "ok - pkg:deb ($(tail -1 <<<"$out"))"
+           grep '^lintian: ' <<<"$out" | sed 's/^/    /' ;;
+        77) skip=$((skip + 1)); echo "skip - pkg:deb: $(grep -m1 '^skip: ' <<<"$out" | sed 's/^skip: //')" ;;
+        *) fail=$((fail + 1)); failed_names+=("pkg:deb")
+           echo "not ok - pkg:deb"; tail -40 <<<"$out" | sed 's/^/    /' ;;
+        esac
 fi
 
 # The VM lane (pure cgroup v2, older kernel) counts in the totals; it says

@@ -42,7 +42,7 @@ t_make_install_lists_the_expected_files() {
                 ./usr/share/doc/nixbox/examples/example.nspawn \
                 ./usr/share/doc/nixbox/examples/machines/example.conf \
                 ./usr/share/fish/vendor_completions.d/nixbox.fish \
-                ./usr/share/man/man1/nixbox.1 ./usr/share/man/man5/nixbox.conf.5 ./usr/share/man/man5/nixbox.nspawn.5 \
+                ./usr/share/man/man1/nixbox-netsetup.1 ./usr/share/man/man1/nixbox.1 ./usr/share/man/man5/nixbox.conf.5 ./usr/share/man/man5/nixbox.nspawn.5 \
                 ./usr/share/nixbox/runit/nixbox/check ./usr/share/nixbox/runit/nixbox/finish ./usr/share/nixbox/runit/nixbox/run \
                 ./usr/share/nixbox/s6/nixbox/finish ./usr/share/nixbox/s6/nixbox/notification-fd \
                 ./usr/share/nixbox/s6/nixbox/run ./usr/share/nixbox/s6/nixbox/timeout-kill \
@@ -145,7 +145,7 @@ t_openrc_script_boots_waits_for_ready_and_halts_on_term() {
         svc_cleanup $pid $m
         (cd "$(test_tmp)" && RC_SVCNAME=nixbox.$m RC_LIBEXECDIR=/nonexistent sh -c '
                 checkpath() { :; }; eerror() { echo "eerror: $*"; }
-                . "$1"; start_post' sh "$root/etc/init.d/nixbox") || fail "start_post: not ready"
+                . "$1"; start_post' sh "$root/etc/init.d/nixbox") || fail "start_post: not ready: $(tail -5 "$(test_tmp)/orc.log")"
         svc_running $m || fail "not running after start_post"
         kill -TERM $pid
         for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
