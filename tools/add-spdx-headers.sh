@@ -10,8 +10,8 @@
 #   Makefile, *.py, *.bash *.fish,     line 1: # SPDX-License-Identifier: ...
 #   *.service, services/**, debian/rules
 #   man pages (docs/*.[1-8])           line 1: .\" SPDX-License-Identifier: ...
-# Data files (test corpora, notification-fd, debian/control...) are not
-# sources and are covered by LICENSE and debian/copyright.
+# Data files (test corpora, s6's notification-fd, debian/control...) are not
+# sources: LICENSE and debian/copyright cover them.
 # Usage: tools/add-spdx-headers.sh [--check]
 set -euo pipefail
 LICENSE_ID=LGPL-2.1-or-later
@@ -38,7 +38,10 @@ style() {
         local f=$1 first
         [ -f "$f" ] && [ ! -L "$f" ] || return 0
         case $f in
-        tests/unit/settings-corpus/* | tests/fuzz/*.dict | debian/*) ;;
+        # Data read by programs that know no comments (s6 reads a number).
+        tests/unit/settings-corpus/* | tests/fuzz/*.dict | */notification-fd | */timeout-kill) return 0 ;;
+        debian/rules) ;;
+        debian/*) return 0 ;;
         *.c | *.h | *.S) echo c; return ;;
         docs/*.[1-8]) echo roff; return ;;
         esac
@@ -47,7 +50,6 @@ style() {
         '#!'* | '#compdef'*) echo hash-after-first; return ;;
         esac
         case $f in
-        debian/rules) echo hash ;;   # debian/rules starts with #!, caught above
         Makefile | */Makefile | *.mk | *.py | *.sh | *.bash | *.zsh | *.fish | *.service | services/*/*) echo hash ;;
         completions/*) echo hash ;;
         esac
