@@ -30,7 +30,9 @@ else
 fi
 
 echo "building in $src"
-(cd "$src" && dpkg-buildpackage -us -uc -b >"$scratch/build.log" 2>&1) ||
+# The package builds as on a fresh machine: not with the caller's make variables.
+(cd "$src" && env -u BUILD -u SANITIZE -u PREFIX -u DESTDIR -u CFLAGS -u LDFLAGS -u MAKEFLAGS -u MFLAGS \
+        dpkg-buildpackage -us -uc -b >"$scratch/build.log" 2>&1) ||
         { tail -30 "$scratch/build.log"; fail "dpkg-buildpackage failed"; }
 deb=$(ls "$scratch"/nixbox_"$version"_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb in $scratch"
