@@ -9,6 +9,17 @@ DESTDIR ?=
 # dist-packages for PREFIX=/usr, else PREFIX/lib/python3.X/dist-packages.
 PYTHON3 ?= /usr/bin/python3
 PYTHONDIR ?= $(PREFIX)/lib/$(if $(filter /usr,$(PREFIX)),python3,$(shell $(PYTHON3) -c 'import sys; print("python%d.%d" % sys.version_info[:2])'))/dist-packages
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+DOCDIR  ?= $(DATADIR)/doc/nixbox
+# /etc for PREFIX=/usr, else below PREFIX; the OpenRC script goes to its init.d.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+OPENRCDIR ?= $(SYSCONFDIR)/init.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 BUILD   ?= build
 
 CC      ?= cc
@@ -56,7 +67,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The init-shim is a static binary embedded into nixbox (runtime/embedded-shim.S)
 # so that the rootfs never needs to contain it and the container cannot replace it.
@@ -137,12 +148,31 @@ check-vm: deps
 	$(MAKE) all
 	tests/vm/run.sh
 
+# Service files get the installed binary's path (@BINDIR@); runit's and s6's
+# service directories are templates to copy (docs/services.md).
+install_sub = sed 's|@BINDIR@|$(BINDIR)|g' $(1) >$(2).tmp && chmod $(3) $(2).tmp && mv $(2).tmp $(2)
+
 install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
-	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(PREFIX)/bin/nixbox
-	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(PREFIX)/bin/nixbox-netsetup
-	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixbox.1
-	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.nspawn.5
-	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.conf.5
+	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(BINDIR)/nixbox
+	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(BINDIR)/nixbox-netsetup
+	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(MANDIR)/man1/nixbox.1
+	install -D -m 0644 docs/nixbox-netsetup.1 $(DESTDIR)$(MANDIR)/man1/nixbox-netsetup.1
+	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(MANDIR)/man5/nixbox.nspawn.5
+	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(MANDIR)/man5/nixbox.conf.5
+	install -d $(DESTDIR)$(OPENRCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(DATADIR)/nixbox/runit/nixbox $(DESTDIR)$(DATADIR)/nixbox/s6/nixbox
+	$(call install_sub,services/openrc/nixbox,$(DESTDIR)$(OPENRCDIR)/nixbox,0755)
+	$(call install_sub,services/systemd/nixbox@.service,$(DESTDIR)$(SYSTEMDUNITDIR)/nixbox@.service,0644)
+	for f in run finish check; do \
+		$(call install_sub,services/runit/nixbox/$$f,$(DESTDIR)$(DATADIR)/nixbox/runit/nixbox/$$f,0755) || exit 1; done
+	for f in run finish; do \
+		$(call install_sub,services/s6/nixbox/$$f,$(DESTDIR)$(DATADIR)/nixbox/s6/nixbox/$$f,0755) || exit 1; done
+	install -m 0644 services/s6/nixbox/notification-fd services/s6/nixbox/timeout-kill $(DESTDIR)$(DATADIR)/nixbox/s6/nixbox/
+	install -D -m 0644 completions/nixbox.bash $(DESTDIR)$(BASHCOMPDIR)/nixbox
+	install -D -m 0644 completions/_nixbox $(DESTDIR)$(ZSHCOMPDIR)/_nixbox
+	install -D -m 0644 completions/nixbox.fish $(DESTDIR)$(FISHCOMPDIR)/nixbox.fish
+	install -D -m 0644 examples/example.nspawn $(DESTDIR)$(DOCDIR)/examples/example.nspawn
+	install -D -m 0644 examples/machines/example.conf $(DESTDIR)$(DOCDIR)/examples/machines/example.conf
 	install -D -m 0644 -t $(DESTDIR)$(PYTHONDIR) python/nixbox.py python/nixbox_pytest.py
 
 clean:

@@ -13,6 +13,10 @@ packages=(
 	systemd-container
 	# the Python client's tests and the example harness (python/, examples/)
 	python3-pytest
+	# supervisors and shells of the service files and completions (tests/integration/77-services.sh)
+	runit s6 zsh fish
+	# the Debian package (tests/check-deb.sh)
+	dpkg-dev debhelper lintian fakeroot
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)

@@ -3,9 +3,11 @@
 #   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
 #   musl              every C source compiles with musl-gcc (`make check-musl`)
 #   format            changed C lines are formatted as .clang-format says (`make check-format`)
+#   spdx              every source file has an SPDX licence header (tests/check-spdx.sh)
 #   fuzz              tests/fuzz/build-and-run.sh (bounded time)
 #   integration       tests/integration/*.sh, as root, inside a throwaway network namespace
 #   python            python/tests (unit: a fake nixbox; integration: root), examples/harness (root)
+#   pkg               the Debian package builds, passes lintian, runs from its files (tests/check-deb.sh)
 #   bench             bench/run.sh --quick, with every peer hidden and then as installed
 # Usage: tests/run.sh [FILTER]   (FILTER: a regular expression on "file:test" names)
 set -u
@@ -83,6 +85,17 @@ if [[ "docs:options" =~ $FILTER ]]; then
         else
                 fail=$((fail + 1)); failed_names+=("docs:options")
                 echo "not ok - docs:options"; head -60 <<<"$out" | sed 's/^/    /'
+        fi
+fi
+
+# Every source file has an SPDX licence header (tests/check-spdx.sh).
+if [[ "spdx:headers" =~ $FILTER ]]; then
+        echo "== licence headers"
+        if out=$("$TOP/tests/check-spdx.sh" 2>&1); then
+                pass=$((pass + 1)); echo "ok - spdx:headers ($(tail -1 <<<"$out"))"
+        else
+                fail=$((fail + 1)); failed_names+=("spdx:headers")
+                echo "not ok - spdx:headers"; head -40 <<<"$out" | sed 's/^/    /'
         fi
 fi
 
@@ -174,6 +187,21 @@ if [[ "python:unit" =~ $FILTER || "python:integration" =~ $FILTER || "python:har
         run_pytest python:unit 0 "$TOP/python/tests/test_unit.py"
         run_pytest python:integration 1 "$TOP/python/tests/test_integration.py"
         run_pytest python:harness 1 "$TOP/examples/harness/test_boot.py"
+fi
+
+# The Debian package builds (in a scratch copy), passes lintian and runs
+# from its unpacked files (tests/check-deb.sh; after the integration tests,
+# whose busybox fixture its smoke run borrows).
+if [[ "pkg:deb" =~ $FILTER ]]; then
+        echo "== Debian package"
+        out=$(BUSYBOX_ROOT=${BUSYBOX_ROOT:-} "$TOP/tests/check-deb.sh" 2>&1); rc=$?
+        case $rc in
+        0) pass=$((pass + 1)); echo "ok - pkg:deb ($(tail -1 <<<"$out"))"
+           grep '^lintian: ' <<<"$out" | sed 's/^/    /' ;;
+        77) skip=$((skip + 1)); echo "skip - pkg:deb: $(grep -m1 '^skip: ' <<<"$out" | sed 's/^skip: //')" ;;
+        *) fail=$((fail + 1)); failed_names+=("pkg:deb")
+           echo "not ok - pkg:deb"; tail -40 <<<"$out" | sed 's/^/    /' ;;
+        esac
 fi
 
 # The VM lane (pure cgroup v2, older kernel) counts in the totals; it says

@@ -675,11 +675,11 @@ _noreturn_ static void forwarder_main(struct forwarder *f, int netns_fd, int sta
         cap_free(caps);
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
-        (void) write(status_fd, &err, sizeof(err));
+        (void) !write(status_fd, &err, sizeof(err));
         close(status_fd);
         forwarder_loop(f);
 fail:
-        (void) write(status_fd, &err, sizeof(err));
+        (void) !write(status_fd, &err, sizeof(err));
         _exit(EXIT_FAILURE);
 }
 
