@@ -43,7 +43,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
 HELPER_SRC   := $(wildcard tests/helpers/*.c)
 HELPER_BIN   := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(UNIT_BIN) $(HELPER_BIN)
+all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(BUILD)/nixbox-oci $(UNIT_BIN) $(HELPER_BIN)
 
 # Small static programs that tests copy into fixture trees.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
@@ -74,6 +74,14 @@ $(BUILD)/nixbox: $(BUILD)/runtime/main.o $(BUILD)/embedded-shim.o $(BUILD)/libni
 
 $(BUILD)/nixbox-netsetup: $(BUILD)/netsetup/nixbox-netsetup.o $(BUILD)/libnixbox.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The OCI runtime front end (docs/oci.md): its own folder and main, the only
+# user of json-c, linked against the same libnixbox.a.
+OCI_SRC := $(wildcard oci/*.c)
+OCI_OBJ := $(OCI_SRC:%.c=$(BUILD)/%.o)
+$(OCI_OBJ): CFLAGS += -Ioci $(shell pkg-config --cflags json-c 2>/dev/null)
+$(BUILD)/nixbox-oci: $(OCI_OBJ) $(BUILD)/libnixbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs json-c 2>/dev/null)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/embedded-shim.o $(BUILD)/libnixbox.a
 	@mkdir -p $(dir $@)
@@ -132,9 +140,10 @@ check-vm: deps
 	$(MAKE) all
 	tests/vm/run.sh
 
-install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
+install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(BUILD)/nixbox-oci
 	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(PREFIX)/bin/nixbox
 	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(PREFIX)/bin/nixbox-netsetup
+	install -D -m 0755 $(BUILD)/nixbox-oci $(DESTDIR)$(PREFIX)/bin/nixbox-oci
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixbox.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.nspawn.5
 	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/nixbox.conf.5

@@ -6,9 +6,11 @@ set -euo pipefail
 
 packages=(
 	# build
-	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev musl-tools
+	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev libjson-c-dev musl-tools
 	# test tools and fixture builders (clang-format: tests/check-format.sh)
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables clang-format
+	# engines that drive nixbox-oci (tests/integration/65-oci.sh), and jq for its bundles
+	jq podman conmon crun containerd
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)

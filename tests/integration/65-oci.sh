@@ -1,0 +1,165 @@
+# nixbox-oci, the OCI runtime front end (issue 17, docs/oci.md): runc's
+# command line and lifecycle on bundles the tests make (`nixbox-oci spec` +
+# jq), one check per config.json field seen from inside the container, and
+# real engines (podman with conmon) driving it.
+
+OCI=$BUILD/nixbox-oci
+
+need_oci() {
+        [ -x "$OCI" ] || { fail "$OCI not built (run make)"; return 1; }
+        command -v jq >/dev/null || skip "jq not installed (tests/install-deps.sh)"
+}
+
+# oci_bundle NAME JQ-FILTER: a bundle of the busybox fixture whose config is
+# `nixbox-oci spec` (no terminal, a writable root) edited by JQ-FILTER;
+# prints its path.
+oci_bundle() {
+        local b=$TEST_TMP/$1
+        mkdir -p "$b"
+        cp -a --reflink=auto "$(copy_fixture busybox "$1-root")" "$b/rootfs"
+        (cd "$b" && "$OCI" spec)
+        jq ".process.terminal=false | .root.readonly=false | $2" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+        echo "$b"
+}
+
+ocirt() {
+        # The first call arranges that a failing test leaves no container.
+        [ -n "${OCI_TRAP:-}" ] || { OCI_TRAP=1; trap 'oci_cleanup; remove_tree "$TEST_TMP"' EXIT; }
+        "$OCI" --root "$TEST_TMP/state" "$@"
+}
+oci_cleanup() {
+        local d
+        for d in "$TEST_TMP"/state/*/; do
+                [ -d "$d" ] && "$OCI" --root "$TEST_TMP/state" delete --force "$(basename "$d")" 2>/dev/null
+        done
+        return 0
+}
+
+# oci_out BUNDLE ID: runs the bundle, its output on stdout, its status in $?.
+oci_out() { ocirt run --bundle "$1" "$2" </dev/null; }
+
+t_oci_run_exit_status_and_output() {
+        need_oci
+        local b out rc=0
+        b=$(oci_bundle r1 '.process.args=["sh","-c","echo out-$(hostname); exit 7"]')
+        out=$(oci_out "$b" oci-r1) || rc=$?
+        assert_eq "$rc" 7 "exit status of run"
+        assert_eq "$out" "out-nixbox" "output and hostname"
+        assert_eq "$(ls -A "$TEST_TMP/state" 2>/dev/null)" "" "state left after run"
+        [ ! -e "$CG2/nixbox-oci/oci-r1" ] || fail "cgroup left after run"
+}
+
+t_oci_lifecycle_create_start_state_kill_delete() {
+        need_oci
+        local b pid st
+        b=$(oci_bundle l1 '.process.args=["sleep","100"]')
+        ocirt create --bundle "$b" --pid-file "$TEST_TMP/pid" oci-l1 </dev/null
+        pid=$(cat "$TEST_TMP/pid")
+        st=$(ocirt state oci-l1)
+        assert_eq "$(jq -r .status <<<"$st")" created "status after create"
+        assert_eq "$(jq -r .pid <<<"$st")" "$pid" "pid in state"
+        assert_eq "$(jq -r .bundle <<<"$st")" "$b" "bundle in state"
+        assert_eq "$(jq -r .ociVersion <<<"$st")" 1.0.2 "ociVersion"
+        [ -p "$TEST_TMP/state/oci-l1/exec.fifo" ] || fail "no exec.fifo while created"
+        # Created: the process waits in its namespaces, not yet the payload.
+        assert_eq "$(readlink /proc/"$pid"/exe)" "$OCI" "created process is still the runtime"
+        [ "$(readlink /proc/"$pid"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] || fail "not in a new pid namespace"
+        ocirt start oci-l1
+        wait_for sh -c "[ \"\$(readlink /proc/$pid/exe)\" = $b/rootfs/bin/busybox ] || grep -q sleep /proc/$pid/cmdline"
+        assert_eq "$(ocirt state oci-l1 | jq -r .status)" running "status after start"
+        [ ! -e "$TEST_TMP/state/oci-l1/exec.fifo" ] || fail "exec.fifo left after start"
+        assert_match "$(ocirt list)" "oci-l1 +$pid +running" "list"
+        assert_eq "$(ocirt ps --format json oci-l1 | jq -c .)" "[$pid]" "ps json"
+        # delete refuses a running container, as runc.
+        if ocirt delete oci-l1 2>"$TEST_TMP/err"; then fail "delete of a running container succeeded"; fi
+        assert_match "$(cat "$TEST_TMP/err")" "cannot delete container oci-l1 that is not stopped: running" "delete message"
+        ocirt kill oci-l1 KILL
+        wait_for sh -c "! [ -d /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status"
+        assert_eq "$(ocirt state oci-l1 | jq -r .status)" stopped "status after kill"
+        ocirt delete oci-l1
+        if ocirt state oci-l1 2>"$TEST_TMP/err"; then fail "state after delete succeeded"; fi
+        assert_match "$(cat "$TEST_TMP/err")" 'container "oci-l1" does not exist' "state after delete"
+        assert_eq "$(ls -A "$TEST_TMP/state" 2>/dev/null)" "" "state left after delete"
+        [ ! -e "$CG2/nixbox-oci/oci-l1" ] || fail "cgroup left after delete"
+}
+
+t_oci_state_survives_the_caller() {
+        need_oci
+        local b
+        b=$(oci_bundle s1 '.process.args=["sh","-c","echo started >/tmp/mark; sleep 100"]')
+        # create from a shell that is gone before start.
+        ocirt list >/dev/null
+        ("$OCI" --root "$TEST_TMP/state" create --bundle "$b" oci-s1 </dev/null >/dev/null 2>&1 &
+         wait)
+        assert_eq "$(ocirt state oci-s1 | jq -r .status)" created "status from another caller"
+        ocirt start oci-s1
+        wait_for test -e "$b/rootfs/tmp/mark"
+        ocirt delete --force oci-s1
+        assert_eq "$(ls -A "$TEST_TMP/state" 2>/dev/null)" "" "state left after delete --force"
+}
+
+t_oci_errors_as_runc() {
+        need_oci
+        local b rc=0
+        b=$(oci_bundle e1 '.process.args=["no-such-program"]')
+        ocirt --log "$TEST_TMP/log" --log-format=json create --bundle "$b" oci-e1 </dev/null 2>"$TEST_TMP/err" || rc=$?
+        assert_eq "$rc" 1 "exit status of a failed create"
+        assert_match "$(cat "$TEST_TMP/err")" 'exec: "no-such-program": executable file not found in \$PATH' "stderr"
+        assert_eq "$(jq -r .level "$TEST_TMP/log")" error "log level"
+        assert_match "$(jq -r .msg "$TEST_TMP/log")" 'executable file not found' "log msg"
+        jq -e .time "$TEST_TMP/log" >/dev/null || fail "no time in the log line"
+        assert_eq "$(ls -A "$TEST_TMP/state" 2>/dev/null)" "" "state left after a failed create"
+        # An unsupported field is named.
+        b=$(oci_bundle e2 '.linux.intelRdt={"closID":"x"}')
+        rc=0
+        ocirt create --bundle "$b" oci-e2 </dev/null 2>"$TEST_TMP/err" || rc=$?
+        assert_eq "$rc" 1 "exit status for an unsupported field"
+        assert_match "$(cat "$TEST_TMP/err")" 'config.json: linux.intelRdt is not supported by nixbox-oci' "unsupported field message"
+        rc=0
+        "$OCI" --systemd-cgroup list 2>"$TEST_TMP/err" || rc=$?
+        assert_eq "$rc" 1 "--systemd-cgroup refused"
+        assert_match "$(cat "$TEST_TMP/err")" 'systemd-cgroup is not supported' "--systemd-cgroup message"
+        assert_eq "$(ls -A "$TEST_TMP/state" 2>/dev/null)" "" "state left after refused configs"
+}
+
+t_oci_features_and_spec_are_json() {
+        need_oci
+        "$OCI" features | jq -e '.ociVersionMax and .linux.namespaces and .linux.seccomp.enabled' >/dev/null ||
+                fail "features is not the expected JSON"
+        mkdir "$TEST_TMP/sp"
+        (cd "$TEST_TMP/sp" && "$OCI" spec)
+        assert_eq "$(jq -r '.process.args[0]' "$TEST_TMP/sp/config.json")" sh "spec's process"
+}
+
+t_oci_exec_joins_the_container() {
+        need_oci
+        local b out rc=0
+        b=$(oci_bundle x1 '.process.args=["sleep","100"] | .hostname="oci-x1-host"')
+        ocirt run -d --bundle "$b" oci-x1 </dev/null
+        out=$(ocirt exec oci-x1 sh -c 'hostname; echo $$' </dev/null)
+        assert_eq "$(sed -n 1p <<<"$out")" oci-x1-host "exec's hostname"
+        [ "$(sed -n 2p <<<"$out")" -gt 1 ] || fail "exec pid in the container: $out"
+        ocirt exec oci-x1 sh -c 'exit 5' </dev/null || rc=$?
+        assert_eq "$rc" 5 "exec's exit status"
+        echo '{"args":["sh","-c","id -u; pwd"],"cwd":"/tmp","user":{"uid":1000,"gid":1000},"env":["PATH=/bin"]}' >"$TEST_TMP/p.json"
+        out=$(ocirt exec --process "$TEST_TMP/p.json" oci-x1 </dev/null)
+        assert_eq "$out" "1000
+/tmp" "exec --process user and cwd"
+        ocirt exec -d --pid-file "$TEST_TMP/xpid" oci-x1 sleep 50 </dev/null
+        grep -q 'sleep' "/proc/$(cat "$TEST_TMP/xpid")/cmdline" || fail "exec -d pid file"
+        ocirt delete --force oci-x1
+        [ ! -d "/proc/$(cat "$TEST_TMP/xpid")" ] || grep -q '^State:.*Z' "/proc/$(cat "$TEST_TMP/xpid")/status" ||
+                fail "exec'd process left after delete --force"
+}
+
+t_oci_pause_resume_freezes() {
+        need_oci
+        local b
+        b=$(oci_bundle p1 '.process.args=["sleep","100"]')
+        ocirt run -d --bundle "$b" oci-p1 </dev/null
+        ocirt pause oci-p1
+        assert_eq "$(ocirt state oci-p1 | jq -r .status)" paused "status after pause"
+        ocirt resume oci-p1
+        assert_eq "$(ocirt state oci-p1 | jq -r .status)" running "status after resume"
+        ocirt delete --force oci-p1
+}
