@@ -163,3 +163,91 @@ t_oci_pause_resume_freezes() {
         assert_eq "$(ocirt state oci-p1 | jq -r .status)" running "status after resume"
         ocirt delete --force oci-p1
 }
+
+# ---- podman (with conmon) driving nixbox-oci --------------------------------
+#
+# podman and crun need a pure cgroup v2 view, which this hybrid host lacks
+# (docs/dev-machine.md §1): each podman call runs in a private mount and
+# cgroup namespace whose /sys/fs/cgroup is cgroup2 rooted at a scratch cgroup
+# of the test, so podman's own libpod_parent/ lands there. Storage, runroot and
+# events are private to the test; images are imported from the fixture,
+# nothing is pulled; no network (--network=none).
+
+need_podman() {
+        need_oci
+        command -v podman >/dev/null || skip "podman not installed (tests/install-deps.sh)"
+        command -v conmon >/dev/null || [ -x /usr/libexec/podman/conmon ] || skip "conmon not installed"
+        PM_CG=$CG2/oci-podman-$$
+        mkdir -p "$PM_CG"
+        OCI_TRAP=1
+        trap 'pm_cleanup; remove_tree "$TEST_TMP"' EXIT
+        tar -C "$(copy_fixture busybox pm-root)" -c . | pm import - nbtest-busybox >/dev/null
+}
+
+# pm ARGS...: podman in the private view, nixbox-oci as its runtime. This
+# host's hard RLIMIT_NOFILE is below podman's default for root and the
+# bounding set lacks CAP_SYS_RESOURCE, so `run` gets limits it may set.
+pm() {
+        bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec unshare --mount --cgroup --propagation private bash -c "
+                umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
+                mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 99
+                exec \"\$@\"" _ "$@"' _ "$PM_CG" \
+                podman --root "$TEST_TMP/pm/storage" --runroot "$TEST_TMP/pm/run" --tmpdir "$TEST_TMP/pm/tmp" \
+                --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime "$OCI" "$@"
+}
+PM_RUN=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+pm_cleanup() {
+        [ -n "${PM_CG:-}" ] && [ -d "$PM_CG" ] || return 0
+        pm rm -af -t 0 >/dev/null 2>&1 || true
+        echo 1 >"$PM_CG/cgroup.kill" 2>/dev/null || true
+        sleep 0.2
+        find "$PM_CG" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        return 0
+}
+
+t_oci_podman_run_exit_codes() {
+        need_podman
+        local rc=0
+        pm run --rm "${PM_RUN[@]}" nbtest-busybox true 2>"$TEST_TMP/err" || fail "podman run true: $(cat "$TEST_TMP/err")"
+        assert_eq "$(pm run --rm "${PM_RUN[@]}" nbtest-busybox sh -c 'echo hi from $(cat /proc/1/comm)' 2>/dev/null)" \
+                "hi from sh" "output of the container"
+        pm run --rm "${PM_RUN[@]}" nbtest-busybox sh -c 'exit 7' 2>/dev/null || rc=$?
+        assert_eq "$rc" 7 "exit status through podman"
+        rc=0
+        pm run --rm "${PM_RUN[@]}" nbtest-busybox no-such-command 2>"$TEST_TMP/err" || rc=$?
+        assert_eq "$rc" 127 "podman's status for a missing command"
+        assert_match "$(cat "$TEST_TMP/err")" "executable file not found" "podman's message"
+        assert_eq "$(pm ps -aq)" "" "containers left by run --rm"
+        assert_eq "$(find "$PM_CG" -mindepth 2 -name 'libpod-*' -type d)" "" "container cgroups left"
+}
+
+t_oci_podman_exec_stop_rm() {
+        need_podman
+        local rc=0 id
+        id=$(pm run -d --name oci-pm1 "${PM_RUN[@]}" nbtest-busybox sleep 100 2>/dev/null)
+        [ -d "/run/nixbox-oci/$id" ] || fail "no state in /run/nixbox-oci/$id (podman passes no --root)"
+        assert_eq "$(pm exec oci-pm1 sh -c 'echo in-exec; cat /proc/1/cmdline | tr "\0" " "' 2>/dev/null)" "in-exec
+sleep 100 " "podman exec sees the container's pid 1"
+        pm exec oci-pm1 sh -c 'exit 3' 2>/dev/null || rc=$?
+        assert_eq "$rc" 3 "podman exec's status"
+        pm stop -t 1 oci-pm1 >/dev/null 2>&1
+        assert_match "$(pm ps -a --format '{{.Status}}')" "^Exited" "status after stop"
+        pm rm oci-pm1 >/dev/null
+        assert_eq "$(pm ps -aq)" "" "containers left after rm"
+        assert_eq "$(find "$PM_CG" -mindepth 2 -name 'libpod-*' -type d)" "" "container cgroups left after rm"
+        [ ! -e "/run/nixbox-oci/$id" ] || fail "runtime state /run/nixbox-oci/$id left after rm"
+}
+
+t_oci_podman_memory_pids_limits() {
+        need_podman
+        local out
+        # No memory/pids controllers on this host's cgroup2: the limits are
+        # warnings there, never a failed start; where they exist, they apply.
+        out=$(pm run --rm --memory 64m --pids-limit 50 "${PM_RUN[@]}" nbtest-busybox \
+                sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max 2>/dev/null; echo done' 2>/dev/null)
+        assert_match "$out" "done$" "run with --memory/--pids-limit"
+        if grep -qw memory "$PM_CG/cgroup.controllers"; then
+                assert_match "$out" "^67108864" "memory.max in the container"
+        fi
+}
