@@ -375,6 +375,12 @@ static int do_create(const struct create_args *a, pid_t *pid_out, struct nb_erro
                 r = nb_error_set(err, errno, "mkfifo %s", path);
                 goto fail;
         }
+        /* The container's root (a shifted uid in a user namespace) reopens it. */
+        for (size_t i = 0; i < c.n_uid_maps; i++)
+                if (c.uid_maps[i].container == 0 && chown(path, c.uid_maps[i].host, (gid_t) -1) < 0) {
+                        r = nb_error_set(err, errno, "chown %s", path);
+                        goto fail;
+                }
         ch.fifo_fd = open(path, O_PATH | O_CLOEXEC);
         ch.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (ch.fifo_fd < 0 || ch.proc_fd < 0) {
@@ -454,6 +460,11 @@ static int do_create(const struct create_args *a, pid_t *pid_out, struct nb_erro
                 r = nb_error_set(err, EPROTO, "no pid from the container's process");
                 goto fail;
         }
+        /* The device program once /dev is made (mknod is an access it
+         * governs), before anything of the bundle runs: as runc orders it. */
+        r = oci_cgroup_devices(cgroup, &c.res, err);
+        if (r < 0)
+                goto fail;
 
         /* The state, then the pid file: an engine reading the pid file finds the state. */
         snprintf(s.id, sizeof(s.id), "%s", a->id);

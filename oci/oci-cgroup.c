@@ -155,9 +155,6 @@ int oci_cgroup_create(const char *dir, const struct oci_resources *res, pid_t pi
         r = oci_cgroup_update(dir, res, err);
         if (r < 0)
                 return r;
-        r = oci_cgroup_devices(dir, res, err);
-        if (r < 0)
-                return r;
         if (snprintf_ok(path, sizeof(path), "%s/cgroup.procs", dir) < 0)
                 return nb_error_set(err, ENAMETOOLONG, "cgroup path %s", dir);
         snprintf(v, sizeof(v), "%d", (int) pid);
@@ -166,19 +163,24 @@ int oci_cgroup_create(const char *dir, const struct oci_resources *res, pid_t pi
 }
 
 void oci_cgroup_remove(const char *dir) {
-        char mount[256], parent[600];
+        char mount[256], base[300], parent[600];
         char *slash;
 
         (void) cg_remove_tree(dir);
-        /* Our own nixbox-oci/ level goes when it is empty. */
+        /* The levels below nixbox-oci/ that a relative cgroupsPath made, and
+         * nixbox-oci/ itself, go when they are empty (an engine's own
+         * parents of an absolute path are the engine's). */
         if (cg_find_mount(mount, sizeof(mount)) < 0)
                 return;
+        snprintf(base, sizeof(base), "%s/" OCI_CGROUP_BASE, mount);
+        if (!startswith(dir, base) || dir[strlen(base)] != '/')
+                return;
         snprintf(parent, sizeof(parent), "%s", dir);
-        slash = strrchr(parent, '/');
-        if (slash)
+        while ((slash = strrchr(parent, '/')) && slash > parent + strlen(base) - 1) {
                 *slash = 0;
-        if (strlen(parent) > strlen(mount) && streq(parent + strlen(mount), "/" OCI_CGROUP_BASE))
-                (void) rmdir(parent);
+                if (strlen(parent) < strlen(base) || rmdir(parent) < 0)
+                        break;
+        }
 }
 
 /* runc's implicit allow list (the devices it creates in /dev and the ptys),

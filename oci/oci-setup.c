@@ -552,19 +552,29 @@ int oci_seccomp_load(const struct json_object *seccomp, struct nb_error *err) {
         return r < 0 ? nb_error_set(err, r, "load the seccomp filter") : 0;
 }
 
-static int apply_caps(const struct oci_process *p, struct nb_error *err) {
-        _cleanup_(cap_free) cap_t caps = NULL;
-        int last = CAP_LAST_CAP;
-
+/* Dropping from the bounding set needs CAP_SETPCAP, which the uid change
+ * takes away: done before it. */
+static int drop_bounding(const struct oci_process *p, struct nb_error *err) {
         if (!p->has_caps)
                 return 0;
         for (int c = 0; c <= 63; c++) {
                 if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
                         break;
-                last = c;
                 if (!(p->caps[OCI_CAP_BOUNDING] & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-                        return nb_error_set(err, errno, "drop capability %d from the bounding set", c);
+                        return nb_error_set(err, errno, "process.capabilities.bounding: drop capability %d", c);
         }
+        return 0;
+}
+
+/* The other sets, after the uid change (PR_SET_KEEPCAPS kept permitted). */
+static int apply_caps(const struct oci_process *p, struct nb_error *err) {
+        _cleanup_(cap_free) cap_t caps = NULL;
+        int last = 0;
+
+        if (!p->has_caps)
+                return 0;
+        while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
+                last++;
         caps = cap_init();
         if (!caps)
                 return -ENOMEM;
@@ -608,6 +618,8 @@ int oci_process_apply(const struct oci_process *p, const struct json_object *sec
          * the process's capabilities may lack: then it is loaded first, as
          * runc does (the filter then also sees the calls below). */
         if (!p->no_new_privs && (r = oci_seccomp_load(seccomp, err)) < 0)
+                return r;
+        if ((r = drop_bounding(p, err)) < 0)
                 return r;
         /* Keep the capabilities across the uid change; the sets are set after it. */
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)

@@ -251,3 +251,155 @@ t_oci_podman_memory_pids_limits() {
                 assert_match "$out" "^67108864" "memory.max in the container"
         fi
 }
+
+# ---- conformance: one config.json field at a time, seen from inside ---------
+
+t_oci_conf_process_user_env_cwd_rlimits() {
+        need_oci
+        local b out
+        b=$(oci_bundle c1 '.process.user={"uid":1000,"gid":1001,"additionalGids":[5,7]} | .process.env+=["FOO=bar"] |
+                .process.cwd="/tmp" | .process.rlimits=[{"type":"RLIMIT_NOFILE","soft":321,"hard":654}] |
+                .process.oomScoreAdj=123 | .process.args=["sh","-c",
+                "id -u; id -g; id -G; echo $FOO; pwd; ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj"]')
+        out=$(oci_out "$b" oci-c1)
+        assert_eq "$out" "1000
+1001
+1001 5 7
+bar
+/tmp
+321
+654
+123" "user, additionalGids, env, cwd, rlimits, oomScoreAdj"
+}
+
+t_oci_conf_capabilities_and_no_new_privileges() {
+        need_oci
+        local b out
+        b=$(oci_bundle c2 '.process.capabilities={"bounding":["CAP_CHOWN","CAP_KILL","CAP_SYS_ADMIN"],
+                "effective":["CAP_CHOWN","CAP_KILL"],"permitted":["CAP_CHOWN","CAP_KILL"],"inheritable":["CAP_KILL"],
+                "ambient":["CAP_KILL"]} | .process.noNewPrivileges=true |
+                .process.args=["sh","-c","grep -E \"^(Cap|NoNewPrivs)\" /proc/self/status"]')
+        out=$(oci_out "$b" oci-c2)
+        # Seen by the shell's grep, after an exec without file capabilities:
+        # permitted/effective are the ambient set then.
+        assert_match "$out" "CapInh:	0000000000000020" "inheritable"
+        assert_match "$out" "CapBnd:	0000000000200021" "bounding (CHOWN KILL SYS_ADMIN)"
+        assert_match "$out" "CapAmb:	0000000000000020" "ambient"
+        assert_match "$out" "NoNewPrivs:	1" "noNewPrivileges"
+}
+
+t_oci_conf_root_readonly_hostname_masked_readonly_paths() {
+        need_oci
+        local b out
+        b=$(oci_bundle c3 '.root.readonly=true | .hostname="conf-host" | .process.args=["sh","-c",
+                "hostname; touch /x 2>/dev/null && echo root-writable; wc -c </proc/keys;
+                 (echo 1 >/proc/sys/kernel/domainname) 2>/dev/null && echo procsys-writable; echo ok"]')
+        out=$(oci_out "$b" oci-c3)
+        assert_eq "$out" "conf-host
+0
+ok" "hostname, read-only root, masked /proc/kcore, read-only /proc/sys"
+}
+
+t_oci_conf_mounts_bind_tmpfs_options() {
+        need_oci
+        local b out
+        mkdir -p "$TEST_TMP/shared" && echo from-host >"$TEST_TMP/shared/f"
+        b=$(oci_bundle c4 '.mounts+=[{"destination":"/mnt/ro","type":"bind","source":"'"$TEST_TMP"'/shared","options":["rbind","ro","nosuid"]},
+                {"destination":"/mnt/t","type":"tmpfs","source":"tmpfs","options":["size=1m","mode=700","noexec"]}] |
+                .process.args=["sh","-c","cat /mnt/ro/f; touch /mnt/ro/g 2>/dev/null && echo ro-writable;
+                 grep -E \" /mnt/(ro|t) \" /proc/self/mountinfo; stat -c %a /mnt/t"]')
+        out=$(oci_out "$b" oci-c4)
+        assert_match "$out" "^from-host
+[^
+]* /mnt/ro ro,nosuid[^
+]*
+[^
+]* /mnt/t rw,[^ ]*noexec[^
+]* tmpfs [^ ]* rw,[^ ]*size=1024k,mode=700" "bind ro and tmpfs options in mountinfo"
+        assert_match "$out" "700$" "tmpfs mode"
+        [ ! -e "$TEST_TMP/shared/g" ] || fail "read-only bind was written"
+}
+
+t_oci_conf_user_namespace_mappings() {
+        need_oci
+        local b out
+        # The shifted root must be able to reach its tree.
+        chmod 755 "$TEST_TMP"
+        b=$(oci_bundle c5 '.linux.namespaces+=[{"type":"user"}] |
+                .linux.uidMappings=[{"containerID":0,"hostID":1500000,"size":65536}] |
+                .linux.gidMappings=[{"containerID":0,"hostID":1500000,"size":65536}] |
+                .process.args=["sh","-c","cat /proc/self/uid_map /proc/self/gid_map | tr -s \" \"; id -u"]')
+        out=$(oci_out "$b" oci-c5)
+        assert_eq "$out" " 0 1500000 65536
+ 0 1500000 65536
+0" "uid_map, gid_map, uid"
+}
+
+t_oci_conf_join_namespace_by_path() {
+        need_oci
+        local b out pid
+        unshare --uts sh -c 'hostname joined-uts; exec sleep 60' &
+        pid=$!
+        wait_for sh -c "[ \"\$(readlink /proc/$pid/ns/uts)\" != \"\$(readlink /proc/self/ns/uts)\" ]"
+        sleep 0.2
+        b=$(oci_bundle c6 'del(.hostname) | .linux.namespaces=[.linux.namespaces[] | if .type=="uts" then .path="/proc/'"$pid"'/ns/uts" else . end] |
+                .process.args=["hostname"]')
+        out=$(oci_out "$b" oci-c6)
+        kill "$pid"
+        assert_eq "$out" joined-uts "hostname of the joined uts namespace"
+}
+
+t_oci_conf_seccomp_actions_and_conditions() {
+        need_oci
+        local b out
+        b=$(oci_bundle c7 '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],
+                "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13},
+                {"names":["kill"],"action":"SCMP_ACT_ERRNO","errnoRet":1,"args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]}]} |
+                .process.args=["sh","-c","mkdir /tmp/d 2>&1; kill -0 1 2>&1 || echo kill0-refused; kill -CONT 1 && echo cont-allowed"]')
+        out=$(oci_out "$b" oci-c7)
+        assert_match "$out" "Permission denied" "mkdir refused with errnoRet 13"
+        assert_match "$out" "kill0-refused" "kill with signal 0 refused by the argument condition"
+        assert_match "$out" "cont-allowed" "kill with another signal allowed"
+}
+
+t_oci_conf_sysctl_and_cgroups_path() {
+        need_oci
+        local b out
+        b=$(oci_bundle c8 '.linux.sysctl={"net.ipv4.ip_forward":"1"} | .linux.cgroupsPath="oci-conf/c8" |
+                .process.args=["sh","-c","cat /proc/sys/net/ipv4/ip_forward; grep ^0:: /proc/self/cgroup; sleep 30"]')
+        ocirt create --bundle "$b" oci-c8 >"$TEST_TMP/out" </dev/null
+        [ -d "$CG2/nixbox-oci/oci-conf/c8" ] || fail "no cgroup at cgroupsPath"
+        grep -qx "$(ocirt state oci-c8 | jq -r .pid)" "$CG2/nixbox-oci/oci-conf/c8/cgroup.procs" || fail "process not in its cgroup"
+        ocirt start oci-c8
+        wait_for grep -q '^0::' "$TEST_TMP/out"
+        assert_eq "$(cat "$TEST_TMP/out")" "1
+0::/" "sysctl in the container's netns, cgroup namespace rooted at cgroupsPath"
+        ocirt delete -f oci-c8
+        [ ! -e "$CG2/nixbox-oci/oci-conf" ] || fail "cgroupsPath levels left after delete"
+}
+
+t_oci_conf_devices_program() {
+        need_oci
+        local b out
+        b=$(oci_bundle c9 '.linux.devices=[{"path":"/dev/tun2","type":"c","major":10,"minor":200,"fileMode":420}] |
+                .linux.resources.devices=[{"allow":false,"access":"rwm"}] |
+                .process.args=["sh","-c","head -c0 /dev/tun2 2>&1 && echo tun2-open; head -c1 /dev/zero | wc -c"]')
+        out=$(oci_out "$b" oci-c9)
+        assert_match "$out" "Operation not permitted" "/dev/tun2 denied by the device program"
+        assert_match "$out" "1$" "/dev/zero allowed (implicit default)"
+        b=$(oci_bundle c10 '.linux.devices=[{"path":"/dev/tun2","type":"c","major":10,"minor":200,"fileMode":420}] |
+                .linux.resources.devices=[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":10,"minor":200,"access":"rw"}] |
+                .process.args=["sh","-c","head -c0 /dev/tun2 && echo tun2-open"]')
+        assert_eq "$(oci_out "$b" oci-c10)" tun2-open "/dev/tun2 allowed by a later rule"
+}
+
+t_oci_conf_hooks() {
+        need_oci
+        local b
+        b=$(oci_bundle c11 '.hooks={"prestart":[{"path":"/bin/sh","args":["sh","-c","cat >'"$TEST_TMP"'/prestart"]}],
+                "poststop":[{"path":"/bin/sh","args":["sh","-c","cat >'"$TEST_TMP"'/poststop"]}]} | .process.args=["true"]')
+        oci_out "$b" oci-c11
+        assert_eq "$(jq -r '.id + " " + .status' "$TEST_TMP/prestart")" "oci-c11 created" "prestart hook's state"
+        [ "$(jq -r .pid "$TEST_TMP/prestart")" -gt 0 ] || fail "prestart hook's pid"
+        assert_eq "$(jq -r '.id + " " + .status' "$TEST_TMP/poststop")" "oci-c11 stopped" "poststop hook's state"
+}
