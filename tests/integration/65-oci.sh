@@ -403,3 +403,20 @@ t_oci_conf_hooks() {
         [ "$(jq -r .pid "$TEST_TMP/prestart")" -gt 0 ] || fail "prestart hook's pid"
         assert_eq "$(jq -r '.id + " " + .status' "$TEST_TMP/poststop")" "oci-c11 stopped" "poststop hook's state"
 }
+
+t_oci_podman_tty_through_the_console_socket() {
+        need_podman
+        local out rc=0
+        # podman -it: conmon hands nixbox-oci a console socket, which gets the
+        # pty master made inside the container.
+        out=$(timeout 60 "$BUILD/tests/helpers/pty-run" bash -c "$(declare -f pm); PM_CG=$PM_CG TEST_TMP=$TEST_TMP OCI=$OCI pm run --rm -it ${PM_RUN[*]} nbtest-busybox sh -c 'tty; [ -t 0 ] && echo stdin-is-tty; exit 4' 2>/dev/null") || rc=$?
+        assert_eq "$rc" 4 "exit status of run -it"
+        assert_match "$out" "/dev/pts/0" "the container's tty"
+        assert_match "$out" "stdin-is-tty" "stdin is the terminal"
+        pm run -d --name oci-pm-t "${PM_RUN[@]}" nbtest-busybox sleep 100 >/dev/null 2>&1
+        rc=0
+        out=$(timeout 60 "$BUILD/tests/helpers/pty-run" bash -c "$(declare -f pm); PM_CG=$PM_CG TEST_TMP=$TEST_TMP OCI=$OCI pm exec -it oci-pm-t sh -c 'tty; exit 5' 2>/dev/null") || rc=$?
+        assert_eq "$rc" 5 "exit status of exec -it"
+        assert_match "$out" "/dev/pts/" "exec's tty"
+        pm rm -f -t 0 oci-pm-t >/dev/null 2>&1
+}
