@@ -45,6 +45,37 @@ static int wait_parent(int fd) {
         return read(fd, &b, 1) == 1 ? 0 : -EPIPE;
 }
 
+/* tmpcopyup: the tmpfs just mounted on the directory at `target` gets a
+ * copy of what the image has there, read through an fd that still sees the
+ * directory under the mount. cp -a copies symlinks as symlinks and never
+ * follows one out of the source; the source is resolved inside the root. */
+static int copy_up(int rootfd, int target, const char *dest, struct nb_error *err) {
+        _cleanup_close_ int fresh = -1;
+        char src[64], dst[64];
+        int status;
+        pid_t pid;
+
+        /* `target` was opened before the mount: it still names the covered
+         * directory; a new lookup gives the tmpfs. */
+        fresh = root_open(rootfd, dest, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fresh < 0)
+                return nb_error_set(err, fresh, "tmpcopyup: open %s", dest);
+        snprintf(src, sizeof(src), "/proc/self/fd/%d/.", target);
+        snprintf(dst, sizeof(dst), "/proc/self/fd/%d", fresh);
+        pid = fork();
+        if (pid < 0)
+                return nb_error_set(err, errno, "tmpcopyup: fork");
+        if (pid == 0) {
+                (void) fcntl(target, F_SETFD, 0);
+                (void) fcntl(fresh, F_SETFD, 0);
+                execl("/bin/cp", "cp", "-a", "--", src, dst, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return nb_error_set(err, EIO, "tmpcopyup: copy the content of %s into its tmpfs (cp status 0x%x)", dest, status);
+        return 0;
+}
+
 /* Mounts one entry of config.json's mounts below the new root (rootfd). */
 static int do_mount(int rootfd, const struct oci_config *c, const struct oci_mount *m, struct nb_error *err) {
         _cleanup_close_ int target = -1;
@@ -90,6 +121,8 @@ static int do_mount(int rootfd, const struct oci_config *c, const struct oci_mou
                 if (target < 0)
                         return nb_error_set(err, target, "mount point %s (in %s)", m->destination, c->root_path);
                 r = mount_on_fd(m->source ? m->source : type, target, type, flags, *m->data ? m->data : NULL);
+                if (r >= 0 && m->tmpcopyup && streq(type, "tmpfs"))
+                        r = copy_up(rootfd, target, m->destination, err);
                 if (r == -EPERM && streq(type, "sysfs")) {
                         /* A user namespace without its own network namespace may not
                          * mount sysfs: the host's, read-only, as runc does. */

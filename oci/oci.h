@@ -52,6 +52,7 @@ struct oci_mount {
         unsigned long flags;       /* MS_* of the options */
         unsigned long propagation; /* MS_SHARED etc., 0 = none */
         bool bind;                 /* bind or rbind */
+        bool tmpcopyup;            /* crun's: a tmpfs starts with the image's content */
 };
 
 struct oci_namespace {

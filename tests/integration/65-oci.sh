@@ -420,3 +420,22 @@ t_oci_podman_tty_through_the_console_socket() {
         assert_match "$out" "/dev/pts/" "exec's tty"
         pm rm -f -t 0 oci-pm-t >/dev/null 2>&1
 }
+
+t_oci_podman_systemd_boot_of_debian() {
+        need_podman
+        local st i
+        tar -C "$(copy_fixture debian pm-debian)" -c . | pm import - nbtest-debian >/dev/null 2>&1
+        # --systemd=always: tmpfs with tmpcopyup on /run, /tmp, ...; a
+        # writable cgroup2 in the container's cgroup namespace.
+        pm run -d --name oci-pm-sd --systemd=always "${PM_RUN[@]}" nbtest-debian /sbin/init >/dev/null 2>&1
+        for i in $(seq 60); do
+                st=$(pm exec oci-pm-sd systemctl is-system-running 2>/dev/null) || true
+                case $st in running | degraded) break ;; esac
+                sleep 0.5
+        done
+        assert_match "$st" "^(running|degraded)$" "systemd's state in the container"
+        pm stop -t 20 oci-pm-sd >/dev/null 2>&1
+        assert_eq "$(pm ps -a --format '{{.Status}}' | cut -d' ' -f1-2)" "Exited (0)" "systemd powered off on podman stop"
+        pm rm oci-pm-sd >/dev/null
+        assert_eq "$(find "$PM_CG" -mindepth 2 -name 'libpod-*' -type d)" "" "container cgroups left after rm"
+}
