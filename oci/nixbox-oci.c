@@ -349,6 +349,15 @@ static int do_create(const struct create_args *a, pid_t *pid_out, struct nb_erro
                 ch.ns_fds[i] = -1;
         if (!valid_id(a->id))
                 return nb_error_set(err, EINVAL, "invalid container id %s", a->id);
+        if (snprintf_ok(path, sizeof(path), "%s/", state_root) < 0)
+                return nb_error_set(err, ENAMETOOLONG, "--root %s", state_root);
+        /* The state root and its parents (containerd's shim passes /run/containerd/runc/NAMESPACE). */
+        for (char *p = path; (p = strchr(p + 1, '/'));) {
+                *p = 0;
+                if (mkdir(path, 0711) < 0 && errno != EEXIST)
+                        return nb_error_set(err, errno, "create %s", path);
+                *p = '/';
+        }
         if (mkdir(state_root, 0711) < 0 && errno != EEXIST)
                 return nb_error_set(err, errno, "create the state root %s", state_root);
         snprintf(dir, sizeof(dir), "%s/%s", state_root, a->id);

@@ -439,3 +439,39 @@ t_oci_podman_systemd_boot_of_debian() {
         pm rm oci-pm-sd >/dev/null
         assert_eq "$(find "$PM_CG" -mindepth 2 -name 'libpod-*' -type d)" "" "container cgroups left after rm"
 }
+
+# ---- containerd's ctr: nixbox-oci as the runc binary of the runc v2 shim ----
+
+t_oci_ctr_runc_shim() {
+        need_podman
+        command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd not installed (tests/install-deps.sh)"
+        command -v containerd-shim-runc-v2 >/dev/null || skip "containerd-shim-runc-v2 not installed"
+        local c=$TEST_TMP/ctr out
+        mkdir -p "$c"
+        # The image as an OCI archive, made by podman from the fixture import.
+        pm save --format oci-archive -o "$c/bb.tar" nbtest-busybox >/dev/null 2>&1
+        # One private view for containerd and ctr: pure cgroup v2 rooted at the
+        # test's scratch cgroup, and a private tmpfs on /run (the shim's runc
+        # root and fifos: a directory made in /run would be the host's).
+        out=$(bash -c 'echo $$ >"$1/cgroup.procs" && exec unshare --mount --cgroup --propagation private bash -c "$2" _ "$3" "$4"' _ \
+                "$PM_CG" '
+                umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
+                mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 99
+                mount -t tmpfs tmpfs /run || exit 99
+                c=$1 oci=$2
+                printf "version = 2\nroot = \"%s\"\nstate = \"%s\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = \"%s\"\n[ttrpc]\n  address = \"%s\"\n" \
+                        "$c/root" "$c/state" "$c/sock" "$c/sock.ttrpc" >"$c/config.toml"
+                containerd --config "$c/config.toml" >"$c/containerd.log" 2>&1 &
+                for i in $(seq 100); do [ -S "$c/sock" ] && break; sleep 0.1; done
+                ctr -a "$c/sock" -n nbtest images import "$c/bb.tar" >/dev/null
+                ctr -a "$c/sock" -n nbtest run --runc-binary "$oci" --rm localhost/nbtest-busybox:latest oci-ctr1 \
+                        sh -c "echo hello from ctr; exit 6"
+                echo "status=$?"
+                ctr -a "$c/sock" -n nbtest containers ls -q
+                kill %1; wait
+                ' "$c" "$OCI" 2>&1)
+        assert_match "$out" "hello from ctr" "output through the runc shim"
+        assert_match "$out" "status=6" "exit status through ctr"
+        assert_match "$out" "status=6"$'\n'"?$" "containers left in containerd"
+        assert_eq "$(find "$PM_CG" -mindepth 1 -type d -path '*oci-ctr1*')" "" "cgroups left by ctr run --rm"
+}
