@@ -362,9 +362,10 @@ static int parse_mount_options(char **opts, struct oci_mount *m, const char *whe
                         m->tmpcopyup = true;
                         continue;
                 }
-                if (startswith(opts[i], "idmap") || startswith(opts[i], "ridmap") || streq(opts[i], "copy-symlink") || streq(opts[i], "rro") || streq(opts[i], "rrw") ||
-                    streq(opts[i], "rnosuid") || streq(opts[i], "rnodev") || streq(opts[i], "rnoexec") ||
-                    streq(opts[i], "notmpcopyup") || streq(opts[i], "z") || streq(opts[i], "Z") || streq(opts[i], "U"))
+                if (startswith(opts[i], "idmap") || startswith(opts[i], "ridmap") || streq(opts[i], "copy-symlink") ||
+                    streq(opts[i], "rro") || streq(opts[i], "rrw") || streq(opts[i], "rnosuid") || streq(opts[i], "rnodev") ||
+                    streq(opts[i], "rnoexec") || streq(opts[i], "notmpcopyup") || streq(opts[i], "z") || streq(opts[i], "Z") ||
+                    streq(opts[i], "U"))
                         return nb_error_set(err, EOPNOTSUPP, "config.json: %s.options: %s is not supported by nixbox-oci", where,
                                             opts[i]);
                 if (*m->data)
