@@ -191,6 +191,8 @@ pm() {
         bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec unshare --mount --cgroup --propagation private bash -c "
                 umount -l /sys/fs/cgroup/unified 2>/dev/null; umount -l /sys/fs/cgroup 2>/dev/null
                 mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 99
+                # podman keeps a blob cache in /var/lib/containers whatever --root says.
+                mount -t tmpfs tmpfs /var/lib/containers 2>/dev/null || mount -t tmpfs tmpfs /var/lib || exit 99
                 exec \"\$@\"" _ "$@"' _ "$PM_CG" \
                 podman --root "$TEST_TMP/pm/storage" --runroot "$TEST_TMP/pm/run" --tmpdir "$TEST_TMP/pm/tmp" \
                 --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime "$OCI" "$@"
