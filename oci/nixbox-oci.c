@@ -1343,8 +1343,14 @@ int main(int argc, char **argv) {
                 return verb_kill(argc, argv);
         if (streq(verb, "delete"))
                 return verb_delete(argc, argv);
-        if (streq(verb, "exec"))
-                return verb_exec(argc, argv);
+        if (streq(verb, "exec")) {
+                /* exec entered the container's PID namespace for its
+                 * children: exit handlers that fork (LeakSanitizer's
+                 * tracer) would land there and never see us. */
+                int r = verb_exec(argc, argv);
+                fflush(NULL);
+                _exit(r);
+        }
         if (streq(verb, "ps"))
                 return verb_ps(argc, argv);
         if (streq(verb, "list"))
