@@ -58,7 +58,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
 HELPER_SRC   := $(wildcard tests/helpers/*.c)
 HELPER_BIN   := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(UNIT_BIN) $(HELPER_BIN)
+all: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(BUILD)/nixbox-oci $(UNIT_BIN) $(HELPER_BIN)
 
 # Small static programs that tests copy into fixture trees.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
@@ -89,6 +89,14 @@ $(BUILD)/nixbox: $(BUILD)/runtime/main.o $(BUILD)/embedded-shim.o $(BUILD)/libni
 
 $(BUILD)/nixbox-netsetup: $(BUILD)/netsetup/nixbox-netsetup.o $(BUILD)/libnixbox.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The OCI runtime front end (docs/oci.md): its own folder and main, the only
+# user of json-c, linked against the same libnixbox.a.
+OCI_SRC := $(wildcard oci/*.c)
+OCI_OBJ := $(OCI_SRC:%.c=$(BUILD)/%.o)
+$(OCI_OBJ): CFLAGS += -Ioci $(shell pkg-config --cflags json-c 2>/dev/null)
+$(BUILD)/nixbox-oci: $(OCI_OBJ) $(BUILD)/libnixbox.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs json-c 2>/dev/null)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/embedded-shim.o $(BUILD)/libnixbox.a
 	@mkdir -p $(dir $@)
@@ -152,9 +160,10 @@ check-vm: deps
 # service directories are templates to copy (docs/services.md).
 install_sub = sed 's|@BINDIR@|$(BINDIR)|g' $(1) >$(2).tmp && chmod $(3) $(2).tmp && mv $(2).tmp $(2)
 
-install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup
+install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(BUILD)/nixbox-oci
 	install -D -m 0755 $(BUILD)/nixbox $(DESTDIR)$(BINDIR)/nixbox
 	install -D -m 0755 $(BUILD)/nixbox-netsetup $(DESTDIR)$(BINDIR)/nixbox-netsetup
+	install -D -m 0755 $(BUILD)/nixbox-oci $(DESTDIR)$(BINDIR)/nixbox-oci
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(MANDIR)/man1/nixbox.1
 	install -D -m 0644 docs/nixbox-netsetup.1 $(DESTDIR)$(MANDIR)/man1/nixbox-netsetup.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(MANDIR)/man5/nixbox.nspawn.5

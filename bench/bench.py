@@ -312,7 +312,8 @@ def crun_bundle(ctx, root):
     spec["process"]["args"] = ["/bin/true"]
     spec["root"] = {"path": root, "readonly": True}
     lx = spec["linux"]
-    lx["namespaces"] += [{"type": "user"}, {"type": "cgroup"}]
+    # crun's spec may list cgroup already; a repeated type is an error to nixbox-oci.
+    lx["namespaces"] += [{"type": t} for t in ("user", "cgroup") if {"type": t} not in lx["namespaces"]]
     lx["uidMappings"] = [{"containerID": 0, "hostID": LXC_UID_BASE + 0x10000, "size": 65536}]
     lx["gidMappings"] = [{"containerID": 0, "hostID": LXC_UID_BASE + 0x10000, "size": 65536}]
     lx["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
@@ -371,10 +372,20 @@ def latency_variants(ctx, root):
         argv, mode = crun_bundle(ctx, root)
         if argv:
             add("crun run", argv, "peer", f"user, pid, mount, uts, ipc, net, cgroup ns; seccomp deny list; {mode}")
+            # nixbox's OCI front end on the very bundle crun ran (docs/oci.md).
+            oci = os.path.join(os.path.dirname(ctx.nixbox), "nixbox-oci")
+            bundle = argv[argv.index("--bundle") + 1]
+            if os.access(oci, os.X_OK):
+                add("nixbox-oci run", [oci, "--root", os.path.join(ctx.work, "oci-state"), "run", "--bundle", bundle,
+                                       "nbb-oci"], "nixbox-variant", "crun's bundle, as crun ran it")
+            else:
+                ctx.skip("nixbox-oci", f"{oci} is not built")
         else:
             ctx.skip("crun", "crun run failed in every cgroup mode (see logs/crun-probe.err)")
+            ctx.skip("nixbox-oci", "no bundle: crun run failed (nixbox-oci is measured on crun's bundle)")
     else:
         ctx.skip("crun", "crun is not installed")
+        ctx.skip("nixbox-oci", "crun is not installed (nixbox-oci is measured on crun's bundle)")
     if ctx.have["lxc-execute"]:
         conf = lxc_config(ctx, "nbb-lxc", root, boot=False)
         add("lxc-execute", ["/usr/bin/lxc-execute", "-n", "nbb-lxc", "-P", os.path.join(ctx.work, "lxc"),

@@ -114,6 +114,11 @@ def md(res):
                      f"{f1(med(lat['nixbox_version']))} ms.\n")
         if m.get("crun_mode"):
             o.append(f"crun's cgroup mode here: {m['crun_mode']}.\n")
+        oci = med(latency_by_name(res).get("nixbox-oci run", {}).get("wall"))
+        crun = med(latency_by_name(res).get("crun run", {}).get("wall"))
+        if oci and crun:
+            o.append(f"`nixbox-oci run` vs `crun run` on the same bundle: {oci:.1f} ms vs {crun:.1f} ms "
+                     f"(ratio {oci / crun:.2f}).\n")
 
     boot = s.get("boot")
     if boot:

@@ -145,6 +145,7 @@ chmod 0755 "$work" # LXC's container root walks to its rootfs through it
 mkdir -p "$work/bin"
 # A private copy: a rebuild during the run cannot change what is measured.
 cp "$TOP/build/nixbox" "$work/bin/nixbox"
+[ -x "$TOP/build/nixbox-oci" ] && cp "$TOP/build/nixbox-oci" "$work/bin/nixbox-oci"
 if [ $nopeers = 1 ]; then
 	# A PATH of links to every command but the peers' (first one wins, as in
 	# a PATH search): bench.py and the probe below see them as absent.

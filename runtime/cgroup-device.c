@@ -316,3 +316,76 @@ int cg_device_policy_apply(struct cgroup *cg, const struct options *o, struct nb
         log_debug("device policy attached to %s", path);
         return 0;
 }
+
+/* A program from a caller's rule list (nixbox-oci: linux.resources.devices),
+ * the last matching rule deciding, as the OCI specification orders them. */
+static size_t build_rules_program(struct bpf_insn *p, const struct cg_device_rule *rules, size_t n_rules, bool default_allow) {
+        size_t n = 0;
+
+        p[n++] = LDX_W(R2, R1, 0);
+        p[n++] = ALU32_K(BPF_AND, R2, 0xFFFF);
+        p[n++] = LDX_W(R3, R1, 0);
+        p[n++] = ALU32_K(BPF_RSH, R3, 16);
+        p[n++] = LDX_W(R4, R1, offsetof(struct bpf_cgroup_dev_ctx, major));
+        p[n++] = LDX_W(R5, R1, offsetof(struct bpf_cgroup_dev_ctx, minor));
+        for (size_t k = n_rules; k-- > 0;) {
+                const struct cg_device_rule *rule = &rules[k];
+                size_t jumps[4], njumps = 0;
+
+                if (rule->type) {
+                        jumps[njumps++] = n;
+                        p[n++] = JNE_K(R2, (int32_t) rule->type, 0);
+                }
+                p[n++] = MOV64_X(R0, R3);
+                p[n++] = ALU32_K(BPF_AND, R0, (int32_t) ~rule->access);
+                jumps[njumps++] = n;
+                p[n++] = JNE_K(R0, 0, 0);
+                if (rule->major >= 0) {
+                        jumps[njumps++] = n;
+                        p[n++] = JNE_K(R4, (int32_t) rule->major, 0);
+                }
+                if (rule->minor >= 0) {
+                        jumps[njumps++] = n;
+                        p[n++] = JNE_K(R5, (int32_t) rule->minor, 0);
+                }
+                p[n++] = MOV64_K(R0, rule->allow ? 1 : 0);
+                p[n++] = EXIT();
+                for (size_t j = 0; j < njumps; j++)
+                        p[jumps[j]].off = (int16_t) (n - jumps[j] - 1);
+        }
+        p[n++] = MOV64_K(R0, default_allow ? 1 : 0);
+        p[n++] = EXIT();
+        return n;
+}
+
+int cg_device_rules_attach(const char *dir, const struct cg_device_rule *rules, size_t n_rules, bool default_allow,
+                           struct nb_error *err) {
+        _cleanup_close_ int cgfd = -1, prog = -1;
+        _cleanup_free_ struct bpf_insn *insns = NULL;
+        union bpf_attr attr = { 0 };
+
+        if (n_rules > CG_DEVICE_RULES_MAX)
+                return nb_error_set(err, E2BIG, "more than %d device rules", CG_DEVICE_RULES_MAX);
+        insns = calloc(8 + n_rules * RULE_INSNS, sizeof(*insns));
+        if (!insns)
+                return -ENOMEM;
+        cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgfd < 0)
+                return nb_error_set(err, errno, "open cgroup %s for its device policy", dir);
+        attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+        attr.insns = (uint64_t) (uintptr_t) insns;
+        attr.insn_cnt = (uint32_t) build_rules_program(insns, rules, n_rules, default_allow);
+        attr.license = (uint64_t) (uintptr_t) "GPL";
+        snprintf(attr.prog_name, sizeof(attr.prog_name), "nixbox_oci_dev");
+        prog = bpf(BPF_PROG_LOAD, &attr);
+        if (prog < 0)
+                return nb_error_set(err, errno, "load the BPF device program for %s", dir);
+        memset(&attr, 0, sizeof(attr));
+        attr.target_fd = (uint32_t) cgfd;
+        attr.attach_bpf_fd = (uint32_t) prog;
+        attr.attach_type = BPF_CGROUP_DEVICE;
+        attr.attach_flags = BPF_F_ALLOW_MULTI;
+        if (bpf(BPF_PROG_ATTACH, &attr) < 0)
+                return nb_error_set(err, errno, "attach the BPF device program to %s", dir);
+        return 0;
+}

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev musl-tools
+	gcc make pkg-config libcap-dev libseccomp-dev libmnl-dev libinih-dev libjson-c-dev musl-tools
 	# test tools and fixture builders (clang-format: tests/check-format.sh)
 	mmdebstrap busybox-static iproute2 e2fsprogs python3 util-linux procps psmisc kmod tar xz-utils gzip zstd bzip2 nftables clang-format
 	# the peer the nspawn parity tests run side by side (tests/integration/13-nspawn-compat.sh)
@@ -17,6 +17,8 @@ packages=(
 	runit s6 zsh fish
 	# the Debian package (tests/check-deb.sh)
 	dpkg-dev debhelper lintian fakeroot
+	# engines that drive nixbox-oci (tests/integration/65-oci.sh), and jq for its bundles
+	jq podman conmon crun containerd
 	# the VM lane (tests/vm/)
 	qemu-system-x86 cpio
 	# fuzz target (libFuzzer and the sanitizer runtimes)
