@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox: build, install and test.
 # `make` builds build/nixbox (with the init-shim embedded), build/nixbox-netsetup
 # and the unit tests; `make check` installs the Debian packages the tests need,

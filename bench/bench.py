@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """bench.py: measures nixbox side by side with bubblewrap, crun,
 systemd-nspawn and LXC (and `unshare chroot` as the floor) on the same root
 file systems, and writes results.json, results.md and the plots.

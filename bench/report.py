@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """report.py: turns bench.py's results.json into results.md (tables with
 min/median/max and ratios, the targets of issue 8 met or missed) and, when
 gnuplot is there, latency.png and boot.png. `report.py DIR` redoes the

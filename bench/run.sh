@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/run.sh: how nixbox compares with the runtimes its users would pick
 # instead (bubblewrap, crun, systemd-nspawn, LXC; `unshare chroot` as the
 # floor), side by side on the same root file systems in one run. `make bench`

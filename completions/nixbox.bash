@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bash completion of nixbox: verbs, options, running machines, images.
 # Verbs and options are read from `nixbox help`, `nixbox run --help` and
 # `nixbox VERB --help` at completion time, so they follow the installed binary.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fish completion of nixbox: verbs, options, running machines, images. Verbs
 # and options are read from `nixbox help` and `nixbox run --help` at
 # completion time, so they follow the installed binary.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox-init: the small static PID 1 that nixbox runs when it runs a
  * command instead of booting an init. It starts COMMAND as PID 2, reaps
  * every zombie in the container, forwards every signal it can catch to it

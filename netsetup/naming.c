@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd-nspawn's naming rules, so that a container gets the same MACs and
  * interface names under nixbox as under nspawn (systemd's generate_mac() and
  * net_shorten_ifname(); keys from src/nspawn/nspawn-network.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* netsetup: the rtnetlink operations nixbox needs to wire up container
  * networking (veth pairs, bridges, addresses, routes), spoken directly over
  * libmnl, plus systemd-nspawn's naming rules (MACs, interface names).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox-netsetup: the netsetup library's operations on the command line,
  * for scripts, tests and debugging. Syntax in docs/netsetup.md and --help. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IPv4/IPv6 addresses and routes on links. */
 #include <arpa/inet.h>
 #include <assert.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared by the netsetup library files, not part of the API: the socket object
  * and the request/acknowledgement round trip every operation goes through. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Link operations: look-up and listing, veth pairs, bridges, and changes to
  * one link (state, MTU, MAC, name, master, namespace, altnames, deletion). */
 #include <arpa/inet.h>

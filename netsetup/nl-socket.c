@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The netlink socket: opening it in a given network namespace, and the
  * request -> acknowledgement round trip shared by every operation. */
 #include <assert.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox-oci: runc's command line over nixbox's set-up code, so that
  * container engines (podman with conmon, containerd's runc shim, CRI-O)
  * can use nixbox as their OCI runtime. State lives in --root/ID/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's cgroup under nixbox-oci: cgroup v2 only, under the
  * cgroup2 mount found in mountinfo (never a v1 hierarchy). An absolute
  * cgroupsPath is taken below that mount's root (as runc and crun do, so

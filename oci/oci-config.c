@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.json of an OCI bundle, parsed with json-c (Debian's libjson-c: a
  * small, long-maintained C library with a DOM API, which is what a config
  * that is validated field by field wants; see docs/oci.md). Every field is

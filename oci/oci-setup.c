@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's first process under nixbox-oci: it sets up the mount
  * tree the bundle describes (and nothing else: runc's defaults, not
  * nspawn's), pivots into the root, reports to `create` and then waits on

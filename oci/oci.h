@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox-oci: the OCI runtime front end (runc's command line over the OCI
  * runtime specification's config.json). The parsed bundle configuration,
  * the state directory of one container, and the set-up steps; see

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Drive nixbox containers from Python test harnesses.
 
 A thin client of the nixbox command line (no dependencies beyond the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """pytest plugin for nixbox: fixtures that start machines and leave nothing behind.
 
 Load it with ``-p nixbox_pytest``, ``pytest_plugins = ["nixbox_pytest"]`` in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's capability sets, as systemd-nspawn sets them: a fixed
  * bounding set, permitted = effective = bounding for root, inheritable and
  * ambient empty. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's capability sets (libcap): nspawn's default bounding set,
  * adjusted by --capability / --drop-capability, applied in the payload
  * right before exec. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's device policy on cgroup v2: a BPF_PROG_TYPE_CGROUP_DEVICE
  * program, written here instruction by instruction (no libbpf), attached
  * to payload/ with BPF_F_ALLOW_MULTI so that a systemd inside can attach

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The device-access policy of the container's cgroup (cgroup v2: a
  * BPF_PROG_TYPE_CGROUP_DEVICE program), allowing only the devices the
  * Container Interface lists, as nspawn's DeviceAllow= list does. */

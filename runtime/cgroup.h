@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgroup v2: the container's subtree nixbox/NAME/ with payload/ (the
  * container, delegated to its root user) and supervisor/ (nixbox itself),
  * under the cgroup2 mount found in /proc/self/mountinfo. Never touches a

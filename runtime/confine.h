@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The one confine-and-exec sequence: the container's PID 1 (exec.c) and
  * every command of `nixbox exec`/`shell` (machine/enter-child.c) end here,
  * so a hardening added for one cannot be missing from the other. The

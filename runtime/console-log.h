@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The console log of a detached container, /run/nixbox/NAME/console.log:
  * written only by the supervisor (the payload writes into a pty or pipe
  * that nixbox owns), and capped: when the next write would take the file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's console: a fresh pty whose slave is bound on the
  * container's /dev/console, relayed by nixbox in nspawn's modes
  * (interactive, read-only, passive), or the caller's stdio passed through

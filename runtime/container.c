@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One container run, top to bottom:
  *
  *   parent (nixbox, stays on the host): checks the root, takes the machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One container run: what the parent, the outer child and the inner child
  * (the container's PID 1) share. See docs/architecture.md for the order. */
 #pragma once

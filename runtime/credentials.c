@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Credentials, as systemd-nspawn 252 passes them: a ramfs (never swapped
  * out, unlike tmpfs) at /run/host/credentials, read-only for the payload and
  * mounted from the host's user namespace, so the container cannot remount

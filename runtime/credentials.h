@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Credentials for the payload (nspawn's --set-credential=/--load-credential=,
  * SetCredential=/LoadCredential=): files in /run/host/credentials, a
  * read-only ramfs, with $CREDENTIALS_DIRECTORY pointing there for PID 1. */

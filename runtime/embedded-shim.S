@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The init-shim binary, embedded into nixbox at build time (SHIM_PATH). */
         .section .rodata
         .global nixbox_shim_start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The environment every payload process starts from (PID 1 in exec.c, the
  * processes of `nixbox exec`/`shell` in machine/enter*.c). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The last steps in the container's PID 1: environment, session,
  * capabilities, system-call filter, user, descriptors, exec. */
 #pragma once

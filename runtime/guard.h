@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guard: a tiny host-side process that makes sure the container dies
  * with its supervisor, whatever the payload does (PID 1 can clear its
  * PR_SET_PDEATHSIG). Forked by the supervisor before any container process

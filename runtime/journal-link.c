@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shares the container's journal with the host, as nspawn 252 does. The
  * host side is /var/log/journal/ID on the host (a symlink made there, or
  * its directory bound in); the tree side is reached only through the root

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --link-journal= / LinkJournal=: the guest's journal directory
  * /var/log/journal/MACHINE_ID shared with the host's (nspawn 252's
  * setup_journal()). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox: a small container runtime that boots NixOS (or any systemd tree)
  * or runs a command in its own namespaces, without systemd on the host. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* overlayfs custom mounts (nspawn's --overlay=). The work directory that a
  * writable overlay needs must be on the upper directory's file system:
  * nspawn makes it next to the upper one and removes it at exit, and so do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --overlay= / --overlay-ro= and Overlay= / OverlayReadOnly=: overlayfs
  * custom mounts as nspawn 252 makes them (mount_overlay()). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Thin wrappers around mount(2) and the new mount API that take their
  * target as an fd resolved inside the container's root, so that no path
  * component can be swapped for a symlink between check and mount. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nspawn's --volatile=yes and --volatile=state. yes runs an OS from its
  * /usr alone: everything else starts empty on a tmpfs and is gone at exit,
  * as systemd's own volatile root does. state keeps the OS read-only and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --volatile= / Volatile=: nspawn 252's volatile modes. overlay shares
  * --ephemeral's overlay (mounts.c); yes and state are here. */
 #pragma once

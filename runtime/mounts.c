@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's file systems, in the order they are set up:
  *
  * outer child (host user namespace, private mount namespace):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's file systems, step by step (mounts.c says what each step
  * mounts and why in that namespace). */
 #pragma once

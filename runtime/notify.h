@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The sd_notify socket of the Container Interface: /run/host/notify inside
  * the container, read by nixbox (only messages from the container's PID 1
  * count), and nixbox's own readiness report to its $NOTIFY_SOCKET. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd-nspawn 252's options (its parse_argv() and --help, hidden
  * compatibility spellings included) and what `nixbox run` does with each.
  * tests/integration/13-nspawn-compat.sh walks this table: a NATIVE option

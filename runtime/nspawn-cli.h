@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd-nspawn's command line under nixbox: the table of every option
  * systemd-nspawn 252 has and what nixbox does with it, the refusal of the
  * ones it cannot honour (naming the option and the reason), and "nspawn

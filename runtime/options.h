@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The configuration of one container run: filled from the command line
  * (cli.c) and from a .nspawn settings file (settings-*.c), then read by the
  * set-up code. Every field has a neutral default set by options_init(). */

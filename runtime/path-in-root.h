@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Paths inside the container's root, always resolved inside that root
  * (openat2 with RESOLVE_IN_ROOT): an absolute symlink such as NixOS's
  * /sbin/init -> /nix/store/... is followed against the root, and no symlink

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's /etc/resolv.conf (nspawn 252's setup_resolv_conf()).
  * Every path in the tree is resolved inside the root: a resolv.conf (or an
  * /etc) that is a symlink out of the tree is followed against the root, and

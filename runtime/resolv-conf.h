@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --resolv-conf= / ResolvConf=: the container's /etc/resolv.conf, in
  * nspawn 252's modes (setup_resolv_conf()). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Real-time signals as systemd numbers them, whatever libc nixbox is built
  * with. The kernel's real-time signals are 32..64; a libc keeps the first
  * few for itself and its SIGRTMIN is a run-time value: glibc 34

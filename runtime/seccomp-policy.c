@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's system-call filter: systemd-nspawn's default policy
  * (src/nspawn/nspawn-seccomp.c, v252 onwards) on the native and compatible
  * architectures, plus nspawn's second filter that hides audit netlink

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's system-call filter (libseccomp): nspawn's default policy
  * (allow-list of groups and calls, capability-gated groups, EPERM for every
  * other known call, ENOSYS for unknown ones, EAFNOSUPPORT for audit netlink

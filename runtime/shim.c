@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The init-shim travels inside the nixbox binary and is run from a sealed
  * memfd: the root file system need not contain it, and the container can
  * never overwrite it (CVE-2019-5736: /proc/1/exe is not writable). */

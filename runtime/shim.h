@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The init-shim embedded in the nixbox binary (embedded-shim.S). */
 #pragma once
 

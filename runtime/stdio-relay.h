@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The caller's terminal never reaches a process in a container: each of
  * the caller's fds 0-2 that is a terminal is replaced, for the payload (or
  * a command run by `nixbox exec -T`), by a pipe that nixbox relays; files,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Messages on the sync socket between nixbox and its children (outer
  * child, the container's PID 1 and the init-shim): SOCK_SEQPACKET, one
  * struct per message. The init-shim includes this too. */

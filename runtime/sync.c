@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Sending and receiving struct sync_msg, with an fd attached or not. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The sync socket between the parent and its children (the outer child,
  * the container's PID 1, the init-shim, the enter child) and between the
  * supervisor and its guard: one message per SOCK_SEQPACKET datagram, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd's system-call groups, pinned to systemd 252 as shipped in Debian 12
  * (252.38-1~deb12u1, whose systemd-nspawn is the peer on the dev machine; the
  * v252 stable series carries later additions such as fchmodat2, futex_waitv

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd's named system-call groups (@default, @file-system, ... @known),
  * pinned to one systemd version (see syscall-groups.c), and a bitmap set of
  * calls indexed by the sorted name table, for building filters quickly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's /etc/localtime after the host's (nspawn 252's
  * setup_timezone()). auto: a symlink into /usr/share/zoneinfo when the host's
  * is one and the tree has that zone, a copy when the host's is a regular

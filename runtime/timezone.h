@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --timezone= / Timezone=: the container's /etc/localtime, as nspawn 252
  * sets it (setup_timezone()). */
 #pragma once

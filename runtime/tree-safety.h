@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Host-side safety of a container's tree (and of idmapped bind sources):
  * the lock that keeps one tree to one writer for the whole run, and the
  * check that host users cannot reach a tree whose files container root

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Looking a user up in a container's own /etc/passwd and /etc/group,
  * parsed by hand: the host's NSS modules (or the container's) never run
  * in a nixbox process. Paths are relative to the caller's root, so call it

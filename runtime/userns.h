@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* User-namespace UID shifting: nspawn's range picking (same ranges for the
  * same machine names), range locks, the uid/gid maps, and the one-time
  * recursive ownership shift of a tree. */

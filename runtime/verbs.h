@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The nixbox commands besides `run`. Each takes the arguments after the
  * verb (argv[0] is the verb) and returns nixbox's exit status. */
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian package (debian/): `dpkg-buildpackage -us -uc -b` in a copy of
 # the source tree (the tree itself stays clean), lintian (errors fail; its
 # other findings are printed), then the installed files of the .deb, unpacked

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Docs agree with the binary: every option `nixbox run --help` lists has an
 entry in nixbox(1)'s OPTIONS section and every option there is in the help;
 every command of `nixbox help` has an entry in COMMANDS and the other way

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Checks the formatting of the C lines changed since the house style was
 # adopted: every line of runtime/ netsetup/ init-shim/ tests/ (*.c, *.h) that
 # differs from the commit that last changed .clang-format, committed or not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The README's first command (`make demo`): boots the NixOS-shaped fixture
 # (built from Debian packages by tests/fixtures/) with nixbox, on a
 # throwaway overlay, to multi-user.target, and powers it off again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* errno names ("EPERM") for test output, the same with any libc:
  * strerrorname_np() is glibc's only (tests/unit and tests/helpers). */
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs the Debian 12 packages that building and testing nixbox need.
 # Idempotent and quick: when every package is installed already it only asks
 # dpkg and exits without calling apt. Run as root (`make deps` runs it).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the integration tests (inside the network namespace tests/run.sh made).
 # Each t_* function runs in its own bash with a time limit; after each one the
 # host is checked for leftovers (cgroups, cgroup v1 writes, mounts, locks).

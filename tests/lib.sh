@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the integration tests (sourced by tests/integration-runner.sh
 # and by each test's own bash). A test is a function t_NAME that returns 0
 # (pass) or non-zero (fail), or calls skip "why" (exit 77).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """notify-listen.py SOCKET TIMEOUT: binds an sd_notify socket and prints every
 message received ("+SECONDS MESSAGE", one line per key), until READY=1 arrived
 and the socket stayed quiet for 0.5 s, or TIMEOUT seconds passed."""

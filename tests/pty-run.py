@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """pty-run.py TIMEOUT SEND -- COMMAND...: runs COMMAND on a new pseudo-terminal
 (as a user at a terminal would), writes SEND to it once the output contains
 "ready" (escapes like \\n and \\x1d are decoded), and prints everything the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs every test of nixbox and prints the closing line "N passed, N failed, N skipped".
 #   unit tests        build/tests/test-* (and the sanitizer build's, build/san/tests/test-*)
 #   musl              every C source compiles with musl-gcc (`make check-musl`)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Independent re-implementation of systemd-nspawn's UID range pick for a
 machine name (siphash24 with nspawn's key, folded into the container window
 by the modulo nspawn applies to every value, and aligned to 64K), so that tests can check nixbox's choice."""

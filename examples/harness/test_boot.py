@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Example harness: boots N NixOS machines in parallel with nixbox.py and
 proves they do not interfere.
 

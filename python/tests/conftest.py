@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The module and its pytest plugin from this checkout (unless installed).
 import os
 import sys

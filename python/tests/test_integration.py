@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """nixbox.py against the real nixbox (root; the busybox and nixos fixtures of
 tests/fixtures, from $BUSYBOX_ROOT / $NIXOS_ROOT or fixture.sh). Each test
 checks what is left on the host afterwards: nothing."""

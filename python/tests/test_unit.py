@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Unit tests of nixbox.py against a fake nixbox (tests/fake-nixbox): the
 command lines it builds, the JSON status lines it parses, its errors, its
 escalation and its cleanup. No root, no containers."""

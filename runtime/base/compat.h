@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What nixbox takes from the kernel rather than from the C library, so that
  * a glibc and a musl build behave the same (`make check-musl` compiles every
  * source against musl):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The error object: carries an errno and a message naming the operation and
  * the object, across function calls and across the parent/child boundary (a
  * child writes it to the sync socket, the parent prints it). */

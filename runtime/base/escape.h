@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Printing strings a container controls (its STATUS= text, process names,
  * cgroup names, console output) on the host's terminal: control characters
  * must never reach it raw, or a container could move the cursor, retitle

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Whole-string reads and writes of small kernel files (cgroupfs, procfs). */
 #pragma once
 

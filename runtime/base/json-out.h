@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing JSON by hand: strings escaped per RFC 8259 (control characters
  * as \uXXXX, invalid UTF-8 bytes as U+FFFD so the output always parses). */
 #pragma once

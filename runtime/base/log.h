@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Messages to stderr, prefixed "nixbox: ". log_info is silenced by -q. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The one parser of machine IDs (machine-id(5)): the image's and the
  * host's /etc/machine-id, --uuid, MachineID=, nixbox-netsetup's argument. */
 #pragma once

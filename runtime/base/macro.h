@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Small helpers shared by every nixbox source file: cleanup attributes and
  * the usual array/string macros. */
 #pragma once

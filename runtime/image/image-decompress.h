@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Decompressing an image tarball by running the usual Debian programs (xz,
  * gzip, zstd, bzip2) as filter processes: no compression library is linked
  * into nixbox, and the (untrusted) compressed data is parsed by a process

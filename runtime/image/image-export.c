@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `nixbox export-tar NAME FILE`: an image as a tarball (machinectl
  * export-tar), compressed by FILE's extension; what import-tar reads back.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `nixbox images`: the images `nixbox run NAME` finds, in nixbox's
  * machines directory and in systemd's /var/lib/machines (machinectl
  * list-images, without the btrfs and raw-image kinds). */

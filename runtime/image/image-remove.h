@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Removing a directory tree the way an image needs it: no symlink is ever
  * followed, no other mount is entered (what lies on one is left in place
  * and reported), and files or directories marked immutable or append-only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A reader of tar streams: POSIX ustar, pax extended headers (long names
  * and link targets, large sizes and ids, sub-second mtimes, SCHILY.xattr.*)
  * and GNU tar's extensions (long names in 'L'/'K' records, base-256

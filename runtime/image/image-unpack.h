@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unpacking a tar stream into a directory without ever leaving it: every
  * path is created relative to the directory with openat2(RESOLVE_BENEATH|
  * RESOLVE_NO_SYMLINKS), so no member (nor a symlink an earlier member made)

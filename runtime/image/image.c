@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `nixbox import-tar` and `nixbox remove`: images in MACHINES_DIR.
  *
  * import-tar unpacks into MACHINES_DIR/.NAME.partial-XXXXXX (locked with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Images: root file system trees in the machines directory MACHINES_DIR
  * (/var/lib/nixbox, nixbox's /var/lib/machines), made by `nixbox
  * import-tar` and deleted by `nixbox remove` (verbs.h). */

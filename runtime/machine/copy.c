@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* copy-to and copy-from: files and directories into and out of a running
  * container, as machinectl copy-to/copy-from do. The container side is
  * reached through /proc/LEADER/root (pinned by the leader's pidfd), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The children of `nixbox exec` / `nixbox shell`.
  *
  * The first one starts on the host as root: it joins the leader's cgroup

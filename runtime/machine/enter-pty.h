@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Relaying the caller's terminal (or stdio) to the pty of a command run
  * by `nixbox exec -t` / `nixbox shell`. Unlike the container console
  * (console.c), there is no escape key and input that cannot be written yet

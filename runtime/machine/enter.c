@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nixbox exec NAME [--] COMMAND... and nixbox shell NAME: a process inside a
  * running container, in every one of its namespaces (the user namespace
  * too), its cgroup and its root, confined like its PID 1.

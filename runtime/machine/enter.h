@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Entering a running container (exec, shell): what the nixbox process on
  * the host prepares (enter.c) and what its children do with it
  * (enter-child.c). See enter.c for the order of things. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A short systemd-cgls-like view of a container's cgroup subtree: every
  * cgroup with the pids in it and their command names (/proc/PID/comm). */
 #pragma once

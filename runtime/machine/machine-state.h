@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What a running container tells other nixbox commands (list, status,
  * stop, exec, logs): /run/nixbox/NAME/state, key=value lines, written by
  * its supervisor and removed when it ends. The supervisor holds the machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A running container, pinned: its state entry plus a pidfd for its PID 1
  * (and one for its supervisor) that were checked against the start times
  * the supervisor registered, so a recycled pid is never signalled or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The outcome records of ended containers (outcome.h). */
 #include <dirent.h>
 #include <fcntl.h>

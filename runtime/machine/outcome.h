@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* How a container ended, kept after its end for `status`, `logs`, `list
  * --all` and `wait` (docs/harness.md): /run/nixbox/.ended/NAME/ holds
  * `outcome` (the machine's last state plus OUTCOME_* lines) and its console

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Host-side state under /run/nixbox: the per-machine lock that a running
  * nixbox holds for its whole life (so that two containers never share a
  * name, and stale leftovers can be told from live ones). */

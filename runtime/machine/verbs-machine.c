@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* machinectl-like verbs on running containers: list, status, stop (also
  * poweroff, reboot, terminate, kill) and logs. Everything they know comes
  * from the state entries (machine-state.h); every process they signal is

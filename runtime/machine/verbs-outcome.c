@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* wait and remove-state: the verbs of ended containers (outcome.h,
  * docs/harness.md). */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The lock that serialises changes to host-wide network objects between
  * nixbox processes (zone bridges, forwarding), shared by network.c and
  * network-masq.c. */

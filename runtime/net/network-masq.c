@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --masquerade (see network-masq.h for the objects and their lifetimes).
  *
  * Why forwarding is touched at all: IPv4 forwards a packet only when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --masquerade: IPv4 NAT of the container's addresses through the host's
  * route to the outside, plus the forwarding it needs, enabled only on the
  * interfaces involved and fenced so that nothing else gets forwarded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nf_tables over libmnl: the few objects --masquerade needs (see
  * network-nft.h). nixbox avoids libnftnl: the messages are short and fixed,
  * and `nft --debug=netlink` shows the same expressions for the equivalent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Just enough nf_tables for --masquerade, spoken over libmnl: tables, base
  * chains, ifname sets and their elements, and rules built from a handful of
  * expressions. Changes are collected in a batch and committed as one

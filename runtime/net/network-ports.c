@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The --port forwarder (see network-ports.h). The helper is one
  * single-threaded poll() loop: TCP connections are relayed through a buffer
  * per direction with half-closes passed on; UDP datagrams are relayed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --port: a userspace forwarder. nixbox binds the host's sockets itself
  * (0.0.0.0 and [::], so 127.0.0.1 and ::1 included), then forks a small
  * helper that joins the container's network namespace and relays each TCP

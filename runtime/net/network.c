@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's network as seen from the host (network.h): veth pairs,
  * bridges and zones, extra links, moved-in interfaces, addresses and
  * routes, then masquerading (network-masq.c) and port forwards

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's network as seen from the host: veth pairs, bridges and
  * zones, moved-in interfaces, addresses and routes, port forwards and
  * masquerading, done with netsetup/ (rtnetlink) by the parent process. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* /etc/nixbox/nixbox.conf with inih (see host-config.h). inih fits here:
  * a plain INI file of a few keys. .nspawn files keep their own parser
  * (settings-file.c): their syntax is systemd's (line continuations, quoting,

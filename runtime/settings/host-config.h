@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Host-wide defaults: /etc/nixbox/nixbox.conf (or $NIXBOX_CONFIG), a plain
  * INI file read with inih. Where images, state and UID-range locks live, the
  * UID window `--private-users=pick` picks from, the console-log cap and the

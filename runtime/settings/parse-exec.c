@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers: PrivateUsers=, CPUAffinity=, OOMScoreAdjust=. The grammar of
  * each follows systemd-nspawn's (see parse-exec.h). */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers: custom mount specs (--bind=, Bind=, TemporaryFileSystem=,
  * Overlay=, ...). The grammar of each follows systemd-nspawn's (see parse-
  * mount.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers: custom mount specs (--bind=, Bind=, TemporaryFileSystem=,
  * Overlay=, ...) (see parse-util.h for the conventions). */
 #pragma once

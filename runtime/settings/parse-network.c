@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers: ports, addresses, interface names and pairs, host names. The
  * grammar of each follows systemd-nspawn's (see parse-network.h). */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers: sizes, percentages, cgroup limits ([Resources]) and rlimits
  * (Limit*=). The grammar of each follows systemd-nspawn's (see parse-size.h). */
 #include <assert.h>

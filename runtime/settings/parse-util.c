@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers shared by the command line and the settings file: the
  * basics (booleans, numbers, words, signals, the enum names); the rest is
  * by subject in parse-{exec,mount,network,size}.c. The grammar of each

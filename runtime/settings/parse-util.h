@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Value parsers shared by the command line (cli.c) and the .nspawn settings
  * file (settings-file.c), so that both accept exactly the same grammar,
  * which is systemd-nspawn's.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --property=: the resource-control properties of systemd.resource-control(5)
  * that nspawn users put on its scope, mapped to the container's cgroup2
  * files (memory.*, pids.max, cpu.*, io.*, cpuset.*) and its BPF device

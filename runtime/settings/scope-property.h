@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* --property=NAME=VALUE: systemd-nspawn sets a unit property on its scope.
  * nixbox has no unit: what a cgroup2 file of the container's cgroup (or its
  * device policy) expresses is applied there; every other property is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parses one .nspawn settings file: systemd's INI syntax (systemd.syntax(7),
  * conf-parser.c) into struct settings. Own parser rather than inih: see
  * docs/settings-file.md. */

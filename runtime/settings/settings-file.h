@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One .nspawn settings file parsed into a typed struct that remembers, for
  * every key, the line that set it. Parsing is all-or-nothing: the first
  * invalid line makes the whole file an error (nothing is applied), unknown

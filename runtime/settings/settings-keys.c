@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The key table and the value types behind it: see settings-keys.h. */
 #include <assert.h>
 #include <inttypes.h>

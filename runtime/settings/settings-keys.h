@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The key table: one row per .nspawn key says where it lives (section,
  * name), which command-line options set the same thing, how its value is
  * parsed, where the value lands in struct options, how it is merged and

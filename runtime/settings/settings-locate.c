@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Finds a machine's .nspawn file and opens it safely (see settings-locate.h). */
 #include <assert.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Finding the settings file NAME.nspawn of a machine: the trusted
  * directories first, then next to the root directory (untrusted). */
 #pragma once

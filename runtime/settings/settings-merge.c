@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Merges a parsed .nspawn file onto struct options (nspawn's
  * merge_settings()), and prints the result with provenance. */
 #include <assert.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Applying a parsed settings file onto struct options: nspawn's trust rules
  * (privileged keys are ignored, with a warning, in an untrusted file) and
  * precedence (--settings=yes|trusted: the command line wins, via

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the settings-file fuzzer (tests/fuzz/fuzz-settings.c) with clang's
 # libFuzzer, ASan and UBSan against the runtime sources it needs, then runs it
 # for $1 seconds (default 20), seeded with tests/unit/settings-corpus.

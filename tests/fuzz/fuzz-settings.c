@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for the .nspawn settings file: parses the input; when it
  * parses, merges it onto fresh options (mode and trust from the first byte),
  * prints the result, and checks that every custom mount and port survives a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* confine-probe: a tiny static program that tries what a confined
  * container's root must not be able to do, and prints what happened, one
  * line per try ("WHAT ok" or "WHAT ERRNO-NAME"). Every try is harmless even

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* inotify-hold N FILE: creates N inotify instances and holds them until
  * killed; writes "held N" to FILE when all were made, or "held K: ERROR"
  * when instance K+1 failed. A test's stand-in for N systemd's worth of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* orphan-pid1: a hostile PID 1 for tests (run with --as-pid1). Clears its
  * parent-death signal, ignores every catchable signal, forks a child (in
  * its own session) that does the same, and both sleep forever. Its

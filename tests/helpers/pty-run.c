@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pty-run: runs a command on a fresh pseudo-terminal, as a session leader
  * whose controlling terminal that pty is, the way a login shell runs, and
  * copies what it writes to our stdout. When the command has exited, it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sd-notify: a tiny static sd_notify(3) client for test payloads that have
  * no systemd: sends its arguments, one per line, to $NOTIFY_SOCKET.
  * Usage: sd-notify READY=1 STATUS=hello [--exec PROGRAM ARGS...]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox run (command mode): exit codes, PID layout, namespaces, user
 # namespace ranges and ownership, mounts, devices, network, binds,
 # symlink escapes, errors, and what a killed nixbox leaves behind.

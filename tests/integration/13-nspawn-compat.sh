@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nspawn compatibility: nixbox against Debian's systemd-nspawn 252 on the
 # same trees (run_nspawn gives nspawn the pure cgroup v2 view it needs here),
 # and nspawn's command lines run through nixbox invoked as systemd-nspawn.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What a container can do to nixbox through its delegated cgroup and its
 # PID 1: hostile cgroup trees (long paths, depth) must never make another
 # machine's run, list or status fail, and a container must die with its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot mode on the busybox fixture's fake init (tests/fixtures/nixbox-test-init):
 # finding init (through absolute symlinks into /nix/store), PID 1's
 # environment, /run/host, stop and kill signals, halt/power-off/reboot

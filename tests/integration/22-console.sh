@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The console at a terminal (interactive: input relayed, ^] three times
 # within a second kills the container), the other modes, and resolv.conf
 # copied in with the host's network.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The caller's terminal never reaches a process in a container (a detached
 # payload, a payload in pipe mode, a command of `nixbox exec` without a
 # pty, and what any of them leaves in the background), and a detached

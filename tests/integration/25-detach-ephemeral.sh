@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox run --detach (returns once ready, console to a log) and
 # --ephemeral (writes vanish, the image is untouched), and finding an image
 # by name in the machines directory.

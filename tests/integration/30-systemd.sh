@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Booting real systemd trees: the Debian fixture (systemd 252) and the
 # NixOS-shaped fixture (stage-2 script in /nix/store, then systemd), with
 # and without a user namespace: readiness, a running system with no failed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # .nspawn settings files end to end: the form NixOS's tooling writes boots
 # the NixOS fixture from /etc/nixbox (trusted); a file next to the image is
 # untrusted (privileged keys ignored, with a warning naming key and file);

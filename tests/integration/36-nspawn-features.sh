@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nspawn's file-system features, from the command line and from .nspawn
 # keys: --timezone=/Timezone=, --link-journal=/LinkJournal=,
 # --volatile=/Volatile=, --overlay=/Overlay=, --set-credential= and

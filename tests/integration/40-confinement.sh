@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Confinement of the container's root (issue 4): capability sets and the
 # system-call filter as systemd-nspawn sets them by default, and regression
 # tests for escapes known from other runtimes (each names its CVE class):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Host-side safety of a container's tree (security issue items 1 and 2):
 # the ownership walk never leaves the tree, a tree in use is locked (by
 # dev+ino, like nspawn) against a second run or `remove`, and a tree (or an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A hostile tree's special files, opened on the host side by nixbox (host
 # root): /etc/machine-id, /etc/os-release, /etc/resolv.conf and the
 # .nspawn file next to the tree may be FIFOs (a blocking open would hang

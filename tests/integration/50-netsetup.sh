@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox-netsetup / the netsetup library against the kernel: every change is
 # read back with `ip -j`. Each t_* function runs its body in a fresh network
 # namespace of its own (`unshare -n`), whatever namespace it is called in, so

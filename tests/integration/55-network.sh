@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox's container networking (runtime/net/network*.c, docs/networking.md):
 # veth names and MACs, addresses and routes, zones, moved-in and extra
 # links, port forwards, masquerading, validation, and what stays behind

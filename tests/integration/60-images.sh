@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Images in the machines directory /var/lib/nixbox: `nixbox import-tar` of
 # tarballs the tests build (NixOS make-system-tarball layout, LXC/LXD
 # rootfs tarballs, every compression), the refusal of malicious members,

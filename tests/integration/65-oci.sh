@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # nixbox-oci, the OCI runtime front end (issue 17, docs/oci.md): runc's
 # command line and lifecycle on bundles the tests make (`nixbox-oci spec` +
 # jq), one check per config.json field seen from inside the container, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The machine verbs on running containers: list, status, exec, shell,
 # stop, poweroff, reboot, terminate, kill, logs (docs/machines.md).
 # Containers get names unique to this test run, so that other people's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # machinectl's conventions where users expect them, and messages that say
 # what is wrong: --no-legend and -q on listing verbs, stop -t, root needed,
 # a user that does not exist in the container.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What a test harness relies on (docs/harness.md): outcomes kept after the
 # end (status, logs, list --all, wait, remove-state), the guard's record
 # after a killed nixbox, cleanup after kill -9, and copy-to / copy-from.

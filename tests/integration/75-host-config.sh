@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Hosts other than a bare root shell: --keep-unit (the container's cgroup
 # below the cgroup nixbox was started in, as under a service manager) and
 # the host configuration file nixbox.conf(5) (relocated state and images,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Service files (services/) and shell completions (completions/), as
 # `make install` puts them: one NixOS-shaped container started through each
 # supervisor available here, ready, rebooted, powered off and stopped, with

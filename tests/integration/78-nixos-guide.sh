@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # docs/nixos-on-any-host.md, run as written: every ```sh block of the guide,
 # in order, in one bash -e, as root. The guide's ```console blocks need Nix,
 # nixpkgs or an init system this machine lacks; the test stands in for them:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Nested operation: nixbox as root of a user namespace that maps only part
 # of the ID space (a CI container, rootless podman, LXD, nixbox itself):
 # pick stays inside the map (or explains), device nodes are bound when

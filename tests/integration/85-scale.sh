@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Many containers at once on one host with its default sysctls: each
 # container's user namespace is owned by its own shift UID, so the per-user
 # limits the kernel charges to a namespace's owner (inotify instances,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The same runtime built with AddressSanitizer and UBSan (build/san/nixbox,
 # made by `make check`) through its main paths: a command, a failing
 # command, a bad option, binds, a boot and its stop. Any sanitizer report

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Capability sets: nspawn's default bounding set and its adjustments, the
  * parser and formatter, and caps_apply in forked children (as root), whose
  * resulting /proc/self/status sets come back through shared memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The BPF device policy on a scratch cgroup of the host's cgroup2 mount
  * (device programs need no controller): it loads and attaches with
  * BPF_F_ALLOW_MULTI, and a process in the cgroup can use the API devices

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the runtime's pure parts: SipHash-2-4, nspawn's UID range
  * candidates, path resolution inside a root, command-line parsing, and the
  * numbers of systemd's real-time signals. */

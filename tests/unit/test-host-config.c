@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The host configuration file nixbox.conf(5): defaults, valid keys,
  * errors naming FILE:LINE, a missing file, refused files. */
 #include <fcntl.h>

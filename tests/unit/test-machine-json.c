@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* JSON string output of the machine verbs (runtime/base/json-out.c) and the
  * escaping of container-controlled text on a terminal (runtime/base/escape.c). */
 #include <stdio.h>

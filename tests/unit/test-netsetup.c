@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* netsetup's pure helpers: nspawn's MAC derivation and interface-name
  * shortening, machine-id and MAC parsing. The expected values were computed
  * once with an independent SipHash-2-4 in Python (checked against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* systemd-nspawn's command line under nixbox: every row of the nspawn
  * option table goes through `nixbox run`'s parser (a NATIVE or ACCEPTED
  * option parses, a REFUSED one fails naming itself and the reason, never

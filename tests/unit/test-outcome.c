@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Outcome records of ended containers (runtime/machine/outcome.c): written
  * whole, read back, replaced, removed, and bounded to OUTCOME_KEEP. Runs in
  * a private StateDir (NIXBOX_CONFIG), no root needed. */

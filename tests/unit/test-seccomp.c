@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The system-call filter: the group tables, entry validation, and the
  * installed filter itself. Filters are installed in forked children so this
  * process stays unfiltered; results come back through shared memory.

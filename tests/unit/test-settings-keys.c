@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Walks the key table (runtime/settings/settings-keys.c) with sample values
  * for every key:
  *   - round trip: a file setting the key, merged and printed by

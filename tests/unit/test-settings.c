@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the .nspawn settings file: value parsers (parse-util.c),
  * the parser (settings-file.c) over tests/unit/settings-corpus/, locating
  * and trust (settings-locate.c), and merging onto options with each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A tiny unit-test harness: each test-*.c is its own binary; every check
  * prints "ok - NAME" or "not ok - NAME: why" and tests/run.sh counts them.
  * The binary exits non-zero when any check failed. */

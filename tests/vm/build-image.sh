@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # build-image.sh CACHE DEBIAN NIXOS BUSYBOX: prints the directory holding the
 # VM lane's two ext4 disk images, building them when they are missing:
 #   CACHE/images-KEY/root.img       the Debian fixture: the VM's own root

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # build-initrd.sh OUT KERNEL-DIR NIXBOX: writes the VM lane's initramfs (an
 # uncompressed newc cpio, a few MB: built on every run, in well under a
 # second) to OUT. It holds

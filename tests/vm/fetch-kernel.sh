@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fetch-kernel.sh CACHE [META-PACKAGE]: prints the directory of an unpacked
 # Debian kernel for the VM lane, fetching it first when needed:
 #   CACHE/debs/PKG_VERSION_amd64.deb         as `apt-get download` left it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Tests that run inside the lane's VM (a pure cgroup v2 host on bookworm's
 # 6.1 kernel; see guest-init and docs/vm-lane.md). Each t_* function runs
 # in its own bash, in file order, as root; it returns 0 (pass) or 1 (fail,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/vm/run.sh: the VM lane. Boots bookworm's cloud kernel (6.1) under
 # QEMU with software emulation (TCG: no KVM needed) on a pure cgroup v2 root
 # made of the Debian fixture, and runs tests/vm/guest-tests.sh there in one
