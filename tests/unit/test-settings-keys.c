@@ -438,7 +438,8 @@ static void test_named_options(void) {
         options_init(&o);
         CHECK("--property=Foo=1 is refused", cli_parse_run(3, argv, &o, &err) < 0);
         CHECK("... naming the properties of the table",
-              strstr(err.msg, "Foo is not a resource-control property") && strstr(err.msg, "MemoryMax") && strstr(err.msg, "IOWeight"));
+              strstr(err.msg, "Foo is not a resource-control property") && strstr(err.msg, "MemoryMax") &&
+                      strstr(err.msg, "IOWeight"));
         options_free(&o);
         argv[1] = (char *) "--rlimit=RLIMIT_BOGUS=1";
         options_init(&o);
