@@ -52,26 +52,6 @@ static const struct device_rule nspawn_rules[] = {
         { BPF_DEVCG_DEV_CHAR, 136, ANY, RW }, /* pty slaves (char-pts): the console too */
 };
 
-int parse_device_access(const char *s, unsigned *ret) {
-        unsigned a = 0;
-
-        if (!*s) {
-                *ret = RWM; /* systemd: no access given is rwm */
-                return 0;
-        }
-        for (; *s; s++) {
-                unsigned bit = *s == 'r' ? BPF_DEVCG_ACC_READ
-                        : *s == 'w'      ? BPF_DEVCG_ACC_WRITE
-                        : *s == 'm'      ? BPF_DEVCG_ACC_MKNOD
-                                         : 0;
-                if (!bit || (a & bit))
-                        return -EINVAL;
-                a |= bit;
-        }
-        *ret = a;
-        return 0;
-}
-
 static int add_rule(struct device_rule *rules, size_t max, size_t *n, struct device_rule r) {
         /* One rule per device: the accesses of repeated entries add up. */
         for (size_t i = 0; i < *n; i++)

@@ -5,6 +5,7 @@
  * policy. A missing controller is a warning when the value is written
  * (runtime/cgroup.c), never a failed boot. */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,29 @@ static int parse_count(const char *s, uint64_t *ret) {
         errno = 0;
         *ret = strtoull(s, &end, 10);
         return errno ? -errno : *end ? -EINVAL : 0;
+}
+
+
+/* DeviceAllow='s access letters (declared in cgroup-device.h, which uses
+ * them too; here so that the settings parsers link without the BPF code). */
+int parse_device_access(const char *s, unsigned *ret) {
+        unsigned a = 0;
+
+        if (!*s) {
+                *ret = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD; /* systemd: none given is rwm */
+                return 0;
+        }
+        for (; *s; s++) {
+                unsigned bit = *s == 'r' ? BPF_DEVCG_ACC_READ
+                        : *s == 'w'      ? BPF_DEVCG_ACC_WRITE
+                        : *s == 'm'      ? BPF_DEVCG_ACC_MKNOD
+                                         : 0;
+                if (!bit || (a & bit))
+                        return -EINVAL;
+                a |= bit;
+        }
+        *ret = a;
+        return 0;
 }
 
 /* Bandwidths in bytes per second, with systemd's base-1000 K/M/G/T. */

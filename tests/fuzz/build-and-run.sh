@@ -13,7 +13,7 @@ SECONDS_TO_RUN=${1:-20}
 CC=${CLANG:-clang}
 OUT=$TOP/build/fuzz
 # Every file of runtime/settings/ (the key table, its parsers, the file, the merge).
-SOURCES=(runtime/settings/*.c runtime/capabilities.c runtime/seccomp-policy.c
+SOURCES=(runtime/settings/*.c runtime/nspawn-cli.c runtime/capabilities.c runtime/seccomp-policy.c
          runtime/syscall-groups.c runtime/options.c runtime/base/error.c runtime/base/fileio.c
          runtime/base/machine-id.c)
 # The Makefile's include path: headers are named by their basename.
