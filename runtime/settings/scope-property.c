@@ -99,7 +99,6 @@ static int parse_count(const char *s, uint64_t *ret) {
         return errno ? -errno : *end ? -EINVAL : 0;
 }
 
-
 /* DeviceAllow='s access letters (declared in cgroup-device.h, which uses
  * them too; here so that the settings parsers link without the BPF code). */
 int parse_device_access(const char *s, unsigned *ret) {
