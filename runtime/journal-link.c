@@ -105,6 +105,13 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                         log_debug("%s of the read-only %s is missing: not linking the journal", HOST_JOURNAL, c->o->root);
                         return 0;
                 }
+                /* auto and try-*: a tree that refuses the directory (an
+                 * immutable /var/log, a file in its place) boots unlinked. */
+                if (try) {
+                        log_warn("not linking the journal of %s: create %s: %s", c->o->root, HOST_JOURNAL,
+                                 strerror(-journal));
+                        return 0;
+                }
                 return nb_error_set(err, journal, "create %s (in %s) to link the journal%s", HOST_JOURNAL, c->o->root,
                                     journal == -EROFS ? ": the tree is read-only" : "");
         }

@@ -26,7 +26,8 @@ svc_machine() {
 
 svc_leader() { "$NIXBOX" status "$1" --json 2>/dev/null | grep -oE '"leader":[0-9]+' | cut -d: -f2; }
 svc_running() { "$NIXBOX" status "$1" --json 2>/dev/null | grep -q '"state":"running"'; }
-svc_gone() { ! "$NIXBOX" status "$1" >/dev/null 2>&1 && [ ! -e "/run/nixbox/$1" ] && [ ! -e "$CG2/nixbox/$1" ]; }
+# Gone: not running (an ended machine's outcome is kept, docs/harness.md).
+svc_gone() { ! "$NIXBOX" list -q | grep -qx "$1" && [ ! -e "/run/nixbox/$1" ] && [ ! -e "$CG2/nixbox/$1" ]; }
 
 # A failed test still leaves nothing: the supervisor PID and the machine go.
 svc_cleanup() {   # SUPERVISOR-PID MACHINE
@@ -37,7 +38,8 @@ t_make_install_lists_the_expected_files() {
         local root got expected
         root=$(svc_install)
         got=$(cd "$root" && find . -type f -o -type l | sort)
-        expected=$(printf '%s\n' ./etc/init.d/nixbox ./usr/bin/nixbox ./usr/bin/nixbox-netsetup \
+        expected=$(printf '%s\n' ./etc/init.d/nixbox ./usr/bin/nixbox ./usr/bin/nixbox-netsetup ./usr/bin/nixbox-oci \
+                ./usr/lib/python3/dist-packages/nixbox.py ./usr/lib/python3/dist-packages/nixbox_pytest.py \
                 ./usr/lib/systemd/system/nixbox@.service \
                 ./usr/share/bash-completion/completions/nixbox \
                 ./usr/share/doc/nixbox/examples/example.nspawn \
