@@ -218,14 +218,14 @@ static int setup_dev(int rootfd, const struct oci_config *c, struct nb_error *er
         dev = root_open(rootfd, "/dev", O_DIRECTORY | O_CLOEXEC, 0);
         if (dev < 0)
                 return nb_error_set(err, dev, "open /dev");
-        (void) symlinkat("/proc/self/fd", dev, "fd");
-        (void) symlinkat("/proc/self/fd/0", dev, "stdin");
-        (void) symlinkat("/proc/self/fd/1", dev, "stdout");
-        (void) symlinkat("/proc/self/fd/2", dev, "stderr");
-        (void) symlinkat("/proc/kcore", dev, "core");
+        (void) !symlinkat("/proc/self/fd", dev, "fd");
+        (void) !symlinkat("/proc/self/fd/0", dev, "stdin");
+        (void) !symlinkat("/proc/self/fd/1", dev, "stdout");
+        (void) !symlinkat("/proc/self/fd/2", dev, "stderr");
+        (void) !symlinkat("/proc/kcore", dev, "core");
         if (faccessat(dev, "pts/ptmx", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
                 (void) unlinkat(dev, "ptmx", 0);
-                (void) symlinkat("pts/ptmx", dev, "ptmx");
+                (void) !symlinkat("pts/ptmx", dev, "ptmx");
         }
         return 0;
 }

@@ -108,8 +108,7 @@ int journal_link_setup(struct container *c, int root_fd, uid_t owner, struct nb_
                 /* auto and try-*: a tree that refuses the directory (an
                  * immutable /var/log, a file in its place) boots unlinked. */
                 if (try) {
-                        log_warn("not linking the journal of %s: create %s: %s", c->o->root, HOST_JOURNAL,
-                                 strerror(-journal));
+                        log_warn("not linking the journal of %s: create %s: %s", c->o->root, HOST_JOURNAL, strerror(-journal));
                         return 0;
                 }
                 return nb_error_set(err, journal, "create %s (in %s) to link the journal%s", HOST_JOURNAL, c->o->root,
