@@ -53,7 +53,7 @@ for f in usr/bin/nixbox usr/bin/nixbox-netsetup usr/bin/nixbox-oci usr/share/man
         usr/share/man/man5/nixbox.conf.5.gz usr/share/nixbox/openrc/nixbox lib/systemd/system/nixbox@.service \
         usr/share/nixbox/runit/nixbox/run usr/share/nixbox/s6/nixbox/notification-fd \
         usr/share/bash-completion/completions/nixbox usr/share/zsh/vendor-completions/_nixbox \
-        usr/share/fish/vendor_completions.d/nixbox.fish usr/share/doc/nixbox/examples/example.nspawn \
+        usr/share/fish/vendor_completions.d/nixbox.fish usr/share/nixbox/python/nixbox.py usr/share/doc/nixbox/examples/example.nspawn \
         usr/share/doc/nixbox/examples/machines/example.conf usr/share/doc/nixbox/copyright; do
         [ -e "$root/$f" ] || fail "the package lacks /$f"
 done
