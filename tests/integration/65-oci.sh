@@ -478,3 +478,16 @@ t_oci_ctr_runc_shim() {
         assert_match "$out" "status=6"$'\n'"?$" "containers left in containerd"
         assert_eq "$(find "$PM_CG" -mindepth 1 -type d -path '*oci-ctr1*')" "" "cgroups left by ctr run --rm"
 }
+
+# podman with an explicit user namespace mapping: nixbox-oci writes the
+# maps podman puts in config.json; inside, root is host uid 200000.
+t_oci_podman_explicit_uid_mapping() {
+        need_podman
+        local out
+        out=$(pm run --rm "${PM_RUN[@]}" --uidmap 0:200000:65536 --gidmap 0:200000:65536 nbtest-busybox \
+                sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u' 2>"$TEST_TMP/err") ||
+                fail "podman run --uidmap: $(cat "$TEST_TMP/err")"
+        assert_match "$out" "^ +0 +200000 +65536" "uid_map of the container"
+        assert_eq "$(tail -1 <<<"$out")" 0 "root inside"
+        assert_eq "$(pm ps -aq)" "" "containers left by run --rm"
+}
