@@ -529,19 +529,16 @@ int cli_parse_run(int argc, char **argv, struct options *o, struct nb_error *err
  * directory. */
 static int find_root(struct options *o, struct nb_error *err) {
         char path[4096];
-        struct stat st;
 
         if (o->root)
                 return 0;
         if (o->machine) {
-                if (image_find(o->machine, path, sizeof(path)) < 0) {
-                        snprintf(path, sizeof(path), "/var/lib/machines/%s", o->machine);
-                        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-                                return nb_error_set(err, 0,
-                                                    "no image named %s in %s or /var/lib/machines (give its "
-                                                    "directory with -D PATH)",
-                                                    o->machine, MACHINES_DIR);
-                }
+                /* image_find() looks in MACHINES_DIR, then /var/lib/machines. */
+                if (image_find(o->machine, path, sizeof(path)) < 0)
+                        return nb_error_set(err, 0,
+                                            "no image named %s in %s or /var/lib/machines (give its "
+                                            "directory with -D PATH)",
+                                            o->machine, MACHINES_DIR);
         } else if (!getcwd(path, sizeof(path)))
                 return nb_error_set(err, errno, "get the current directory (the container's root without -D)");
         else if (streq(path, "/") && !o->ephemeral)
