@@ -226,20 +226,6 @@ int credential_add_load(struct options *o, const char *spec, const char *what, s
         return push(o, id, data, (size_t) n, what, err);
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 int credentials_setup(struct container *c, int root_fd, struct nb_error *err) {
         const struct options *o = c->o;
         _cleanup_close_ int mp = -1, dir = -1;

@@ -165,3 +165,19 @@ int snprintf_ok(char *buf, size_t size, const char *fmt, ...) {
         }
         return 0;
 }
+
+int write_all(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += w;
+                n -= (size_t) w;
+        }
+        return 0;
+}

@@ -29,6 +29,8 @@ const char *file_type_name(mode_t mode);
  * the length, or -EFBIG when it is longer (an endless source cannot keep
  * us reading), or -errno. */
 ssize_t read_bounded(int fd, char *buf, size_t size);
+/* Writes all n bytes (retrying short writes and EINTR): 0 or -errno. */
+int write_all(int fd, const void *buf, size_t n);
 /* The same for the file NAME in the directory dir_fd (never following a
  * symlink there). */
 int write_string_file_at(int dir_fd, const char *name, const char *s);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "image-tar.h"
 
 #define BLOCK 512
@@ -508,20 +509,6 @@ int tar_next(struct tar_reader *r, struct tar_entry *e, struct nb_error *err) {
                 if (k < 0)
                         return k;
         }
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n) {
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += w;
-                n -= (size_t) w;
-        }
-        return 0;
 }
 
 int tar_copy_data(struct tar_reader *r, int out_fd, struct nb_error *err) {
