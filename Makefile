@@ -167,6 +167,7 @@ install: $(BUILD)/nixbox $(BUILD)/nixbox-netsetup $(BUILD)/nixbox-oci
 	install -D -m 0755 $(BUILD)/nixbox-oci $(DESTDIR)$(BINDIR)/nixbox-oci
 	install -D -m 0644 docs/nixbox.1 $(DESTDIR)$(MANDIR)/man1/nixbox.1
 	install -D -m 0644 docs/nixbox-netsetup.1 $(DESTDIR)$(MANDIR)/man1/nixbox-netsetup.1
+	install -D -m 0644 docs/nixbox-oci.1 $(DESTDIR)$(MANDIR)/man1/nixbox-oci.1
 	install -D -m 0644 docs/nixbox.nspawn.5 $(DESTDIR)$(MANDIR)/man5/nixbox.nspawn.5
 	install -D -m 0644 docs/nixbox.conf.5 $(DESTDIR)$(MANDIR)/man5/nixbox.conf.5
 	install -d $(DESTDIR)$(OPENRCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \

@@ -49,7 +49,7 @@ fi
 
 root=$scratch/root
 dpkg-deb -x "$deb" "$root" || fail "dpkg-deb -x"
-for f in usr/bin/nixbox usr/bin/nixbox-netsetup usr/bin/nixbox-oci usr/share/man/man1/nixbox.1.gz usr/share/man/man1/nixbox-netsetup.1.gz usr/share/man/man5/nixbox.nspawn.5.gz \
+for f in usr/bin/nixbox usr/bin/nixbox-netsetup usr/bin/nixbox-oci usr/share/man/man1/nixbox.1.gz usr/share/man/man1/nixbox-netsetup.1.gz usr/share/man/man1/nixbox-oci.1.gz usr/share/man/man5/nixbox.nspawn.5.gz \
         usr/share/man/man5/nixbox.conf.5.gz usr/share/nixbox/openrc/nixbox lib/systemd/system/nixbox@.service \
         usr/share/nixbox/runit/nixbox/run usr/share/nixbox/s6/nixbox/notification-fd \
         usr/share/bash-completion/completions/nixbox usr/share/zsh/vendor-completions/_nixbox \
