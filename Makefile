@@ -26,7 +26,19 @@ BUILD   ?= build
 CC      ?= cc
 PKGS    := libcap libseccomp libmnl inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libcap, libseccomp and inih are linked statically (their .a files come with
+# Debian's -dev packages): every container start execs nixbox, and the dynamic
+# loader's work for three more libraries costs start-up time (docs/architecture.md,
+# "Linking"). libmnl stays dynamic: Debian ships no libmnl.a. STATIC_LIBS=0
+# links all four dynamically.
+STATIC_LIBS ?= 1
+STATIC_PKGS := libcap libseccomp inih
+ifeq ($(STATIC_LIBS),1)
+PKG_LIBS   := -Wl,-Bstatic $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic \
+              $(shell pkg-config --libs libmnl 2>/dev/null)
+else
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 
 CFLAGS  ?= -O2 -g
 # Every source folder is on the include path: `#include "x.h"` names a header
