@@ -56,6 +56,12 @@ LDFLAGS += -fsanitize=address,undefined
 BUILD   := build/san
 endif
 
+# Symbols are bound at start-up (-z now), and the GOT is then read-only (full
+# RELRO), as Debian's hardening flags do for the package: nixbox forks several
+# times per start (guard, outer child, PID 1, /proc helper), and with lazy binding
+# each child resolved its first calls again and copied the GOT's pages on write.
+LDFLAGS += -Wl,-z,relro -Wl,-z,now
+
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 CFLAGS  += -DNIXBOX_VERSION=\"$(VERSION)\"
 
