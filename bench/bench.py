@@ -948,7 +948,7 @@ def main():
     a = p.parse_args()
     ctx = Ctx(a)
     ctx.results["meta"] = json.loads(a.meta)
-    ctx.results["meta"].update(quick=a.quick, sections=a.sections.split(), crun_mode=None)
+    ctx.results["meta"].update(quick=a.quick, sections=a.sections.split(), crun_mode=None, have=ctx.have)
     ctx.results["meta"]["load_before"] = open("/proc/loadavg").read().split()[:3]
     sections = a.sections.split()
     t_start = now()
