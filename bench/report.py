@@ -182,10 +182,11 @@ def md(res):
                  "init (boot) or of nixbox-init (command mode).\n")
         rows = []
         for fixture, rts in boot.items():
-            e = rts.get("nixbox", {})
-            if e.get("exec_ms"):
-                rows.append([fixture, mmm(e["exec_ms"]), f2(med(e["ready_s"])),
-                             f"{100 * med(e['exec_ms']) / 1e3 / med(e['ready_s']):.1f} %" if e.get("ready_s") else "–"])
+            for rt in ("nixbox", "nixbox-b"):
+                e = rts.get(rt, {})
+                if e.get("exec_ms"):
+                    rows.append([fixture + ("" if rt == "nixbox" else " (nixbox-b)"), mmm(e["exec_ms"]), f2(med(e["ready_s"])),
+                                 f"{100 * med(e['exec_ms']) / 1e3 / med(e['ready_s']):.1f} %" if e.get("ready_s") else "–"])
         o.append(table(["fixture", "main() → exec of init, ms min / **median** / max", "READY=1 s (median)",
                         "share"], rows))
     tc = s.get("trace_command")
