@@ -93,7 +93,7 @@ while [ $# -gt 0 ]; do
 	--reps) args+=(--reps "$2"); shift ;;
 	--scale) args+=(--scale "$2"); shift ;;
 	--sections) args+=(--sections "$2"); shift ;;
-	--ab) ab=$2; shift ;;
+	--ab) ab=$2; [ -x "$ab" ] || die "--ab $ab: not an executable"; shift ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -151,7 +151,6 @@ mkdir -p "$work/bin"
 cp "$TOP/build/nixbox" "$work/bin/nixbox"
 [ -x "$TOP/build/nixbox-oci" ] && cp "$TOP/build/nixbox-oci" "$work/bin/nixbox-oci"
 if [ -n "$ab" ]; then
-	[ -x "$ab" ] || die "--ab $ab: not an executable"
 	cp "$ab" "$work/bin/nixbox-b"
 	args+=(--nixbox-b "$work/bin/nixbox-b")
 fi
