@@ -217,6 +217,7 @@ class Ctx:
         self.quick = a.quick
         self.work = a.work
         self.nixbox = a.nixbox
+        self.nixbox_b = a.nixbox_b            # --ab: a second build, booted beside the first
         self.cgbase = a.cgroup_base          # our cgroup in the run's cgroup namespace ("" if none)
         self.results = {"sections": {}, "skipped": {}, "notes": []}
         self.logs = os.path.join(self.work, "logs")
@@ -521,8 +522,9 @@ def section_trace(ctx, root):
 # ---------------------------------------------------------------- 2./4. boot
 
 def boot_argv(ctx, runtime, machine, root, fixture):
-    if runtime == "nixbox":
-        return [ctx.nixbox, "run", "-q", "-M", machine, *NB_TRUST, "-b", "--notify-ready=yes", "--console=read-only",
+    if runtime in ("nixbox", "nixbox-b"):
+        nb = ctx.nixbox if runtime == "nixbox" else ctx.nixbox_b
+        return [nb, "run", "-q", "-M", machine, *NB_TRUST, "-b", "--notify-ready=yes", "--console=read-only",
                 "--trace", root]
     if runtime == "systemd-nspawn":
         return nspawn_cmd(machine, root, ("-b", "--notify-ready=yes", "--console=read-only"), ())
@@ -591,7 +593,7 @@ def boot_once(ctx, runtime, root, fixture, machine, timeout):
         res["stop_s"] = now() - t1
         res["exit"] = exited[0]
         res["ok"] = True
-        if runtime == "nixbox":
+        if runtime in ("nixbox", "nixbox-b"):
             # PID 1's last lines go to the container's console (its stderr
             # by then), the others to nixbox's stderr.
             res["trace"] = []
@@ -615,7 +617,7 @@ def prime(ctx, root, fixture):
 
 def section_boot(ctx, roots):
     reps = ctx.reps(6)
-    runtimes = ["nixbox"]
+    runtimes = ["nixbox"] + (["nixbox-b"] if ctx.nixbox_b else [])
     runtimes += ["systemd-nspawn"] if ctx.have["systemd-nspawn"] else []
     runtimes += ["lxc"] if ctx.have["lxc-start"] else []
     out = {}
@@ -624,7 +626,7 @@ def section_boot(ctx, roots):
         res = {rt: [] for rt in runtimes}
         for r in range(ctx.warmup(1) + reps):
             for rt in random.sample(runtimes, len(runtimes)):
-                b = boot_once(ctx, rt, root, fixture, f"nbb-boot-{rt[:6]}", 90)
+                b = boot_once(ctx, rt, root, fixture, f"nbb-boot-{'nixboxb' if rt == 'nixbox-b' else rt[:6]}", 90)
                 if not b["ok"]:
                     log(f"boot {fixture} {rt}: {b.get('error')}")
                 if r >= ctx.warmup(1) or not b["ok"]:
@@ -641,7 +643,7 @@ def section_boot(ctx, roots):
                  "vmrss_kb": stats([b["mem"]["VmRSS"] for b in ok if b.get("mem")]),
                  "pss_kb": stats([b["mem"].get("Pss") for b in ok if b.get("mem")]),
                  "ready_all_s": [b["ready_s"] for b in ok]}
-            if rt == "nixbox":
+            if rt in ("nixbox", "nixbox-b"):
                 runs = [[(ms, None, 0, s) for ms, s in b.get("trace", [])] for b in ok]
                 e["trace"] = trace_breakdown([(None, None, l, 0) for l in runs if l])
                 e["exec_ms"] = stats([next((ms for ms, s in b.get("trace", []) if s == "inner: exec"), None)
@@ -936,6 +938,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--nixbox", required=True)
+    p.add_argument("--nixbox-b", default="")
     p.add_argument("--debian")
     p.add_argument("--nixos")
     p.add_argument("--busybox")
@@ -948,7 +951,7 @@ def main():
     a = p.parse_args()
     ctx = Ctx(a)
     ctx.results["meta"] = json.loads(a.meta)
-    ctx.results["meta"].update(quick=a.quick, sections=a.sections.split(), crun_mode=None)
+    ctx.results["meta"].update(quick=a.quick, sections=a.sections.split(), crun_mode=None, have=ctx.have)
     ctx.results["meta"]["load_before"] = open("/proc/loadavg").read().split()[:3]
     sections = a.sections.split()
     t_start = now()

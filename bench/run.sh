@@ -5,7 +5,7 @@
 # floor), side by side on the same root file systems in one run. `make bench`
 # runs it; docs/benchmark.md says what is measured and how.
 #
-#   bench/run.sh [--quick] [--reps N] [--scale "10 50"] [--sections "..."] [--no-install] [--no-peers]
+#   bench/run.sh [--quick] [--reps N] [--scale "10 50"] [--sections "..."] [--no-install] [--no-peers] [--ab BIN]
 #
 #   --quick        one repetition of everything, two containers for the scale
 #                  test, no NixOS fixture, no package installs: a smoke test
@@ -18,6 +18,8 @@
 #   --no-peers     run as on a machine without any peer: they are hidden from
 #                  PATH and each is skipped with its reason (`make check` runs
 #                  this, so that the path of a fresh machine keeps working)
+#   --ab BIN       boot section: boots this second nixbox build too ("nixbox-b"),
+#                  interleaved with build/nixbox in the same shuffled rounds (A/B)
 #
 # Results go to bench/results/STAMP/ (results.md, results.json, latency.png,
 # boot.png, logs/) and bench/results/latest points there. It is a benchmark,
@@ -82,7 +84,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ------------------------------------------------------------ outside
-quick=0 install=1 nopeers=0 args=()
+quick=0 install=1 nopeers=0 ab="" args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; install=0; args+=(--quick) ;;
@@ -91,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--reps) args+=(--reps "$2"); shift ;;
 	--scale) args+=(--scale "$2"); shift ;;
 	--sections) args+=(--sections "$2"); shift ;;
+	--ab) ab=$2; [ -x "$ab" ] || die "--ab $ab: not an executable"; shift ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -147,6 +150,10 @@ mkdir -p "$work/bin"
 # A private copy: a rebuild during the run cannot change what is measured.
 cp "$TOP/build/nixbox" "$work/bin/nixbox"
 [ -x "$TOP/build/nixbox-oci" ] && cp "$TOP/build/nixbox-oci" "$work/bin/nixbox-oci"
+if [ -n "$ab" ]; then
+	cp "$ab" "$work/bin/nixbox-b"
+	args+=(--nixbox-b "$work/bin/nixbox-b")
+fi
 if [ $nopeers = 1 ]; then
 	# A PATH of links to every command but the peers' (first one wins, as in
 	# a PATH search): bench.py and the probe below see them as absent.

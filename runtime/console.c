@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -74,6 +75,21 @@ void console_winch(struct console *con) {
 
 void console_start(struct console *con, int master) {
         con->master = master;
+        con->ep = -1;
+        /* systemd opens /dev/console for each status line and closes it
+         * again; in between, no slave is open and a level-triggered poll of
+         * the master returns POLLHUP at once. Edge-triggered epoll reports
+         * the hang-up once and then only new output, as nspawn's pty
+         * forwarder does, so the supervisor neither spins nor sleeps (a
+         * sleep would also hold back READY=1 on the notify socket). */
+        if (master >= 0) {
+                struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+                con->ep = epoll_create1(EPOLL_CLOEXEC);
+                if (con->ep >= 0 && epoll_ctl(con->ep, EPOLL_CTL_ADD, master, &ev) < 0) {
+                        close(con->ep);
+                        con->ep = -1;
+                }
+        }
         con->stdin_open = con->mode == CONSOLE_INTERACTIVE;
         if (con->mode == CONSOLE_INTERACTIVE && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &con->saved) == 0) {
                 struct termios raw = con->saved;
@@ -106,20 +122,42 @@ static void write_all(int fd, const char *p, size_t n) {
         }
 }
 
+int console_poll_fd(const struct console *con) {
+        return con->ep >= 0 ? con->ep : con->master;
+}
+
+bool console_polls_master(const struct console *con) {
+        return con->master >= 0 && con->ep < 0;
+}
+
 int console_relay(struct console *con, bool master_ready, bool stdin_ready) {
         char buf[4096];
-        ssize_t n;
+        ssize_t n = 0;
 
         if (master_ready && con->master >= 0) {
+                int k;
+
+                if (con->ep >= 0) {
+                        struct epoll_event ev;
+                        /* Takes the event off the ready list (edge-triggered:
+                         * it comes back only with the next wake-up). */
+                        (void) epoll_wait(con->ep, &ev, 1, 0);
+                }
                 /* A pipe's worth at most: a payload writing as fast as we
                  * read must not keep us from the signals. */
-                for (int k = 0; k < 16 && (n = read(con->master, buf, sizeof(buf))) > 0; k++) {
+                for (k = 0; k < 16 && (n = read(con->master, buf, sizeof(buf))) > 0; k++) {
                         if (con->mode == CONSOLE_PASSIVE)
                                 continue;
                         if (con->log)
                                 console_log_write(con->log, buf, (size_t) n);
                         else
                                 write_all(STDOUT_FILENO, buf, (size_t) n);
+                }
+                /* Stopped with output left: re-arm, which queues the event
+                 * again since the master is still readable. */
+                if (con->ep >= 0 && k == 16) {
+                        struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+                        (void) epoll_ctl(con->ep, EPOLL_CTL_MOD, con->master, &ev);
                 }
         }
         if (stdin_ready && con->stdin_open) {
@@ -145,6 +183,10 @@ int console_relay(struct console *con, bool master_ready, bool stdin_ready) {
 }
 
 void console_stop(struct console *con) {
+        if (con->ep >= 0) {
+                close(con->ep);
+                con->ep = -1;
+        }
         if (con->master >= 0) {
                 console_relay(con, true, false);
                 close(con->master);

@@ -16,6 +16,7 @@ struct console_log;
 struct console {
         enum console_mode mode;   /* resolved: never CONSOLE_DEFAULT or AUTOPIPE */
         int master;               /* -1 in pipe mode */
+        int ep;                   /* epoll fd watching the master edge-triggered, or -1 */
         struct console_log *log;  /* --detach: output goes here, not to stdout */
         bool stdin_open;
         bool raw;
@@ -38,6 +39,14 @@ int console_attach(struct nb_error *err);
 /* In nixbox: takes the master, sets the caller's terminal raw (interactive)
  * and passes the window size on. */
 void console_start(struct console *con, int master);
+
+/* The fd for the supervisor's poll() set: readable when the master has
+ * output, without spinning while no slave is open (-1 in pipe mode). */
+int console_poll_fd(const struct console *con);
+
+/* Whether the master itself is polled (console_poll_fd() is the master): it
+ * then polls as hung up, at once, for as long as no slave is open. */
+bool console_polls_master(const struct console *con);
 
 /* Relays what is ready. Returns 1 when the user typed ^] three times
  * within a second (the container is to be killed), 0 otherwise. */

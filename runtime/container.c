@@ -935,7 +935,7 @@ static int supervise(struct container *c, int sfd, int *status) {
                 n = 0;
                 p[n++] = (struct pollfd) { .fd = sfd, .events = POLLIN };
                 p[n++] = (struct pollfd) { .fd = c->notify_fd, .events = POLLIN };
-                p[n++] = (struct pollfd) { .fd = con.master, .events = POLLIN };
+                p[n++] = (struct pollfd){ .fd = console_poll_fd(&con), .events = POLLIN };
                 p[n++] = (struct pollfd) { .fd = con.stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
                 stdio_relay_pollfds(&c->relay, p + n);
                 n += 3;
@@ -951,10 +951,11 @@ static int supervise(struct container *c, int sfd, int *status) {
                                 log_info("killing the container (^] pressed three times)");
                                 kill(c->init_pid, SIGKILL);
                         }
-                        /* With no slave open (PID 1 closed the console), the
-                         * master polls as hung up: stop watching it until the
-                         * next signal wakes us, rather than spin. */
-                        if ((p[2].revents & POLLHUP) && !(p[2].revents & POLLIN))
+                        /* Without epoll (console_start() could not set it
+                         * up), a master with no slave open (PID 1 closed the
+                         * console) polls as hung up at once: pause rather
+                         * than spin. */
+                        if (console_polls_master(&con) && (p[2].revents & POLLHUP) && !(p[2].revents & POLLIN))
                                 usleep(10000);
                 }
                 if (p[1].revents & POLLIN) {
