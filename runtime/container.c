@@ -505,11 +505,15 @@ static void report_ready(const struct options *o) {
 /* What other nixbox commands read of this run (machine-state.h). */
 static void describe_machine(struct container *c, struct machine_info *mi, const char *state, const char *status) {
         struct options *o = c->o;
-        struct machine_info m = {
+        struct machine_info m;
+
+        if (!c->self_start)
+                c->self_start = pid_start_time(getpid());
+        m = (struct machine_info){
                 .leader = c->init_pid,
                 .leader_start = pid_start_time(c->init_pid),
                 .supervisor = getpid(),
-                .supervisor_start = pid_start_time(getpid()),
+                .supervisor_start = c->self_start,
                 .uid_shift = c->uids.enabled ? c->uids.shift : 0,
                 .uid_range = c->uids.enabled ? c->uids.size : 0,
                 .start_usec = c->start_usec,
