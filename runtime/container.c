@@ -1190,7 +1190,8 @@ int container_run(struct options *o) {
                 }
         }
 
-        state_sweep_stale_locks();
+        /* Every mode that locks a range sweeps nixbox's range locks itself. */
+        state_sweep_stale_locks(o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY);
         c.machine_lock = state_try_lock_machine(o->machine);
         if (c.machine_lock < 0) {
                 if (c.machine_lock == -EBUSY)

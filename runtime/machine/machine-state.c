@@ -298,7 +298,7 @@ int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata
         return r;
 }
 
-void state_sweep_stale_locks(void) {
+void state_sweep_stale_locks(bool uid_dir) {
         DIR *d = opendir(STATE_DIR);
         struct dirent *de;
 
@@ -322,7 +322,8 @@ void state_sweep_stale_locks(void) {
                 }
                 closedir(d);
         }
-        state_sweep_lock_dir(UID_LOCK_DIR, "");
+        if (uid_dir)
+                state_sweep_lock_dir(UID_LOCK_DIR, "");
         tree_lock_sweep();
         /* systemd-nspawn's range locks nixbox takes too: an unlocked one
          * is stale for nspawn as well (it re-checks a lock file's link
