@@ -273,10 +273,10 @@ void cg_sweep_stale(const char *mount) {
                 /* A live supervisor: a nixbox whose locks are elsewhere (another
                  * StateDir= of nixbox.conf(5)) must not be taken for stale. */
                 {
-                        _cleanup_close_ int machine_fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        _cleanup_close_ int sup_fd = machine_fd < 0 ? -1 :
-                                openat(machine_fd, "supervisor", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sup_fd >= 0 && cgroup_populated(sup_fd))
+                        /* One open and read (cgroupfs has no symlinks). */
+                        char events[300], buf[256];
+                        snprintf(events, sizeof(events), "%s/supervisor/cgroup.events", de->d_name);
+                        if (read_string_file_at(dirfd(d), events, buf, sizeof(buf)) > 0 && strstr(buf, "populated 1"))
                                 continue;
                 }
                 /* A running nixbox holds its machine lock for its whole life. */
@@ -617,6 +617,23 @@ static void report_oom(const struct cgroup *cg) {
                          atol(p + strlen("oom_kill ")));
 }
 
+/* The usual end: payload/ and supervisor/ are empty leaves (nothing left
+ * in them, no cgroups made below them) and nothing else is in dir: three
+ * rmdirs instead of the walk. The kernel refuses to remove a cgroup that
+ * still has processes or children (EBUSY), and then the walk kills and
+ * removes whatever is there. */
+static bool remove_empty_leaves(const char *dir) {
+        static const char *const leaves[] = { "payload", "supervisor" };
+        char path[1024];
+
+        for (size_t i = 0; i < ELEMENTSOF(leaves); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, leaves[i]);
+                if (rmdir(path) < 0 && errno != ENOENT)
+                        return false;
+        }
+        return rmdir(dir) == 0;
+}
+
 void cg_destroy(struct cgroup *cg) {
         char path[1024];
 
@@ -626,7 +643,7 @@ void cg_destroy(struct cgroup *cg) {
         snprintf(path, sizeof(path), "%s/cgroup.procs", cg->original);
         if (write_string_file(path, "0") < 0)
                 log_warn("move nixbox back to cgroup %s: %s", cg->original, strerror(errno));
-        if (cg_remove_tree(cg->dir) < 0)
+        if (!remove_empty_leaves(cg->dir) && cg_remove_tree(cg->dir) < 0)
                 log_warn("remove cgroup %s: %s", cg->dir, strerror(errno));
         snprintf(path, sizeof(path), "%s/nixbox", cg->base);
         rmdir(path);   /* only succeeds when no other container runs */

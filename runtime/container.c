@@ -505,11 +505,15 @@ static void report_ready(const struct options *o) {
 /* What other nixbox commands read of this run (machine-state.h). */
 static void describe_machine(struct container *c, struct machine_info *mi, const char *state, const char *status) {
         struct options *o = c->o;
-        struct machine_info m = {
+        struct machine_info m;
+
+        if (!c->self_start)
+                c->self_start = pid_start_time(getpid());
+        m = (struct machine_info){
                 .leader = c->init_pid,
                 .leader_start = pid_start_time(c->init_pid),
                 .supervisor = getpid(),
-                .supervisor_start = pid_start_time(getpid()),
+                .supervisor_start = c->self_start,
                 .uid_shift = c->uids.enabled ? c->uids.shift : 0,
                 .uid_range = c->uids.enabled ? c->uids.size : 0,
                 .start_usec = c->start_usec,
@@ -1187,7 +1191,8 @@ int container_run(struct options *o) {
                 }
         }
 
-        state_sweep_stale_locks();
+        /* Every mode that locks a range sweeps nixbox's range locks itself. */
+        state_sweep_stale_locks(o->private_users == PRIVATE_USERS_NO || o->private_users == PRIVATE_USERS_IDENTITY);
         c.machine_lock = state_try_lock_machine(o->machine);
         if (c.machine_lock < 0) {
                 if (c.machine_lock == -EBUSY)

@@ -44,6 +44,7 @@ struct container {
         bool exec_failed;             /* the payload could not be executed */
         char exec_error[1100];        /* why, for the outcome record */
         uint64_t start_usec;          /* CLOCK_REALTIME at start */
+        unsigned long long self_start; /* nixbox's start time (/proc/self/stat), 0: not read yet */
         char log_path[4096];          /* console log with --detach, or "" */
         char ephemeral_dir[512];      /* --ephemeral: where the overlay's tmpfs goes */
         int ready_fd;                 /* --detach: tells the waiting caller "ready" */

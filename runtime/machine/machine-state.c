@@ -22,11 +22,11 @@ void machine_state_dir(const char *name, char *out, size_t size) {
 unsigned long long pid_start_time(pid_t pid) {
         char path[64], buf[1024], *p;
         unsigned long long t = 0;
-        _cleanup_fclose_ FILE *f = NULL;
 
+        if (pid <= 0)
+                return 0;
         snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        f = fopen(path, "re");
-        if (!f || !fgets(buf, sizeof(buf), f))
+        if (read_string_file(path, buf, sizeof(buf)) <= 0)
                 return 0;
         /* The command name may contain spaces and parentheses: skip to the last ')'. */
         p = strrchr(buf, ')');
@@ -228,15 +228,27 @@ void machine_state_remove(const char *name) {
                 STOP_REQUEST_FILE,
                 "." STOP_REQUEST_FILE ".tmp",
         };
-        char dir[512], path[600];
+        char dir[512];
+        struct dirent *de;
+        DIR *d;
 
         machine_state_dir(name, dir, sizeof(dir));
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-                unlink(path);
+        /* One scan: those that are there, not a call for each that may be. */
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, "ephemeral")) {
+                        (void) unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+                        continue;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                        if (streq(de->d_name, files[i])) {
+                                (void) unlinkat(dirfd(d), de->d_name, 0);
+                                break;
+                        }
         }
-        snprintf(path, sizeof(path), "%s/ephemeral", dir);
-        rmdir(path);
+        closedir(d);
         rmdir(dir);
 }
 
@@ -286,14 +298,20 @@ int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata
         return r;
 }
 
-void state_sweep_stale_locks(void) {
+void state_sweep_stale_locks(bool uid_dir) {
         DIR *d = opendir(STATE_DIR);
         struct dirent *de;
 
-        /* State directories of machines whose nixbox is gone. */
+        /* State directories of machines whose nixbox is gone, and their
+         * lock files (one scan for both). */
         if (d) {
                 while ((de = readdir(d))) {
+                        size_t l = strlen(de->d_name);
                         int fd;
+                        if (de->d_type == DT_REG && l > 5 && streq(de->d_name + l - 5, ".lock")) {
+                                state_remove_stale_lock_at(dirfd(d), de->d_name);
+                                continue;
+                        }
                         if (de->d_type != DT_DIR || de->d_name[0] == '.')
                                 continue;
                         fd = state_try_lock_machine(de->d_name);
@@ -304,8 +322,8 @@ void state_sweep_stale_locks(void) {
                 }
                 closedir(d);
         }
-        state_sweep_lock_dir(STATE_DIR, ".lock");
-        state_sweep_lock_dir(UID_LOCK_DIR, "");
+        if (uid_dir)
+                state_sweep_lock_dir(UID_LOCK_DIR, "");
         tree_lock_sweep();
         /* systemd-nspawn's range locks nixbox takes too: an unlocked one
          * is stale for nspawn as well (it re-checks a lock file's link

@@ -83,8 +83,10 @@ void machine_state_remove_stale(const char *name);
 
 /* Removes the state of machines whose nixbox is gone, then machine and
  * UID-range lock files left by a killed nixbox (state.c keeps the locks
- * themselves; the sweep needs both). */
-void state_sweep_stale_locks(void);
+ * themselves; the sweep needs both). uid_dir false leaves nixbox's own
+ * UID-range lock directory to the pick, which sweeps it anyway, under its
+ * lock, before it trusts any file there (userns.c). */
+void state_sweep_stale_locks(bool uid_dir);
 
 /* Calls fn for every running machine (stale entries are cleaned on the way). */
 int machine_state_foreach(int (*fn)(const struct machine_info *m, void *userdata), void *userdata);

@@ -16,7 +16,7 @@
 void machines_sweep_stale(void) {
         char mount[256];
 
-        state_sweep_stale_locks();
+        state_sweep_stale_locks(true);
         if (cg_find_mount(mount, sizeof(mount)) == 0)
                 cg_sweep_stale(mount);
 }

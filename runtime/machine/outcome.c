@@ -26,12 +26,19 @@ static void ended_dir(char *out, size_t size) {
 static int remove_record_dir(const char *path) {
         char file[900];
 
+        /* Mostly there is none: one system call says so. */
+        if (rmdir(path) == 0)
+                return 0;
+        if (errno != ENOTEMPTY && errno != EEXIST)
+                return -errno;
         for (size_t i = 0; i < ELEMENTSOF(record_files); i++) {
                 snprintf(file, sizeof(file), "%s/%s", path, record_files[i]);
                 (void) unlink(file);
         }
         return rmdir(path) < 0 ? -errno : 0;
 }
+
+static void prune(size_t keep, bool logs_added);
 
 static void one_line(char *s) {
         for (char *p = s; *p; p++)
@@ -41,28 +48,34 @@ static void one_line(char *s) {
 
 int outcome_record(struct machine_info *m, const struct machine_outcome *oc) {
         char dir[512], tmp[800], final[800], from[4200], to[900], error[sizeof(oc->error)];
+        bool logs = false;
         FILE *f;
         int r;
 
         if (!name_ok(m->name))
                 return -EINVAL;
         ended_dir(dir, sizeof(dir));
-        if ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-                return -errno;
         snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, m->name, (int) getpid());
         snprintf(final, sizeof(final), "%s/%s", dir, m->name);
-        (void) remove_record_dir(tmp);
-        if (mkdir(tmp, 0700) < 0)
-                return -errno;
+        if (mkdir(tmp, 0700) < 0) {
+                if (errno == EEXIST)
+                        (void) remove_record_dir(tmp);
+                else if (errno != ENOENT ||
+                         ((mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST)))
+                        return -errno;
+                if (mkdir(tmp, 0700) < 0)
+                        return -errno;
+        }
         /* The console log moves in (same file system: a rename). */
         if (m->log[0]) {
                 snprintf(from, sizeof(from), "%s.1", m->log);
                 snprintf(to, sizeof(to), "%s/console.log.1", tmp);
-                (void) rename(from, to);
+                logs = rename(from, to) == 0;
                 snprintf(to, sizeof(to), "%s/console.log", tmp);
-                if (rename(m->log, to) == 0)
+                if (rename(m->log, to) == 0) {
+                        logs = true;
                         snprintf(m->log, sizeof(m->log), "%s/console.log", final);
-                else
+                } else
                         m->log[0] = 0;
         }
         snprintf(m->state, sizeof(m->state), "ended");
@@ -100,7 +113,7 @@ int outcome_record(struct machine_info *m, const struct machine_outcome *oc) {
                         goto fail;
                 }
         }
-        outcome_prune(OUTCOME_KEEP);
+        prune(OUTCOME_KEEP, logs);
         return 0;
 fail:
         (void) remove_record_dir(tmp);
@@ -191,17 +204,42 @@ struct ended {
         uint64_t bytes; /* its console log */
 };
 
-static uint64_t record_bytes(const char *dir, const char *name) {
-        char path[900];
-        struct stat st;
-        uint64_t n = 0;
+/* A record's end (OUTCOME_END_USEC) and size, from one read of its outcome
+ * file. -1: not a record (outcome_read() refuses it too: no result). */
+static int record_end(int dir_fd, const char *name, uint64_t *end, uint64_t *bytes) {
+        static const char result_key[] = "\nOUTCOME_RESULT=", end_key[] = "\nOUTCOME_END_USEC=";
+        char path[300], buf[16384];
+        const char *p;
+        ssize_t n;
+        int fd;
 
-        for (size_t i = 0; i < ELEMENTSOF(record_files); i++) {
-                snprintf(path, sizeof(path), "%s/%s/%s", dir, name, record_files[i]);
-                if (stat(path, &st) == 0)
-                        n += (uint64_t) st.st_size;
+        snprintf(path, sizeof(path), "%s/outcome", name);
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -1;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n < 0)
+                return -1;
+        if ((size_t) n == sizeof(buf) - 1) {
+                /* Longer than any record nixbox writes: the full parser. */
+                struct machine_info m;
+                struct machine_outcome oc;
+                struct stat st;
+                if (outcome_read(name, &m, &oc) < 0 || fstatat(dir_fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -1;
+                *end = oc.end_usec;
+                *bytes = (uint64_t) st.st_size;
+                return 0;
         }
-        return n;
+        buf[n] = 0;
+        p = strstr(buf, result_key);
+        if (!p || !p[sizeof(result_key) - 1] || p[sizeof(result_key) - 1] == '\n')
+                return -1;
+        p = strstr(buf, end_key);
+        *end = p ? strtoull(p + sizeof(end_key) - 1, NULL, 10) : 0;
+        *bytes = (uint64_t) n;
+        return 0;
 }
 
 static int cmp_newest_first(const void *a, const void *b) {
@@ -209,23 +247,26 @@ static int cmp_newest_first(const void *a, const void *b) {
         return x < y ? 1 : x > y ? -1 : 0;
 }
 
-void outcome_prune(size_t keep) {
+/* One directory scan; a record is only looked into when a bound may be
+ * crossed. The count needs the names alone. The bytes change only when a
+ * record brings a log (logs_added): a record without one cannot push the
+ * logs over the bound that the last prune left them under, so then the
+ * logs are not stat'ed. Over the count, each record's end is read with
+ * one read of its outcome file. */
+static void prune(size_t keep, bool logs_added) {
         char dir[512], path[800];
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ struct ended *v = NULL;
-        size_t n = 0, cap = 0;
+        size_t n = 0, cap = 0, kept = 0;
         uint64_t total = 0;
         struct dirent *de;
+        int pid;
 
         ended_dir(dir, sizeof(dir));
         d = opendir(dir);
         if (!d)
                 return;
         while ((de = readdir(d))) {
-                struct machine_info m;
-                struct machine_outcome oc;
-                int pid;
-
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 /* A temporary directory whose writer is gone. */
@@ -238,24 +279,44 @@ void outcome_prune(size_t keep) {
                         }
                         continue;
                 }
-                if (outcome_read(de->d_name, &m, &oc) < 0)
+                if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || strlen(de->d_name) >= sizeof(v->name))
                         continue;
                 if (n == cap) {
-                        struct ended *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+                        struct ended *nv = realloc(v, (cap = cap ? cap * 2 : 128) * sizeof(*v));
                         if (!nv)
                                 return;
                         v = nv;
                 }
-                snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
-                v[n].bytes = record_bytes(dir, de->d_name);
-                v[n++].end_usec = oc.end_usec;
+                snprintf(v[n++].name, sizeof(v->name), "%s", de->d_name);
         }
-        qsort(v, n, sizeof(*v), cmp_newest_first);
+        if (n <= keep && !logs_added)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+                uint64_t end, bytes;
+
+                if (record_end(dirfd(d), v[i].name, &end, &bytes) < 0)
+                        continue; /* not a record */
+                v[kept] = v[i];
+                v[kept].end_usec = end;
+                v[kept].bytes = bytes;
+                for (size_t j = 1; logs_added && j < ELEMENTSOF(record_files); j++) {
+                        snprintf(path, sizeof(path), "%s/%s", v[i].name, record_files[j]);
+                        if (fstatat(dirfd(d), path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                v[kept].bytes += (uint64_t) st.st_size;
+                }
+                kept++;
+        }
+        qsort(v, kept, sizeof(*v), cmp_newest_first);
         /* /run is memory: the newest one is always kept, older ones only
          * while they fit both bounds. */
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < kept; i++) {
                 total += v[i].bytes;
                 if (i > 0 && (i >= keep || total > OUTCOME_KEEP_BYTES))
                         (void) outcome_remove(v[i].name);
         }
+}
+
+void outcome_prune(size_t keep) {
+        prune(keep, true);
 }

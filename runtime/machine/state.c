@@ -47,6 +47,16 @@ void state_unlock_machine(const char *machine, int fd) {
         close(fd);
 }
 
+void state_remove_stale_lock_at(int dir_fd, const char *name) {
+        int fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0)
+                return;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                unlinkat(dir_fd, name, 0);
+        close(fd);
+}
+
 /* Removes lock files in dir whose holder is gone (a nixbox killed with
  * SIGKILL cannot remove its own). A held lock is left alone. */
 void state_sweep_lock_dir(const char *dir, const char *suffix) {
@@ -62,16 +72,10 @@ void state_sweep_lock_dir(const char *dir, const char *suffix) {
                 flock(dirfd(d), LOCK_EX);
         while ((de = readdir(d))) {
                 size_t l = strlen(de->d_name), sl = strlen(suffix);
-                int fd;
 
                 if (de->d_type != DT_REG || l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
                         continue;
-                fd = openat(dirfd(d), de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        continue;
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-                        unlinkat(dirfd(d), de->d_name, 0);
-                close(fd);
+                state_remove_stale_lock_at(dirfd(d), de->d_name);
         }
         closedir(d);
 }

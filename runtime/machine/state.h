@@ -23,3 +23,5 @@ void state_unlock_machine(const char *machine, int fd);
 /* Removes the lock files in dir whose name ends in suffix and whose holder
  * is gone (a held lock is left alone). */
 void state_sweep_lock_dir(const char *dir, const char *suffix);
+/* Removes the lock file dir_fd/name when nobody holds it. */
+void state_remove_stale_lock_at(int dir_fd, const char *name);

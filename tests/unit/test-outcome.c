@@ -85,7 +85,6 @@ int main(void) {
         CHECK("record again", record("web", 4, 6000, NULL) == 0);
         CHECK("read again", outcome_read("web", &m, &oc) == 0 && oc.exit_code == 4 && !m.log[0]);
         CHECK("old log gone", access(path, F_OK) < 0);
-
         CHECK("remove", outcome_remove("web") == 0);
         CHECK("removed", outcome_read("web", &m, &oc) == -ENOENT);
         CHECK("remove twice", outcome_remove("web") == -ENOENT);
@@ -123,6 +122,10 @@ int main(void) {
         }
         CHECK("the newest big log is kept", outcome_read("big1", &m, &oc) == 0);
         CHECK("the older one went with the bytes bound", outcome_read("big0", &m, &oc) == -ENOENT);
+        /* A record without a log adds no bytes: the big log stays. */
+        CHECK("a record without a log", record("small", 0, 300000, NULL) == 0);
+        CHECK("the big log stays", outcome_read("big1", &m, &oc) == 0 && outcome_read("small", &m, &oc) == 0);
+        CHECK("nothing else went", count_records() == 2);
 
         snprintf(path, sizeof(path), "rm -rf '%s'", state);
         CHECK("clean up", system(path) == 0);
