@@ -141,8 +141,8 @@ _noreturn_ static void inner_child(struct container *c, int go_fd) {
         /* Let the parent configure what needs our namespaces (network,
          * limits), then go on. */
         sync_send(c->sync_child, SYNC_NETNS_READY, 0, NULL);
-        r = sync_recv(c->sync_child, &m);
-        if (r <= 0 || m.type != SYNC_GO)
+        r = sync_recv_fd(c->sync_child, &m, &c->seccomp_fd);
+        if (r <= 0 || m.type != SYNC_GO || c->seccomp_fd < 0)
                 _exit(EXIT_NIXBOX_ERROR);
 
         if (exec_payload(c, &err) < 0) {
@@ -738,6 +738,9 @@ static void cleanup(struct container *c) {
         if (c->shim_fd >= 0)
                 close(c->shim_fd);
         c->shim_fd = -1;
+        if (c->seccomp_fd >= 0)
+                close(c->seccomp_fd);
+        c->seccomp_fd = -1;
         uid_range_release(&c->uids);
         tree_lock_release(&c->tree_lock);
         state_unlock_machine(c->o->machine, c->machine_lock);
@@ -793,6 +796,19 @@ static int reap(struct container *c, int *status) {
         }
 }
 
+static int build_seccomp(struct container *c, struct nb_error *err) {
+        _cleanup_free_ struct seccomp_program *p = malloc(sizeof(*p));
+        int r;
+
+        if (!p)
+                return nb_error_set(err, ENOMEM, "allocate the seccomp filter");
+        r = seccomp_policy_build(container_bounding_caps(c->o, &c->uids), c->o->syscall_filter, c->o->n_syscall_filter, p, err);
+        if (r < 0)
+                return r;
+        c->seccomp_fd = seccomp_program_memfd(p, err);
+        return c->seccomp_fd < 0 ? -1 : 0;
+}
+
 /* Creates the cgroup, forks the outer child and talks the container through
  * its set-up until the payload runs. */
 static int start_once(struct container *c, struct nb_error *err) {
@@ -843,6 +859,11 @@ static int start_once(struct container *c, struct nb_error *err) {
         close(c->sync_child);
         c->sync_child = -1;
         stdio_relay_close_child(&c->relay);
+        /* PID 1's system-call filter: built here, once per run, while the
+         * outer child works (in PID 1, the first touch of the tables alone
+         * costs about 1 ms), and sent to it with SYNC_GO. */
+        if (c->seccomp_fd < 0 && build_seccomp(c, err) < 0)
+                return -1;
 
         for (;;) {
                 struct sync_msg m;
@@ -876,7 +897,7 @@ static int start_once(struct container *c, struct nb_error *err) {
                         if (network_setup(c, err) < 0)
                                 return -1;
                         trace_step("parent: container set up");
-                        if (sync_send(c->sync_parent, SYNC_GO, 0, NULL) < 0)
+                        if (sync_send_fd(c->sync_parent, SYNC_GO, 0, NULL, c->seccomp_fd) < 0)
                                 return nb_error_set(err, errno, "start the container");
                         break;
                 case SYNC_EXEC_FAILED: {
@@ -1129,9 +1150,19 @@ static bool reboot_wait(int sfd, long long ms) {
 
 int container_run(struct options *o) {
         struct container c = {
-                .o = o, .machine_lock = -1, .tree_lock = TREE_LOCK_INIT, .shim_fd = -1, .sync_parent = -1, .sync_child = -1,
-                .notify_fd = -1, .console_fd = -1, .ready_fd = -1, .guard = { .fd = -1 },
-                .log = { .fd = -1 }, .relay = STDIO_RELAY_INIT,
+                .o = o,
+                .machine_lock = -1,
+                .tree_lock = TREE_LOCK_INIT,
+                .shim_fd = -1,
+                .seccomp_fd = -1,
+                .sync_parent = -1,
+                .sync_child = -1,
+                .notify_fd = -1,
+                .console_fd = -1,
+                .ready_fd = -1,
+                .guard = { .fd = -1 },
+                .log = { .fd = -1 },
+                .relay = STDIO_RELAY_INIT,
         };
         struct nb_error err = {0};
         _cleanup_close_ int root_fd = -1, sfd = -1;

@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -24,9 +25,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "macro.h"
@@ -608,4 +611,29 @@ int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struc
                 return nb_error_set(err, ENOMEM, "allocate the seccomp filter");
         r = seccomp_policy_build(caps, entries, n_entries, p, err);
         return r < 0 ? r : seccomp_policy_load(p, err);
+}
+
+int seccomp_program_memfd(const struct seccomp_program *p, struct nb_error *err) {
+        _cleanup_close_ int fd = memfd_create("nixbox-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        size_t size = p->len * sizeof(p->insns[0]);
+
+        if (fd < 0)
+                return nb_error_set(err, errno, "create a memfd for the seccomp filter");
+        ssize_t n = write(fd, p->insns, size);
+        if (n < 0 || (size_t) n != size)
+                return nb_error_set(err, n < 0 ? errno : EIO, "write the seccomp filter to a memfd");
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return nb_error_set(err, errno, "seal the seccomp filter's memfd");
+        return TAKE_FD(fd);
+}
+
+int seccomp_program_read(int fd, struct seccomp_program *p, struct nb_error *err) {
+        ssize_t n = pread(fd, p->insns, sizeof(p->insns), 0);
+
+        if (n < 0)
+                return nb_error_set(err, errno, "read the seccomp filter");
+        if (n == 0 || n % sizeof(p->insns[0]) != 0)
+                return nb_error_set(err, EBADMSG, "read the seccomp filter: %zd bytes", n);
+        p->len = (uint32_t) (n / sizeof(p->insns[0]));
+        return 0;
 }

@@ -34,3 +34,8 @@ int seccomp_policy_load(const struct seccomp_program *p, struct nb_error *err);
 
 /* seccomp_policy_build(), then seccomp_policy_load(). */
 int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struct nb_error *err);
+
+/* The built program in a sealed memfd (to hand to another process), and
+ * read back from one (at most BPF_MAXINSNS instructions). */
+int seccomp_program_memfd(const struct seccomp_program *p, struct nb_error *err);
+int seccomp_program_read(int fd, struct seccomp_program *p, struct nb_error *err);
