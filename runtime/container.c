@@ -282,12 +282,25 @@ static const char *clone_limit_hint(int e) {
         }
 }
 
+/* The parent loads and attaches the device policy to payload/ while we
+ * start; nothing may open or create a device node before it is in place. */
+static void wait_for_device_policy(struct container *c, bool *done) {
+        struct sync_msg m;
+
+        if (*done)
+                return;
+        if (sync_recv(c->sync_child, &m) <= 0 || m.type != SYNC_DEVICES)
+                _exit(EXIT_NIXBOX_ERROR); /* the parent failed and says so */
+        *done = true;
+}
+
 _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         struct nb_error err = {0};
         _cleanup_close_ int userns_fd = -1, top = -1;
         int go[2];
         pid_t pid;
         char path[PATH_MAX];
+        bool devices_ready = false;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
@@ -321,6 +334,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         /* --network-namespace-path: PID 1 inherits it (joined from the
          * host's user namespace, which owns it). */
         if (c->o->network_namespace_path) {
+                wait_for_device_policy(c, &devices_ready); /* the path might be a device node */
                 _cleanup_close_ int ns = open(c->o->network_namespace_path, O_RDONLY | O_CLOEXEC);
                 if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
                         nb_error_set(&err, errno, "join network namespace %s", c->o->network_namespace_path);
@@ -355,6 +369,7 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                         goto fail;
                 }
         }
+        wait_for_device_policy(c, &devices_ready);
         if (mounts_outer(c, userns_fd, &err) < 0)
                 goto fail;
         sync_send_fd(c->sync_child, SYNC_NOTIFY, 0, NULL, c->notify_fd);
@@ -838,8 +853,6 @@ static int start_once(struct container *c, struct nb_error *err) {
                 log_warn("record the cgroup of %s: %s", o->machine, strerror(errno));
         if (c->use_cgroup && cg_apply_resources(&c->cg, &o->resources, err) < 0)
                 return -1;
-        if (c->use_cgroup && cg_device_policy_apply(&c->cg, o, err) < 0)
-                return -1;
         trace_step("cgroup");
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -859,6 +872,14 @@ static int start_once(struct container *c, struct nb_error *err) {
         close(c->sync_child);
         c->sync_child = -1;
         stdio_relay_close_child(&c->relay);
+        /* The device policy on payload/: loaded (the verifier and the JIT
+         * take a few 100 µs) and attached while the outer child starts; it
+         * waits for SYNC_DEVICES before it touches any device node. */
+        if (c->use_cgroup && cg_device_policy_apply(&c->cg, o, err) < 0)
+                return -1;
+        /* Fails only when the children are gone: their SYNC_ERROR or EOF
+         * is read below. */
+        (void) sync_send(c->sync_parent, SYNC_DEVICES, 0, NULL);
         /* PID 1's system-call filter: built here, once per run, while the
          * outer child works (in PID 1, the first touch of the tables alone
          * costs about 1 ms), and sent to it with SYNC_GO. */
