@@ -313,6 +313,35 @@ static int compare_rules(const void *a, const void *b) {
         return (int) y->verdict - (int) x->verdict;   /* strongest verdict first */
 }
 
+/* Sorts rules by number, the strongest verdict of a number first. Call
+ * numbers are small (below 1024, x32's with bit 30 set): then a table
+ * indexed by number does it, keeping each number's strongest verdict
+ * (the only one rules_to_intervals() uses); qsort() otherwise. Returns
+ * the number of rules left. */
+#define SMALL_NR 1024
+static size_t sort_rules(struct rule *rules, size_t n) {
+        uint8_t strongest[2 * SMALL_NR] = { 0 };
+        size_t out = 0;
+
+        static_assert(VERDICT_NONE == 0, "no rule is VERDICT_NONE");
+        for (size_t i = 0; i < n; i++) {
+                uint32_t nr = rules[i].nr;
+                if (nr >= SMALL_NR && (nr < 0x40000000 || nr >= 0x40000000 + SMALL_NR)) {
+                        qsort(rules, n, sizeof(*rules), compare_rules);
+                        return n;
+                }
+                size_t slot = nr < SMALL_NR ? nr : SMALL_NR + (nr - 0x40000000);
+                if (rules[i].verdict > strongest[slot])
+                        strongest[slot] = (uint8_t) rules[i].verdict;
+        }
+        for (size_t slot = 0; slot < 2 * SMALL_NR; slot++)
+                if (strongest[slot] != VERDICT_NONE)
+                        rules[out++] = (struct rule){ slot < SMALL_NR ? (uint32_t) slot : 0x40000000 + (uint32_t) (slot - SMALL_NR),
+                                                      (enum verdict) strongest[slot] };
+        assert(out <= n);
+        return out;
+}
+
 static uint32_t verdict_action(enum verdict v) {
         switch (v) {
         case VERDICT_ALLOW:
@@ -500,7 +529,7 @@ static int section_prepare(struct section *s, const struct arch *archs, size_t n
                                 rules[n++] = (struct rule) { (uint32_t) nr, extra->verdicts[i] };
                 }
         }
-        qsort(rules, n, sizeof(*rules), compare_rules);
+        n = sort_rules(rules, n);
         s->n_iv = rules_to_intervals(rules, n, s->iv);
 
         s->n_points = 0;
