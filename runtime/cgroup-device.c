@@ -172,7 +172,7 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 
 enum { R0, R1, R2, R3, R4, R5 };
 #define RULE_INSNS 8
-#define MAX_INSNS (6 + DEVICE_RULES_MAX * RULE_INSNS + 2)
+#define MAX_INSNS (9 + DEVICE_RULES_MAX * RULE_INSNS + 2)
 
 /* r1 points at struct bpf_cgroup_dev_ctx { access_type, major, minor },
  * access_type being (BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*. Each rule is
@@ -187,6 +187,12 @@ static size_t build_program(struct bpf_insn *p, const struct device_rule *rules,
         p[n++] = ALU32_K(BPF_RSH, R3, 16);               /* r3: access wanted */
         p[n++] = LDX_W(R4, R1, offsetof(struct bpf_cgroup_dev_ctx, major));
         p[n++] = LDX_W(R5, R1, offsetof(struct bpf_cgroup_dev_ctx, minor));
+        /* An access other than read, write and mknod (none exists today) is
+         * refused by every rule: refuse it once, here. */
+        p[n++] = MOV64_X(R0, R3);
+        p[n++] = ALU32_K(BPF_AND, R0, (int32_t) ~RWM);
+        size_t unknown_access = n;
+        p[n++] = JNE_K(R0, 0, 0);
 
         for (size_t i = 0; i < n_rules; i++) {
                 const struct device_rule *rule = &rules[i];
@@ -194,10 +200,14 @@ static size_t build_program(struct bpf_insn *p, const struct device_rule *rules,
 
                 jumps[njumps++] = n;
                 p[n++] = JNE_K(R2, (int32_t) rule->type, 0);
-                p[n++] = MOV64_X(R0, R3);
-                p[n++] = ALU32_K(BPF_AND, R0, (int32_t) ~rule->access);
-                jumps[njumps++] = n;
-                p[n++] = JNE_K(R0, 0, 0);                 /* wants more than the rule allows */
+                /* A rule that grants read, write and mknod needs no access
+                 * check: anything else was refused above. */
+                if ((rule->access & RWM) != RWM) {
+                        p[n++] = MOV64_X(R0, R3);
+                        p[n++] = ALU32_K(BPF_AND, R0, (int32_t) ~rule->access);
+                        jumps[njumps++] = n;
+                        p[n++] = JNE_K(R0, 0, 0); /* wants more than the rule allows */
+                }
                 if (rule->major != ANY) {
                         jumps[njumps++] = n;
                         p[n++] = JNE_K(R4, (int32_t) rule->major, 0);
@@ -213,6 +223,7 @@ static size_t build_program(struct bpf_insn *p, const struct device_rule *rules,
                         p[jumps[j]].off = (int16_t) (n - jumps[j] - 1);
                 assert(n - start <= RULE_INSNS);
         }
+        p[unknown_access].off = (int16_t) (n - unknown_access - 1);
         p[n++] = MOV64_K(R0, 0);
         p[n++] = EXIT();
         assert(n <= MAX_INSNS);

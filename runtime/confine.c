@@ -26,7 +26,10 @@ static int confine(const struct confinement *cf, struct nb_error *err) {
          * (loading without no_new_privs needs it, and the payload may have
          * it dropped); it allows capset and prctl, so the capability sets
          * and the uid are changed right after, under the filter. */
-        r = seccomp_install(cf->bounding, cf->syscall_filter, cf->n_syscall_filter, err);
+        if (cf->syscall_program)
+                r = seccomp_policy_load(cf->syscall_program, err);
+        else
+                r = seccomp_install(cf->bounding, cf->syscall_filter, cf->n_syscall_filter, err);
         if (r < 0)
                 return r;
         r = caps_apply(cf->bounding, cf->no_new_privs, err);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct nb_error;
+struct seccomp_program;
 struct user_info;
 
 struct confinement {
@@ -18,6 +19,9 @@ struct confinement {
         bool no_new_privs;
         char *const *syscall_filter;    /* --system-call-filter entries */
         size_t n_syscall_filter;
+        /* The filter built already (from bounding and syscall_filter, by
+         * the supervisor); NULL: build it here. */
+        const struct seccomp_program *syscall_program;
         const struct user_info *user;   /* uid 0/gid 0: stay root */
         const char *user_label;         /* the user as asked, for messages */
         int keep_fd;                    /* stays open across the exec (-1: none) */

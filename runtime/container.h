@@ -31,6 +31,7 @@ struct container {
         bool use_cgroup;
         struct cgroup cg;
         int shim_fd;                  /* sealed memfd holding the init-shim */
+        int seccomp_fd;               /* sealed memfd holding PID 1's system-call filter */
         int sync_parent;              /* parent's end of the sync socket */
         int sync_child;               /* children's end */
         pid_t outer_pid;

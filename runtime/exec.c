@@ -13,6 +13,7 @@
 #include "log.h"
 #include "options.h"
 #include "path-in-root.h"
+#include "seccomp-policy.h"
 #include "trace.h"
 #include "user-lookup.h"
 
@@ -153,11 +154,22 @@ int exec_payload(struct container *c, struct nb_error *err) {
         if (o->personality_set && personality(o->personality) < 0)
                 return nb_error_set(err, errno, "set the personality 0x%lx (--personality)", o->personality);
 
+        /* The supervisor built the system-call filter (SYNC_GO brought it). */
+        _cleanup_free_ struct seccomp_program *filter = malloc(sizeof(*filter));
+        if (!filter)
+                return nb_error_set(err, ENOMEM, "allocate the seccomp filter");
+        r = seccomp_program_read(c->seccomp_fd, filter, err);
+        if (r < 0)
+                return r;
+        close(c->seccomp_fd);
+        c->seccomp_fd = -1;
+
         struct confinement cf = {
                 .bounding = container_bounding_caps(o, &c->uids),
                 .no_new_privs = o->no_new_privileges,
                 .syscall_filter = o->syscall_filter,
                 .n_syscall_filter = o->n_syscall_filter,
+                .syscall_program = filter,
                 .user = &user,
                 .user_label = o->user,
                 .keep_fd = -1,

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container's system-call filter: systemd-nspawn's default policy
  * (src/nspawn/nspawn-seccomp.c, v252 onwards) on the native and compatible
- * architectures, plus nspawn's second filter that hides audit netlink
- * sockets, which here also refuses the terminal ioctls that inject input.
+ * architectures, plus what nspawn's second filter does (hide audit netlink
+ * sockets), which here also refuses the terminal ioctls that inject input;
+ * all in one program, with the verdicts of the two stacked filters.
  *
- * libseccomp names the calls (a number per architecture); the BPF programs
- * are generated here, because libseccomp takes about 20 ms to build this
+ * libseccomp names the calls (a number per architecture); the BPF program
+ * is generated here, because libseccomp takes about 20 ms to build this
  * policy for three architectures, which would dominate the container's
  * start. The program is a binary search over the call number (like
  * libseccomp's SCMP_FLTATR_CTL_OPTIMIZE=2 tree); tests/unit/test-seccomp.c
- * checks it against a filter libseccomp builds from the same rules. */
+ * checks it against the filters libseccomp builds from the same rules. */
 #include <assert.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -23,9 +25,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "macro.h"
@@ -309,6 +313,35 @@ static int compare_rules(const void *a, const void *b) {
         return (int) y->verdict - (int) x->verdict;   /* strongest verdict first */
 }
 
+/* Sorts rules by number, the strongest verdict of a number first. Call
+ * numbers are small (below 1024, x32's with bit 30 set): then a table
+ * indexed by number does it, keeping each number's strongest verdict
+ * (the only one rules_to_intervals() uses); qsort() otherwise. Returns
+ * the number of rules left. */
+#define SMALL_NR 1024
+static size_t sort_rules(struct rule *rules, size_t n) {
+        uint8_t strongest[2 * SMALL_NR] = { 0 };
+        size_t out = 0;
+
+        static_assert(VERDICT_NONE == 0, "no rule is VERDICT_NONE");
+        for (size_t i = 0; i < n; i++) {
+                uint32_t nr = rules[i].nr;
+                if (nr >= SMALL_NR && (nr < 0x40000000 || nr >= 0x40000000 + SMALL_NR)) {
+                        qsort(rules, n, sizeof(*rules), compare_rules);
+                        return n;
+                }
+                size_t slot = nr < SMALL_NR ? nr : SMALL_NR + (nr - 0x40000000);
+                if (rules[i].verdict > strongest[slot])
+                        strongest[slot] = (uint8_t) rules[i].verdict;
+        }
+        for (size_t slot = 0; slot < 2 * SMALL_NR; slot++)
+                if (strongest[slot] != VERDICT_NONE)
+                        rules[out++] = (struct rule){ slot < SMALL_NR ? (uint32_t) slot : 0x40000000 + (uint32_t) (slot - SMALL_NR),
+                                                      (enum verdict) strongest[slot] };
+        assert(out <= n);
+        return out;
+}
+
 static uint32_t verdict_action(enum verdict v) {
         switch (v) {
         case VERDICT_ALLOW:
@@ -367,16 +400,119 @@ static int push_arch_dispatch(struct bpf_buf *b, const uint32_t *tokens, const i
         return r;
 }
 
-/* The section of one audit token: load the number, search it. */
-static int push_call_section(struct bpf_buf *b, const struct arch *archs, size_t n_archs, uint32_t audit,
-                             const enum verdict *verdicts, const struct extra_names *extra) {
+/* ---- the argument checks ---- */
+
+/* Audit is not namespaced: socket(AF_NETLINK, *, NETLINK_AUDIT) fails with
+ * EAFNOSUPPORT, which audit userspace reads as "no audit in this kernel".
+ * TIOCSTI (push bytes into a terminal's input) and TIOCLINUX (its selection
+ * paste does the same on a virtual console) fail with EPERM: a payload that
+ * holds the caller's terminal (--console=pipe) could otherwise type commands
+ * into the caller's shell. Its own session stops TIOCSTI only for a root
+ * without CAP_SYS_ADMIN in the host's user namespace, i.e. not with
+ * --private-users=no (nspawn allows both calls; bubblewrap and Flatpak
+ * filter them too). Like the kernel, the checks read only the low 32 bits
+ * of the arguments (ioctl's cmd and socket's are ints): garbage in the
+ * upper half must neither bypass nor trigger them.
+ *
+ * nspawn loads these as a second filter. Here they are part of the one
+ * program, with the same verdicts as the two filters stacked: the kernel
+ * takes the strongest action of all filters, and among errnos the one of
+ * the filter loaded last (the argument filter). So a check that matches
+ * decides, even for a call the entries denied (EAFNOSUPPORT for an audit
+ * socket when socket() is denied), and otherwise the call's own verdict
+ * stands. One filter costs the kernel one conversion and JIT (about 0.1 ms
+ * at start) and every system call one program run instead of two. */
+enum arg_check {
+        CHECK_SOCKET,
+        CHECK_IOCTL,
+        N_ARG_CHECKS,
+};
+
+static const char *const arg_check_call[N_ARG_CHECKS] = { "socket", "ioctl" };
+
+/* Offset of the low 32 bits of argument i: socket() takes ints, so the
+ * upper half (garbage for 32-bit callers) is ignored, as the kernel does. */
+static uint32_t arg_low(int i) {
+        return offsetof(struct seccomp_data, args) + 8 * i + (__BYTE_ORDER == __LITTLE_ENDIAN ? 0 : 4);
+}
+
+/* "if (A == k) goto yes; else goto no", both within reach. */
+static int push_branch(struct bpf_buf *b, uint32_t k, int yes, int no) {
+        return push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, offset_to(b, yes), offset_to(b, no)));
+}
+
+/* The check's instructions; `otherwise` is the call's own action. */
+static int push_arg_check(struct bpf_buf *b, enum arg_check check, uint32_t otherwise) {
+        int r = push_ret(b, otherwise);
+        int other = b->start;
+
+        if (check == CHECK_SOCKET) {
+                r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
+                int afnosupport = b->start;
+                r = r ?: push_branch(b, NETLINK_AUDIT, afnosupport, other);
+                r = r ?: push_load(b, arg_low(2));
+                int protocol = b->start;
+                r = r ?: push_branch(b, AF_NETLINK, protocol, other);
+                return r ?: push_load(b, arg_low(0));
+        }
+        r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EPERM);
+        int eperm = b->start;
+        r = r ?: push_branch(b, TIOCLINUX, eperm, other);
+        int linux_check = b->start;
+        r = r ?: push_branch(b, TIOCSTI, eperm, linux_check);
+        return r ?: push_load(b, arg_low(1));
+}
+
+/* A call number that gets an argument check before its own action. */
+struct check_point {
+        uint32_t nr;
+        enum arg_check check;
+        uint32_t action; /* the call's own action */
+};
+
+/* The placed checks, one per check and action. */
+struct check_blocks {
+        struct {
+                enum arg_check check;
+                uint32_t action;
+                int start;
+        } block[N_ARG_CHECKS * 3];
+        size_t n;
+};
+
+static int check_block(const struct check_blocks *cb, enum arg_check check, uint32_t action) {
+        for (size_t i = 0; i < cb->n; i++)
+                if (cb->block[i].check == check && cb->block[i].action == action)
+                        return cb->block[i].start;
+        return -1;
+}
+
+/* ---- the program ---- */
+
+/* The action of the interval covering nr. */
+static uint32_t interval_action(const struct interval *iv, size_t n_iv, uint32_t nr) {
+        size_t i = 0;
+        while (i + 1 < n_iv && iv[i + 1].start <= nr)
+                i++;
+        return iv[i].action;
+}
+
+/* One audit token's section: its intervals and its check points. */
+struct section {
+        struct interval *iv;
+        size_t n_iv;
+        struct check_point points[3 * N_ARG_CHECKS];
+        size_t n_points;
+};
+
+static int section_prepare(struct section *s, const struct arch *archs, size_t n_archs, uint32_t audit,
+                           const enum verdict *verdicts, const struct extra_names *extra) {
         size_t max = 2 * (SYSCALL_NAMES_COUNT + extra->n);
         _cleanup_free_ struct rule *rules = malloc(max * sizeof(*rules));
-        _cleanup_free_ struct interval *iv = malloc((2 * max + 1) * sizeof(*iv));
         size_t n = 0;
-        int r;
 
-        if (!rules || !iv)
+        s->iv = malloc((2 * max + 1) * sizeof(*s->iv));
+        if (!rules || !s->iv)
                 return -ENOMEM;
 
         for (size_t a = 0; a < n_archs; a++) {
@@ -393,120 +529,71 @@ static int push_call_section(struct bpf_buf *b, const struct arch *archs, size_t
                                 rules[n++] = (struct rule) { (uint32_t) nr, extra->verdicts[i] };
                 }
         }
-        qsort(rules, n, sizeof(*rules), compare_rules);
-        size_t n_iv = rules_to_intervals(rules, n, iv);
+        n = sort_rules(rules, n);
+        s->n_iv = rules_to_intervals(rules, n, s->iv);
 
-        r = push_tree(b, iv, 0, n_iv - 1);
-        if (r < 0)
-                return r;
-        return push_load(b, offsetof(struct seccomp_data, nr));
+        s->n_points = 0;
+        for (size_t a = 0; a < n_archs; a++) {
+                if (archs[a].audit != audit)
+                        continue;
+                for (int k = 0; k < N_ARG_CHECKS; k++) {
+                        int nr = call_number(archs[a].scmp, arg_check_call[k]);
+                        if (nr >= 0)
+                                s->points[s->n_points++] =
+                                        (struct check_point){ (uint32_t) nr, k, interval_action(s->iv, s->n_iv, (uint32_t) nr) };
+                }
+        }
+        return 0;
+}
+
+/* The section: load the number, send the checked calls to their check,
+ * search the rest. */
+static int push_section(struct bpf_buf *b, const struct section *s, const struct check_blocks *cb) {
+        int r = push_tree(b, s->iv, 0, s->n_iv - 1);
+
+        for (size_t p = s->n_points; r >= 0 && p-- > 0;)
+                r = push_jeq(b, s->points[p].nr, check_block(cb, s->points[p].check, s->points[p].action));
+        return r ?: push_load(b, offsetof(struct seccomp_data, nr));
 }
 
 /* Tokens we did not cover are killed, as libseccomp does by default (none
  * exist on the kernels we know of). */
-static int build_call_program(struct bpf_buf *b, const enum verdict *verdicts, const struct extra_names *extra) {
+static int build_program(struct bpf_buf *b, const enum verdict *verdicts, const struct extra_names *extra) {
         struct arch archs[3];
         size_t n_archs = filter_archs(archs);
         uint32_t tokens[3];
         size_t n_tokens = audit_tokens(archs, n_archs, tokens);
-        int sections[3], r;
+        struct section sections[3] = {};
+        struct check_blocks cb = {};
+        int starts[3], r = 0;
 
+        for (size_t t = 0; r >= 0 && t < n_tokens; t++)
+                r = section_prepare(&sections[t], archs, n_archs, tokens[t], verdicts, extra);
+
+        /* The checks go last, so that every section can jump to them. */
         b->start = BPF_MAXINSNS;
-        for (size_t t = n_tokens; t-- > 0;) {
-                r = push_call_section(b, archs, n_archs, tokens[t], verdicts, extra);
-                if (r < 0)
-                        return r;
-                sections[t] = b->start;
-        }
-        return push_arch_dispatch(b, tokens, sections, n_tokens, SECCOMP_RET_KILL_PROCESS);
-}
-
-/* Offset of the low 32 bits of argument i: socket() takes ints, so the
- * upper half (garbage for 32-bit callers) is ignored, as the kernel does. */
-static uint32_t arg_low(int i) {
-        return offsetof(struct seccomp_data, args) + 8 * i + (__BYTE_ORDER == __LITTLE_ENDIAN ? 0 : 4);
-}
-
-/* Audit is not namespaced: socket(AF_NETLINK, *, NETLINK_AUDIT) fails with
- * EAFNOSUPPORT, which audit userspace reads as "no audit in this kernel".
- * TIOCSTI (push bytes into a terminal's input) and TIOCLINUX (its selection
- * paste does the same on a virtual console) fail with EPERM: a payload that
- * holds the caller's terminal (--console=pipe) could otherwise type commands
- * into the caller's shell. Its own session stops TIOCSTI only for a root
- * without CAP_SYS_ADMIN in the host's user namespace, i.e. not with
- * --private-users=no (nspawn allows both calls; bubblewrap and Flatpak
- * filter them too). Like the kernel, the checks read only the low 32 bits
- * of the arguments (ioctl's cmd and socket's are ints): garbage in the
- * upper half must neither bypass nor trigger them. */
-static int push_socket_check(struct bpf_buf *b, int allow, int afnosupport) {
-        int r = push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_AUDIT,
-                                                      offset_to(b, afnosupport), offset_to(b, allow)));
-        r = r ?: push_load(b, arg_low(2));
-        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK,
-                                                      0, offset_to(b, allow)));
-        return r ?: push_load(b, arg_low(0));
-}
-
-static int push_ioctl_check(struct bpf_buf *b, int allow, int eperm) {
-        int r = push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX,
-                                                      offset_to(b, eperm), offset_to(b, allow)));
-        r = r ?: push(b, (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI,
-                                                      offset_to(b, eperm), 0));
-        return r ?: push_load(b, arg_low(1));
-}
-
-static int build_argument_program(struct bpf_buf *b) {
-        struct arch archs[3];
-        size_t n_archs = filter_archs(archs);
-        uint32_t tokens[3];
-        size_t n_tokens = audit_tokens(archs, n_archs, tokens);
-        int sections[3], r;
-
-        b->start = BPF_MAXINSNS;
-        r = push_ret(b, SECCOMP_RET_ALLOW);
-        int allow = b->start;
-        r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EAFNOSUPPORT);
-        int afnosupport = b->start;
-        r = r ?: push_ret(b, SECCOMP_RET_ERRNO | EPERM);
-        int eperm = b->start;
-        r = r ?: push_socket_check(b, allow, afnosupport);
-        int socket_check = b->start;
-        r = r ?: push_ioctl_check(b, allow, eperm);
-        int ioctl_check = b->start;
-
-        for (size_t t = n_tokens; r >= 0 && t-- > 0;) {
-                r = push_ret(b, SECCOMP_RET_ALLOW);
-                for (size_t a = 0; r >= 0 && a < n_archs; a++) {
-                        if (archs[a].audit != tokens[t])
+        for (size_t t = 0; r >= 0 && t < n_tokens; t++)
+                for (size_t p = 0; r >= 0 && p < sections[t].n_points; p++) {
+                        const struct check_point *pt = &sections[t].points[p];
+                        if (check_block(&cb, pt->check, pt->action) >= 0)
                                 continue;
-                        int nr = call_number(archs[a].scmp, "socket");
-                        if (nr >= 0)
-                                r = push_jeq(b, (uint32_t) nr, socket_check);
-                        nr = call_number(archs[a].scmp, "ioctl");
-                        if (r >= 0 && nr >= 0)
-                                r = push_jeq(b, (uint32_t) nr, ioctl_check);
+                        assert(cb.n < ELEMENTSOF(cb.block));
+                        r = push_arg_check(b, pt->check, pt->action);
+                        cb.block[cb.n].check = pt->check;
+                        cb.block[cb.n].action = pt->action;
+                        cb.block[cb.n++].start = b->start;
                 }
-                r = r ?: push_load(b, offsetof(struct seccomp_data, nr));
-                sections[t] = b->start;
+        for (size_t t = n_tokens; r >= 0 && t-- > 0;) {
+                r = push_section(b, &sections[t], &cb);
+                starts[t] = b->start;
         }
-        return r ?: push_arch_dispatch(b, tokens, sections, n_tokens, SECCOMP_RET_ALLOW);
+        r = r ?: push_arch_dispatch(b, tokens, starts, n_tokens, SECCOMP_RET_KILL_PROCESS);
+        for (size_t t = 0; t < n_tokens; t++)
+                free(sections[t].iv);
+        return r;
 }
 
-static int load_program(const struct bpf_buf *b, const char *what, struct nb_error *err) {
-        struct sock_fprog prog = {
-                .len = (unsigned short) (BPF_MAXINSNS - b->start),
-                .filter = (struct sock_filter *) &b->insns[b->start],
-        };
-        /* No no_new_privs here: the caller decides, and without it the
-         * kernel wants CAP_SYS_ADMIN, which the container's root has. */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
-            (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0))
-                return nb_error_set(err, errno, "load the %s seccomp filter%s", what,
-                                    errno == EACCES ? " (needs CAP_SYS_ADMIN or no_new_privs)" : "");
-        return 0;
-}
-
-int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struct nb_error *err) {
+int seccomp_policy_build(uint64_t caps, char *const *entries, size_t n_entries, struct seccomp_program *p, struct nb_error *err) {
         enum verdict verdicts[SYSCALL_NAMES_COUNT];
         _cleanup_free_ const char **extra_names = calloc(n_entries + 1, sizeof(char *));
         _cleanup_free_ enum verdict *extra_verdicts = calloc(n_entries + 1, sizeof(enum verdict));
@@ -521,16 +608,61 @@ int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struc
         r = decide(caps, entries, n_entries, verdicts, &extra, err);
         if (r < 0)
                 return r;
-
-        r = build_call_program(b, verdicts, &extra);
+        r = build_program(b, verdicts, &extra);
         if (r < 0)
                 return nb_error_set(err, r, "build the system call filter");
-        r = load_program(b, "system call", err);
-        if (r < 0)
-                return r;
+        p->len = (uint32_t) (BPF_MAXINSNS - b->start);
+        memcpy(p->insns, &b->insns[b->start], p->len * sizeof(p->insns[0]));
+        return 0;
+}
 
-        r = build_argument_program(b);
-        if (r < 0)
-                return nb_error_set(err, r, "build the audit socket and terminal ioctl filter");
-        return load_program(b, "audit socket and terminal ioctl", err);
+int seccomp_policy_load(const struct seccomp_program *p, struct nb_error *err) {
+        struct sock_fprog prog = {
+                .len = (unsigned short) p->len,
+                .filter = (struct sock_filter *) p->insns,
+        };
+
+        assert(p->len > 0 && p->len <= BPF_MAXINSNS);
+        /* No no_new_privs here: the caller decides, and without it the
+         * kernel wants CAP_SYS_ADMIN, which the container's root has. */
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
+            (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0))
+                return nb_error_set(err, errno, "load the seccomp filter%s",
+                                    errno == EACCES ? " (needs CAP_SYS_ADMIN or no_new_privs)" : "");
+        return 0;
+}
+
+int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struct nb_error *err) {
+        _cleanup_free_ struct seccomp_program *p = malloc(sizeof(*p));
+        int r;
+
+        if (!p)
+                return nb_error_set(err, ENOMEM, "allocate the seccomp filter");
+        r = seccomp_policy_build(caps, entries, n_entries, p, err);
+        return r < 0 ? r : seccomp_policy_load(p, err);
+}
+
+int seccomp_program_memfd(const struct seccomp_program *p, struct nb_error *err) {
+        _cleanup_close_ int fd = memfd_create("nixbox-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        size_t size = p->len * sizeof(p->insns[0]);
+
+        if (fd < 0)
+                return nb_error_set(err, errno, "create a memfd for the seccomp filter");
+        ssize_t n = write(fd, p->insns, size);
+        if (n < 0 || (size_t) n != size)
+                return nb_error_set(err, n < 0 ? errno : EIO, "write the seccomp filter to a memfd");
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return nb_error_set(err, errno, "seal the seccomp filter's memfd");
+        return TAKE_FD(fd);
+}
+
+int seccomp_program_read(int fd, struct seccomp_program *p, struct nb_error *err) {
+        ssize_t n = pread(fd, p->insns, sizeof(p->insns), 0);
+
+        if (n < 0)
+                return nb_error_set(err, errno, "read the seccomp filter");
+        if (n == 0 || n % sizeof(p->insns[0]) != 0)
+                return nb_error_set(err, EBADMSG, "read the seccomp filter: %zd bytes", n);
+        p->len = (uint32_t) (n / sizeof(p->insns[0]));
+        return 0;
 }
