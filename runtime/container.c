@@ -56,6 +56,7 @@
 #include "seccomp-policy.h"
 #include "shim.h"
 #include "siphash24.h"
+#include "spawn.h"
 #include "state.h"
 #include "stdio-relay.h"
 #include "trace.h"
@@ -226,7 +227,10 @@ static pid_t clone_as(struct clone_args *args, uid_t owner) {
 
         if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) < 0)
                 bits = -1; /* still possible, as an unprivileged creator */
-        if (setresgid(-1, owner, -1) < 0 || setresuid(-1, owner, -1) < 0)
+        /* Raw system calls: this process shares nixbox's memory
+         * (spawn_shared()), where glibc's wrappers would signal nixbox's
+         * threads; the credentials are this process's alone anyway. */
+        if (syscall(SYS_setresgid, -1, owner, -1) < 0 || syscall(SYS_setresuid, -1, owner, -1) < 0)
                 pid = -1;
         else
                 pid = (pid_t) syscall(SYS_clone3, args, sizeof(*args));
@@ -235,7 +239,8 @@ static pid_t clone_as(struct clone_args *args, uid_t owner) {
         saved = errno;
         /* Back to euid 0 also after a failed switch. Cannot fail (the
          * saved IDs are 0); never go on half privileged. */
-        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0 || (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
+        if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_setresgid, -1, 0, -1) < 0 ||
+            (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
                 _exit(EXIT_NIXBOX_ERROR);
         errno = saved;
         return pid;
@@ -376,6 +381,23 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
 fail:
         kill(pid, SIGKILL);
         child_fail(c->sync_child, &err);
+}
+
+struct outer_args {
+        struct container *c;
+        pid_t parent;
+};
+
+/* The outer child shares nixbox's memory until it exits (spawn_shared()):
+ * it works on its own copy of the container, so that what the set-up
+ * writes into it (the notify fd, idmapped, ...) stays its own, as after a
+ * fork. What it reaches through pointers (the options, the heap) it only
+ * reads; nixbox sleeps meanwhile and reads its messages afterwards. */
+static int outer_child_main(void *arg) {
+        const struct outer_args *a = arg;
+        struct container c = *a->c;
+
+        outer_child(&c, a->parent);
 }
 
 /* container_uuid: --uuid, else the image's /etc/machine-id, else an id
@@ -835,11 +857,13 @@ static int start_once(struct container *c, struct nb_error *err) {
          * ours is a terminal (or, detached, into the log). */
         if (c->console_mode == CONSOLE_PIPE && stdio_relay_prepare(&c->relay, o->detach ? &c->log : NULL, err) < 0)
                 return -1;
-        c->outer_pid = fork();
+        /* Nothing answers the outer child while it runs (its messages
+         * queue on the sync socket): no copy of our memory for it, we
+         * sleep until it has exited. */
+        struct outer_args args = { .c = c, .parent = parent };
+        c->outer_pid = spawn_shared(outer_child_main, &args);
         if (c->outer_pid < 0)
-                return nb_error_set(err, errno, "fork the container's set-up process%s", clone_limit_hint(errno));
-        if (c->outer_pid == 0)
-                outer_child(c, parent);
+                return nb_error_set(err, errno, "start the container's set-up process%s", clone_limit_hint(errno));
         close(c->sync_child);
         c->sync_child = -1;
         stdio_relay_close_child(&c->relay);
