@@ -35,8 +35,8 @@ pid_t spawn_shared(int (*fn)(void *), void *arg) {
         pid_t pid;
         int saved;
 
-        stack = mmap(NULL, SPAWN_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                     -1, 0);
+        stack = mmap(NULL, SPAWN_STACK_SIZE + page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (stack == MAP_FAILED)
                 return -1;
         /* A guard page below it: an overflow faults instead of writing
