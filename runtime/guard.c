@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -137,18 +136,10 @@ struct guard_child {
         const int *keep;
         size_t n_keep;
         char **argv;
-        /* Not exec'd (forked): guard_main()'s arguments. */
-        bool exec_self;
-        const char *machine;
-        int json_status_fd;
-        const char *const *lock_paths;
-        size_t n_lock_paths;
-        const struct tree_lock *tree;
 };
 
 /* In the child of spawn_shared(), which shares our memory until its exec:
- * system calls only, on its own stack, then exec (or report why not).
- * In a forked child (!exec_self) the guard itself. */
+ * system calls only, on its own stack, then exec (or report why not). */
 static int guard_child(void *arg) {
         static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
                                        SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
@@ -184,11 +175,6 @@ static int guard_child(void *arg) {
         }
         (void) fcntl(a->sock, F_SETFD, 0);
         close_all_fds_but(k, (size_t) n);
-        if (!a->exec_self) {
-                close(a->report);
-                prctl(PR_SET_NAME, GUARD_ARGV0);
-                guard_main(a->sock, a->machine, a->json_status_fd, a->lock_paths, a->n_lock_paths, a->tree);
-        }
         execve("/proc/self/exe", a->argv, environ);
         e = errno;
         (void) !write(a->report, &e, sizeof(e));
@@ -229,27 +215,11 @@ int guard_start(struct guard *g, const char *machine, int stderr_fd, int json_st
         /* Exec'd, so that it shares no memory with us: a fork would copy
          * our page tables and leave every page we write afterwards to a
          * copy-on-write fault, for the whole run. We sleep until its
-         * exec. /proc/self/exe is nixbox only when the kernel loaded it
-         * (through its ELF interpreter, AT_BASE); run by an explicit
-         * `ld.so nixbox` it is ld.so: then a fork, as before. */
+         * exec. */
         struct guard_child a = {
-                .sock = sp[1],
-                .stderr_fd = stderr_fd,
-                .report = report[1],
-                .keep = keep,
-                .n_keep = n_keep,
-                .argv = argv,
-                .exec_self = getauxval(AT_BASE) != 0,
-                .machine = machine,
-                .json_status_fd = json_status_fd,
-                .lock_paths = lock_paths,
-                .n_lock_paths = n_lock_paths,
-                .tree = tree,
+                .sock = sp[1], .stderr_fd = stderr_fd, .report = report[1], .keep = keep, .n_keep = n_keep, .argv = argv
         };
-        if (a.exec_self)
-                g->pid = spawn_shared(guard_child, &a);
-        else if ((g->pid = fork()) == 0)
-                guard_child(&a);
+        g->pid = spawn_shared(guard_child, &a);
         if (g->pid < 0)
                 e = errno;
         close(report[1]);
