@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
-#include <unistd.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +19,6 @@
 #include "outcome.h"
 #include "tree-safety.h"
 #include "macro.h"
-#include "spawn.h"
 #include "sync.h"
 
 enum {
@@ -126,149 +122,57 @@ _noreturn_ static void guard_main(int sock, const char *machine, int json_status
         _exit(0);
 }
 
-/* The guard is nixbox itself, exec'd: argv[0] GUARD_ARGV0, argv[1]
- * GUARD_MODE, then SOCK JSON_FD TREE_FD TREE_PATH MACHINE LOCK_PATH... */
-#define GUARD_ARGV0 "nixbox-guard"
-#define GUARD_MODE "--guard-process"
-
-struct guard_child {
-        int sock, stderr_fd, report;
-        const int *keep;
-        size_t n_keep;
-        char **argv;
-};
-
-/* In the child of spawn_shared(), which shares our memory until its exec:
- * system calls only, on its own stack, then exec (or report why not). */
-static int guard_child(void *arg) {
-        static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
-                                       SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
-        const struct guard_child *a = arg;
-        int k[GUARD_MAX_KEEP + 5], n = 0, null, e;
-        sigset_t none;
-
-        /* Its own session: signals to the supervisor's process group
-         * or terminal never reach it; only the host's root can. Ignored
-         * signals stay ignored across the exec. */
-        setsid();
-        for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
-                signal(ignored[i], SIG_IGN);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (a->stderr_fd >= 0)
-                dup2(a->stderr_fd, STDERR_FILENO);
-        null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null >= 0) {
-                dup2(null, STDIN_FILENO);
-                dup2(null, STDOUT_FILENO);
-        }
-        /* Hold nothing of the supervisor's but the locks and our end. */
-        k[n++] = STDIN_FILENO;
-        k[n++] = STDOUT_FILENO;
-        k[n++] = STDERR_FILENO;
-        k[n++] = a->report;
-        k[n++] = a->sock;
-        for (size_t i = 0; i < a->n_keep; i++) {
-                k[n++] = a->keep[i];
-                if (a->keep[i] >= 0)
-                        (void) fcntl(a->keep[i], F_SETFD, 0);
-        }
-        (void) fcntl(a->sock, F_SETFD, 0);
-        close_all_fds_but(k, (size_t) n);
-        execve("/proc/self/exe", a->argv, environ);
-        e = errno;
-        (void) !write(a->report, &e, sizeof(e));
-        _exit(EXIT_NIXBOX_ERROR);
-}
-
 int guard_start(struct guard *g, const char *machine, int stderr_fd, int json_status_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err) {
-        char fds[3][16], *argv[8 + GUARD_MAX_KEEP];
-        int sp[2], report[2], e = 0;
-        size_t n = 0;
+        static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
+                                       SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
+        int sp[2];
 
         *g = (struct guard) { .pid = 0, .fd = -1 };
-        if (n_keep > GUARD_MAX_KEEP || n_lock_paths > GUARD_MAX_KEEP)
+        if (n_keep > GUARD_MAX_KEEP)
                 return nb_error_set(err, EINVAL, "start the guard process: too many fds");
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return nb_error_set(err, errno, "create the guard's socket");
-        if (pipe2(report, O_CLOEXEC) < 0) {
-                e = errno;
+        g->pid = fork();
+        if (g->pid < 0) {
+                int e = errno;
                 close(sp[0]);
                 close(sp[1]);
-                return nb_error_set(err, e, "create a pipe");
-        }
-        snprintf(fds[0], sizeof(fds[0]), "%d", sp[1]);
-        snprintf(fds[1], sizeof(fds[1]), "%d", json_status_fd);
-        snprintf(fds[2], sizeof(fds[2]), "%d", tree ? tree->fd : -1);
-        argv[n++] = (char *) GUARD_ARGV0;
-        argv[n++] = (char *) GUARD_MODE;
-        argv[n++] = fds[0];
-        argv[n++] = fds[1];
-        argv[n++] = fds[2];
-        argv[n++] = (char *) (tree ? tree->path : "");
-        argv[n++] = (char *) machine;
-        for (size_t i = 0; i < n_lock_paths; i++)
-                argv[n++] = (char *) (lock_paths[i] ? lock_paths[i] : "");
-        argv[n] = NULL;
-
-        /* Exec'd, so that it shares no memory with us: a fork would copy
-         * our page tables and leave every page we write afterwards to a
-         * copy-on-write fault, for the whole run. We sleep until its
-         * exec. */
-        struct guard_child a = {
-                .sock = sp[1], .stderr_fd = stderr_fd, .report = report[1], .keep = keep, .n_keep = n_keep, .argv = argv
-        };
-        g->pid = spawn_shared(guard_child, &a);
-        if (g->pid < 0)
-                e = errno;
-        close(report[1]);
-        close(sp[1]);
-        if (g->pid > 0 && read(report[0], &e, sizeof(e)) != sizeof(e))
-                e = 0; /* EOF: exec'd */
-        close(report[0]);
-        if (e != 0) {
-                if (g->pid > 0)
-                        waitpid(g->pid, NULL, 0);
-                close(sp[0]);
                 g->pid = 0;
-                return nb_error_set(err, e, "start the guard process");
+                return nb_error_set(err, e, "fork the guard process");
         }
+        if (g->pid == 0) {
+                int k[GUARD_MAX_KEEP + 4], n = 0, null;
+                sigset_t none;
+
+                /* Its own session: signals to the supervisor's process group
+                 * or terminal never reach it; only the host's root can. */
+                setsid();
+                prctl(PR_SET_NAME, "nixbox-guard");
+                for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+                        signal(ignored[i], SIG_IGN);
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (stderr_fd >= 0)
+                        dup2(stderr_fd, STDERR_FILENO);
+                null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, STDIN_FILENO);
+                        dup2(null, STDOUT_FILENO);
+                }
+                /* Hold nothing of the supervisor's but the locks and our end. */
+                k[n++] = STDIN_FILENO;
+                k[n++] = STDOUT_FILENO;
+                k[n++] = STDERR_FILENO;
+                k[n++] = sp[1];
+                for (size_t i = 0; i < n_keep; i++)
+                        k[n++] = keep[i];
+                close_all_fds_but(k, (size_t) n);
+                guard_main(sp[1], machine, json_status_fd, lock_paths, n_lock_paths, tree);
+        }
+        close(sp[1]);
         g->fd = sp[0];
         return 0;
-}
-
-static int parse_fd(const char *s) {
-        char *end;
-        long v;
-
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0 || end == s || *end || v < -1 || v > INT_MAX)
-                return -2;
-        return (int) v;
-}
-
-int guard_process_main(int argc, char **argv) {
-        struct tree_lock tree = TREE_LOCK_INIT;
-        int sock, json_status_fd;
-
-        if (argc < 7 || !streq(argv[1], GUARD_MODE))
-                return EXIT_NIXBOX_ERROR;
-        sock = parse_fd(argv[2]);
-        json_status_fd = parse_fd(argv[3]);
-        tree.fd = parse_fd(argv[4]);
-        if (sock < 0 || json_status_fd < -1 || tree.fd < -1 || strlen(argv[5]) >= sizeof(tree.path)) {
-                log_error("%s: bad arguments", GUARD_ARGV0);
-                return EXIT_NIXBOX_ERROR;
-        }
-        snprintf(tree.path, sizeof(tree.path), "%s", argv[5]);
-        prctl(PR_SET_NAME, GUARD_ARGV0);
-        guard_main(sock, argv[6], json_status_fd, (const char *const *) argv + 7, (size_t) (argc - 7), &tree);
-}
-
-bool guard_process_invoked(int argc, char **argv) {
-        return argc >= 2 && streq(argv[0], GUARD_ARGV0) && streq(argv[1], GUARD_MODE);
 }
 
 void guard_set_leader(struct guard *g, pid_t pid) {

@@ -12,7 +12,6 @@
  * releases the machine and UID-range locks it shares. */
 #pragma once
 
-#include <stdbool.h>
 #include <sys/types.h>
 
 /* Lock fds the guard can hold: machine, tree, and the UID range's (its own
@@ -37,11 +36,6 @@ struct guard {
  * lock (its fd is in keep), released as its last holder would. */
 int guard_start(struct guard *g, const char *machine, int stderr_fd, int json_status_fd, const int *keep, size_t n_keep,
                 const char *const *lock_paths, size_t n_lock_paths, const struct tree_lock *tree, struct nb_error *err);
-
-/* The exec'd guard (guard_start() runs nixbox again as it): whether
- * main()'s arguments are the guard's, and its main(). */
-bool guard_process_invoked(int argc, char **argv);
-int guard_process_main(int argc, char **argv);
 
 /* Hands the guard PID 1 (a pidfd), after each start. */
 void guard_set_leader(struct guard *g, pid_t pid);

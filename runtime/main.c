@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "container.h"
-#include "guard.h"
 #include "host-config.h"
 #include "log.h"
 #include "nspawn-cli.h"
@@ -123,11 +122,6 @@ int main(int argc, char **argv) {
         int r;
 
         trace_start();
-        /* The guard of a running container (guard.c), exec'd by it. */
-        if (guard_process_invoked(argc, argv)) {
-                (void) host_config_load(&err);
-                return guard_process_main(argc, argv);
-        }
         /* Host-wide paths and defaults; a bad file stops every verb but help. */
         if (host_config_load(&err) < 0) {
                 nb_error_print(&err);
