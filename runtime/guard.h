@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guard: a tiny host-side process that makes sure the container dies
  * with its supervisor, whatever the payload does (PID 1 can clear its
- * PR_SET_PDEATHSIG). Started by the supervisor (nixbox exec'd again, so
- * that it shares no memory with it) before any container process
+ * PR_SET_PDEATHSIG). Forked by the supervisor before any container process
  * exists, in its own session, outside the container's cgroup and
  * namespaces; it blocks on a socket whose other end only the supervisor
  * holds. On EOF without a goodbye (the supervisor died), it kills the
