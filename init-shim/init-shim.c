@@ -68,6 +68,32 @@ static void report_exec_failure(int sync_fd, const char *cmd, int errnum) {
         (void) !send(sync_fd, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
+/* Starts argv as PID 2 with the signal mask old. vfork: no copy of our
+ * memory, and we sleep until the child has exec'd or exited. Until then
+ * it runs on our stack and in our memory: it makes system calls, formats
+ * its report on its own part of the stack, and ends with exec or _exit.
+ * It runs no signal handler (we install none; it changes only its own
+ * disposition of SIGTTOU). */
+static pid_t start_command(char **argv, int sync_fd, const ksigset_t *old) {
+        pid_t child = vfork();
+
+        if (child != 0)
+                return child;
+        ksigprocmask(SIG_SETMASK, old, NULL);
+        /* Give the command the terminal, if stdin is the session's. */
+        if (isatty(STDIN_FILENO) && setpgid(0, 0) == 0) {
+                signal(SIGTTOU, SIG_IGN);
+                (void) tcsetpgrp(STDIN_FILENO, getpid());
+                signal(SIGTTOU, SIG_DFL);
+        }
+        if (sync_fd >= 0)
+                fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+        execvp(argv[0], argv);
+        int e = errno;
+        report_exec_failure(sync_fd, argv[0], e);
+        _exit(e == ENOENT ? 127 : 126);
+}
+
 int main(int argc, char **argv) {
         int sync_fd = -1, i = 1, status = 0;
         ksigset_t set = 0, old = 0;
@@ -92,24 +118,10 @@ int main(int argc, char **argv) {
                         set |= KSIG_BIT(s);
         ksigprocmask(SIG_BLOCK, &set, &old);
 
-        child = fork();
+        child = start_command(argv + i, sync_fd, &old);
         if (child < 0) {
-                perror("nixbox-init: fork");
+                perror("nixbox-init: vfork");
                 return 125;
-        }
-        if (child == 0) {
-                ksigprocmask(SIG_SETMASK, &old, NULL);
-                /* Give the command the terminal, if stdin is the session's. */
-                if (isatty(STDIN_FILENO) && setpgid(0, 0) == 0) {
-                        signal(SIGTTOU, SIG_IGN);
-                        (void) tcsetpgrp(STDIN_FILENO, getpid());
-                        signal(SIGTTOU, SIG_DFL);
-                }
-                if (sync_fd >= 0)
-                        fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
-                execvp(argv[i], argv + i);
-                report_exec_failure(sync_fd, argv[i], errno);
-                _exit(errno == ENOENT ? 127 : 126);
         }
         if (sync_fd >= 0)
                 close(sync_fd);

@@ -56,6 +56,7 @@
 #include "seccomp-policy.h"
 #include "shim.h"
 #include "siphash24.h"
+#include "spawn.h"
 #include "state.h"
 #include "stdio-relay.h"
 #include "trace.h"
@@ -226,7 +227,10 @@ static pid_t clone_as(struct clone_args *args, uid_t owner) {
 
         if (bits < 0 || prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) < 0)
                 bits = -1; /* still possible, as an unprivileged creator */
-        if (setresgid(-1, owner, -1) < 0 || setresuid(-1, owner, -1) < 0)
+        /* Raw system calls: this process shares nixbox's memory
+         * (spawn_shared()), where glibc's wrappers would signal nixbox's
+         * threads; the credentials are this process's alone anyway. */
+        if (syscall(SYS_setresgid, -1, owner, -1) < 0 || syscall(SYS_setresuid, -1, owner, -1) < 0)
                 pid = -1;
         else
                 pid = (pid_t) syscall(SYS_clone3, args, sizeof(*args));
@@ -235,7 +239,8 @@ static pid_t clone_as(struct clone_args *args, uid_t owner) {
         saved = errno;
         /* Back to euid 0 also after a failed switch. Cannot fail (the
          * saved IDs are 0); never go on half privileged. */
-        if (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0 || (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
+        if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_setresgid, -1, 0, -1) < 0 ||
+            (bits >= 0 && prctl(PR_SET_SECUREBITS, bits) < 0))
                 _exit(EXIT_NIXBOX_ERROR);
         errno = saved;
         return pid;
@@ -282,25 +287,12 @@ static const char *clone_limit_hint(int e) {
         }
 }
 
-/* The parent loads and attaches the device policy to payload/ while we
- * start; nothing may open or create a device node before it is in place. */
-static void wait_for_device_policy(struct container *c, bool *done) {
-        struct sync_msg m;
-
-        if (*done)
-                return;
-        if (sync_recv(c->sync_child, &m) <= 0 || m.type != SYNC_DEVICES)
-                _exit(EXIT_NIXBOX_ERROR); /* the parent failed and says so */
-        *done = true;
-}
-
 _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         struct nb_error err = {0};
         _cleanup_close_ int userns_fd = -1, top = -1;
         int go[2];
         pid_t pid;
         char path[PATH_MAX];
-        bool devices_ready = false;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
@@ -334,7 +326,6 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
         /* --network-namespace-path: PID 1 inherits it (joined from the
          * host's user namespace, which owns it). */
         if (c->o->network_namespace_path) {
-                wait_for_device_policy(c, &devices_ready); /* the path might be a device node */
                 _cleanup_close_ int ns = open(c->o->network_namespace_path, O_RDONLY | O_CLOEXEC);
                 if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
                         nb_error_set(&err, errno, "join network namespace %s", c->o->network_namespace_path);
@@ -369,7 +360,6 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
                         goto fail;
                 }
         }
-        wait_for_device_policy(c, &devices_ready);
         if (mounts_outer(c, userns_fd, &err) < 0)
                 goto fail;
         sync_send_fd(c->sync_child, SYNC_NOTIFY, 0, NULL, c->notify_fd);
@@ -391,6 +381,23 @@ _noreturn_ static void outer_child(struct container *c, pid_t parent) {
 fail:
         kill(pid, SIGKILL);
         child_fail(c->sync_child, &err);
+}
+
+struct outer_args {
+        struct container *c;
+        pid_t parent;
+};
+
+/* The outer child shares nixbox's memory until it exits (spawn_shared()):
+ * it works on its own copy of the container, so that what the set-up
+ * writes into it (the notify fd, idmapped, ...) stays its own, as after a
+ * fork. What it reaches through pointers (the options, the heap) it only
+ * reads; nixbox sleeps meanwhile and reads its messages afterwards. */
+static int outer_child_main(void *arg) {
+        const struct outer_args *a = arg;
+        struct container c = *a->c;
+
+        outer_child(&c, a->parent);
 }
 
 /* container_uuid: --uuid, else the image's /etc/machine-id, else an id
@@ -868,25 +875,26 @@ static int start_once(struct container *c, struct nb_error *err) {
          * ours is a terminal (or, detached, into the log). */
         if (c->console_mode == CONSOLE_PIPE && stdio_relay_prepare(&c->relay, o->detach ? &c->log : NULL, err) < 0)
                 return -1;
-        c->outer_pid = fork();
+        /* Nothing answers the outer child while it runs (its messages
+         * queue on the sync socket): no copy of our memory for it, we
+         * sleep until it has exited. */
+        struct outer_args args = { .c = c, .parent = parent };
+        c->outer_pid = spawn_shared(outer_child_main, &args);
         if (c->outer_pid < 0)
-                return nb_error_set(err, errno, "fork the container's set-up process%s", clone_limit_hint(errno));
-        if (c->outer_pid == 0)
-                outer_child(c, parent);
+                return nb_error_set(err, errno, "start the container's set-up process%s", clone_limit_hint(errno));
         close(c->sync_child);
         c->sync_child = -1;
         stdio_relay_close_child(&c->relay);
-        /* The device policy on payload/: loaded (the verifier and the JIT
-         * take a few 100 µs) and attached while the outer child starts; it
-         * waits for SYNC_DEVICES before it touches any device node. */
+        /* The outer child has exited; PID 1 sets up its own mounts now, on
+         * the other core, and waits for SYNC_GO before anything of the
+         * payload runs. Meanwhile: the device policy on payload/ (the
+         * verifier and the JIT take a few 100 µs; attached before SYNC_GO,
+         * so no payload code ever runs without it, and the only device
+         * nodes opened before it are nixbox's own, all on its allow list),
+         * and PID 1's system-call filter, built once per run (in PID 1, a
+         * fresh fork, a cold build takes 0.7-1 ms) and sent with SYNC_GO. */
         if (c->use_cgroup && cg_device_policy_apply(&c->cg, o, err) < 0)
                 return -1;
-        /* Fails only when the children are gone: their SYNC_ERROR or EOF
-         * is read below. */
-        (void) sync_send(c->sync_parent, SYNC_DEVICES, 0, NULL);
-        /* PID 1's system-call filter: built here, once per run, while the
-         * outer child works (a first, cold build, as in PID 1, a fresh fork,
-         * takes 0.7-1 ms), and sent to it with SYNC_GO. */
         if (c->seccomp_fd < 0 && build_seccomp(c, err) < 0)
                 return -1;
 

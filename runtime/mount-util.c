@@ -82,6 +82,28 @@ int remount_idmapped(const char *path, int userns_fd, bool read_only) {
         return sys_move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH);
 }
 
+int proc_mount_for_pidns(int pidns_fd) {
+        _cleanup_close_ int fs = -1;
+        long mnt;
+
+        fs = (int) syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return -errno;
+        /* "proc" as its source, as mount(2) would show it in mountinfo. */
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "proc", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        return mnt < 0 ? -errno : (int) mnt;
+}
+
+bool proc_pidns_supported(int pidns_fd) {
+        _cleanup_close_ int fs = (int) syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+
+        return fs >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) == 0;
+}
+
 int clone_tree_fd(int dfd, const char *path, bool recursive) {
         return sys_open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
                              (*path ? 0 : AT_EMPTY_PATH));

@@ -22,6 +22,14 @@ int mount_setattr_fd(int fd, bool recursive, unsigned long long set, unsigned lo
 /* open_tree(OPEN_TREE_CLONE): a detached copy of the tree at dfd/path. */
 int clone_tree_fd(int dfd, const char *path, bool recursive);
 
+/* A new proc instance, detached, nosuid/nodev/noexec, showing the pid
+ * namespace pidns_fd refers to (not ours): the fd of its mount, or -errno. */
+int proc_mount_for_pidns(int pidns_fd);
+
+/* Whether proc takes the pid namespace as a mount option ("pidns", Linux
+ * 6.18), given as pidns_fd, from this process. */
+bool proc_pidns_supported(int pidns_fd);
+
 /* move_mount of a detached tree onto dfd/path. */
 int attach_tree_fd(int tree_fd, int dfd, const char *path);
 

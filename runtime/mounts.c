@@ -696,13 +696,31 @@ static int bind_self_ro(struct container *c, int root_fd, const char *path, bool
         return 0;
 }
 
-static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
+/* proc on path, showing the pid namespace pidns_fd refers to, or (-1)
+ * our own. */
+static int mount_proc(struct container *c, int root_fd, const char *path, int pidns_fd, struct nb_error *err) {
+        _cleanup_close_ int fd = -1, mnt = -1;
+        int r;
+
+        if (pidns_fd < 0)
+                return mount_api(c, root_fd, "proc", path, "proc", MNT_API, NULL, err);
+        fd = root_open(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        if (fd < 0)
+                return nb_error_set(err, fd, "mount proc on %s (in %s): mount point", path, c->o->root);
+        mnt = proc_mount_for_pidns(pidns_fd);
+        r = mnt < 0 ? mnt : attach_tree_fd(mnt, fd, "");
+        if (r < 0)
+                return nb_error_set(err, r, "mount proc on %s (in %s)", path, c->o->root);
+        return 0;
+}
+
+static int setup_proc(struct container *c, int root_fd, int pidns_fd, struct nb_error *err) {
         static const char *const masked[] = { "kallsyms", "kcore", "keys", "sysrq-trigger", "timer_list" };
         static const char *const ro_dirs[] = { "acpi", "apm", "asound", "bus", "fs", "irq", "scsi" };
         _cleanup_close_ int inacc = -1;
         int r;
 
-        r = mount_api(c, root_fd, "proc", "/proc", "proc", MNT_API, NULL, err);
+        r = mount_proc(c, root_fd, "/proc", pidns_fd, err);
         if (r < 0)
                 return r;
 
@@ -716,7 +734,7 @@ static int setup_proc(struct container *c, int root_fd, struct nb_error *err) {
          * namespace, where what the masks and the read-only /proc/sys guard
          * is guarded by capabilities of the host's user namespace anyway. */
         if (c->uids.enabled) {
-                r = mount_api(c, root_fd, "proc", "/run/host/proc", "proc", MNT_API, NULL, err);
+                r = mount_proc(c, root_fd, "/run/host/proc", pidns_fd, err);
                 if (r < 0)
                         return r;
         }
@@ -769,9 +787,8 @@ int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb
         pid_t helper;
         ssize_t n;
 
-        /* proc shows the pid namespace of the process that mounts it: a
-         * helper forked into PID 1's, still with our (the host's) user and
-         * mount namespaces, mounts it, and the masks, onto the tree. PID 1's
+        /* We mount proc for PID 1's pid namespace, and the masks, onto the
+         * tree, with our (the host's) user and mount namespaces. PID 1's
          * unshare(CLONE_NEWNS) then copies them into a less privileged
          * mount namespace, where the kernel locks them (MNT_LOCKED and the
          * read-only flag): the container's root can neither unmount a mask
@@ -780,6 +797,12 @@ int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb
         pidns = open(path, O_RDONLY | O_CLOEXEC);
         if (pidns < 0)
                 return nb_error_set(err, errno, "open %s", path);
+        /* Linux 6.18 takes the pid namespace as proc's "pidns" option:
+         * no process of ours has to be in there. */
+        if (proc_pidns_supported(pidns))
+                return setup_proc(c, top_fd, pidns, err);
+        /* Older kernels: proc shows the pid namespace of the process that
+         * mounts it, so a helper forked into PID 1's mounts it. */
         if (setns(pidns, CLONE_NEWPID) < 0)
                 return nb_error_set(err, errno, "join the pid namespace of the container (%s)", path);
         if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -794,7 +817,7 @@ int mounts_proc_outer(struct container *c, int top_fd, pid_t init_pid, struct nb
                 struct nb_error e = {0};
                 close(pipefd[0]);
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (setup_proc(c, top_fd, &e) < 0) {
+                if (setup_proc(c, top_fd, -1, &e) < 0) {
                         (void) !write(pipefd[1], &e, sizeof(e));
                         _exit(EXIT_NIXBOX_ERROR);
                 }
@@ -875,7 +898,7 @@ int mounts_inner(struct container *c, int *ret_root_fd, struct nb_error *err) {
         /* With a user namespace, /proc came locked from the outer child
          * (mounts_proc_outer); without one nothing can lock it. */
         if (!c->uids.enabled) {
-                r = setup_proc(c, root_fd, err);
+                r = setup_proc(c, root_fd, -1, err);
                 if (r < 0)
                         return r;
         }

@@ -15,7 +15,6 @@ enum sync_type {
         SYNC_EXEC_FAILED, /* inner/shim -> parent: exec failed, see err */
         SYNC_NOTIFY,      /* outer -> parent: the notify socket (fd attached) */
         SYNC_CONSOLE,     /* inner -> parent: the console pty master (fd attached) */
-        SYNC_DEVICES,     /* parent -> outer: the device policy is in place (or there is none) */
 };
 
 struct sync_msg {
