@@ -36,6 +36,19 @@ while time.monotonic() < deadline:
     if p:
         status = st
         break
+# What the command printed just before it exited may still be unread (its
+# status can be there before the last output is read): drain the terminal.
+while True:
+    r, _, _ = select.select([fd], [], [], 0.05)
+    if not r:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
 # The terminal closes a moment before the command's status is there: wait.
 while status is None and time.monotonic() < deadline:
     p, st = os.waitpid(pid, os.WNOHANG)
