@@ -131,7 +131,9 @@ t_link_journal_hostile_tree_writes_only_inside() {
         echo "$id" >"$r/etc/real-machine-id"
         ln -s /etc/real-machine-id "$r/etc/machine-id"
         mkdir -p "$d/hostdir" "$r/var/log"
-        # The tree's journal directory points out of it (and at its /etc).
+        # The tree's journal directory points out of it (and at its /etc);
+        # a writable run may have made the directory in the fixture.
+        rm -rf "$r/var/log/journal"
         ln -s "../../../../../../../../..$d/hostdir" "$r/var/log/journal"
         export r id
         out=$(nf_journal_run '"$NIXBOX" run -q -M nf-jh --link-journal=try-guest "$r" -- true </dev/null; readlink /var/log/journal/$id')
