@@ -45,7 +45,7 @@ t_make_install_lists_the_expected_files() {
                 ./usr/share/doc/nixbox/examples/example.nspawn \
                 ./usr/share/doc/nixbox/examples/machines/example.conf \
                 ./usr/share/fish/vendor_completions.d/nixbox.fish \
-                ./usr/share/man/man1/nixbox-netsetup.1 ./usr/share/man/man1/nixbox.1 ./usr/share/man/man5/nixbox.conf.5 ./usr/share/man/man5/nixbox.nspawn.5 \
+                ./usr/share/man/man1/nixbox-netsetup.1 ./usr/share/man/man1/nixbox-oci.1 ./usr/share/man/man1/nixbox.1 ./usr/share/man/man5/nixbox.conf.5 ./usr/share/man/man5/nixbox.nspawn.5 \
                 ./usr/share/nixbox/runit/nixbox/check ./usr/share/nixbox/runit/nixbox/finish ./usr/share/nixbox/runit/nixbox/run \
                 ./usr/share/nixbox/s6/nixbox/finish ./usr/share/nixbox/s6/nixbox/notification-fd \
                 ./usr/share/nixbox/s6/nixbox/run ./usr/share/nixbox/s6/nixbox/timeout-kill \
