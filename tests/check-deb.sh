@@ -69,6 +69,8 @@ if [ "$(id -u)" -eq 0 ] && [ -n "${BUSYBOX_ROOT:-}" ]; then
                 fail "busybox run with the packaged nixbox: $out"
         [ "$out" = "hello from nixbox" ] || fail "busybox run printed '$out'"
         [ ! -e /run/nixbox/pkg-deb-smoke ] || fail "the smoke run left /run/nixbox/pkg-deb-smoke"
+        # Its outcome record (docs/harness.md) is the only thing a run keeps.
+        "$root/usr/bin/nixbox" remove-state pkg-deb-smoke >/dev/null 2>&1 || true
         echo "packaged nixbox ran a busybox container"
 else
         echo "note: not root or no busybox fixture: the container smoke run is left out"
