@@ -43,6 +43,11 @@ for file in "$TOP"/tests/integration/*.sh; do
                         find /run/nixbox/.ended -mindepth 1 -maxdepth 1 -type d -newer "$STAMP" -printf '%f\n' 2>/dev/null |
                                 while read -r m; do "$NIXBOX" remove-state "$m" >/dev/null 2>&1 || true; done
                 fi
+                # --link-journal=host/try-* leaves /var/log/journal/ID -> the
+                # tree, as nspawn does: the test's tree is gone now, so are
+                # the links it left (dangling ones into test trees only).
+                find /var/log/journal -maxdepth 1 -xtype l -newer "$STAMP" \
+                        \( -lname '/var/lib/nixbox/*' -o -lname '/var/tmp/nixbox-tests/*' \) -delete 2>/dev/null || true
                 case $rc in
                 0) echo "ok - $name (${secs}s)"; echo "pass $name" >>"$RESULTS" ;;
                 77) echo "skip - $name: $(grep -m1 '^skip: ' "$log" | sed 's/^skip: //')"; echo "skip $name" >>"$RESULTS" ;;
