@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "macro.h"
 #include "seccomp-policy.h"
 #include "syscall-groups.h"
@@ -643,17 +644,7 @@ int seccomp_install(uint64_t caps, char *const *entries, size_t n_entries, struc
 }
 
 int seccomp_program_memfd(const struct seccomp_program *p, struct nb_error *err) {
-        _cleanup_close_ int fd = memfd_create("nixbox-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        size_t size = p->len * sizeof(p->insns[0]);
-
-        if (fd < 0)
-                return nb_error_set(err, errno, "create a memfd for the seccomp filter");
-        ssize_t n = write(fd, p->insns, size);
-        if (n < 0 || (size_t) n != size)
-                return nb_error_set(err, n < 0 ? errno : EIO, "write the seccomp filter to a memfd");
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return nb_error_set(err, errno, "seal the seccomp filter's memfd");
-        return TAKE_FD(fd);
+        return sealed_memfd("nixbox-seccomp", p->insns, p->len * sizeof(p->insns[0]), 0400, "the seccomp filter", err);
 }
 
 int seccomp_program_read(int fd, struct seccomp_program *p, struct nb_error *err) {

@@ -4,10 +4,12 @@
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "compat.h"
+#include "error.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -164,6 +166,20 @@ int snprintf_ok(char *buf, size_t size, const char *fmt, ...) {
                 return -ENAMETOOLONG;
         }
         return 0;
+}
+
+int sealed_memfd(const char *name, const void *buf, size_t n, mode_t mode, const char *what, struct nb_error *err) {
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int r;
+
+        if (fd < 0)
+                return nb_error_set(err, errno, "create a memfd for %s", what);
+        r = write_all(fd, buf, n);
+        if (r < 0)
+                return nb_error_set(err, -r, "write %s to a memfd", what);
+        if (fchmod(fd, mode) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return nb_error_set(err, errno, "seal the memfd of %s", what);
+        return TAKE_FD(fd);
 }
 
 int write_all(int fd, const void *buf, size_t n) {

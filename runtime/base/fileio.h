@@ -31,6 +31,11 @@ const char *file_type_name(mode_t mode);
 ssize_t read_bounded(int fd, char *buf, size_t size);
 /* Writes all n bytes (retrying short writes and EINTR): 0 or -errno. */
 int write_all(int fd, const void *buf, size_t n);
+/* A memfd NAME holding the n bytes of buf, with mode, sealed against any
+ * change (F_SEAL_SHRINK|GROW|WRITE|SEAL): the fd, or -1 with err saying
+ * which step failed for WHAT. */
+struct nb_error;
+int sealed_memfd(const char *name, const void *buf, size_t n, mode_t mode, const char *what, struct nb_error *err);
 /* The same for the file NAME in the directory dir_fd (never following a
  * symlink there). */
 int write_string_file_at(int dir_fd, const char *name, const char *s);
